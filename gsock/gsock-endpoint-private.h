@@ -1,0 +1,35 @@
+/* gsock-endpoint-private.h: what the endpoint subclasses share inside the library
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "gsock-endpoint.h"
+
+G_BEGIN_DECLS
+
+/* Default max-message-size for stream endpoints; GsockUdpEndpoint lowers it to
+ * GSOCK_UDP_MAX_PAYLOAD in its init. */
+#define GSOCK_STREAM_MAX_MESSAGE_SIZE (1024 * 1024)
+#define GSOCK_UDP_MAX_PAYLOAD         65507
+
+GMainContext *_gsock_endpoint_get_context       (GsockEndpoint  *self);
+void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
+                                                 GsockState      state);
+void          _gsock_endpoint_set_local_address (GsockEndpoint  *self,
+                                                 GSocketAddress *address);
+void          _gsock_endpoint_count_sent        (GsockEndpoint  *self,
+                                                 guint64         bytes,
+                                                 guint64         messages);
+void          _gsock_endpoint_count_received    (GsockEndpoint  *self,
+                                                 guint64         bytes,
+                                                 guint64         messages);
+void          _gsock_endpoint_deliver           (GsockEndpoint  *self,
+                                                 GsockMessage   *message);
+void          _gsock_endpoint_deliver_error     (GsockEndpoint  *self,
+                                                 const GError   *error);
+GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
+                                                 GError        **error);
+
+G_END_DECLS

@@ -1,0 +1,148 @@
+/* gsock-endpoint.h: the abstract base of every gsock socket
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GSOCK_INSIDE) && !defined(GSOCK_COMPILATION)
+#error "Only <gsock/gsock.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "gsock-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GsockState:
+ * @GSOCK_STATE_CLOSED: not bound, listening or connected (the start and the end)
+ * @GSOCK_STATE_OPENING: connecting or binding is under way
+ * @GSOCK_STATE_OPEN: bound, listening or connected: messages flow
+ * @GSOCK_STATE_CLOSING: closing: queued data is being flushed, nothing new is accepted
+ *
+ * The life cycle of an endpoint, as [property@Gsock.Endpoint:state].
+ */
+typedef enum {
+  GSOCK_STATE_CLOSED,
+  GSOCK_STATE_OPENING,
+  GSOCK_STATE_OPEN,
+  GSOCK_STATE_CLOSING,
+} GsockState;
+
+typedef struct _GsockMessage GsockMessage;
+
+#define GSOCK_TYPE_ENDPOINT (gsock_endpoint_get_type ())
+
+GSOCK_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObject)
+
+/**
+ * GsockEndpointClass:
+ * @parent_class: the parent class
+ * @message_received: class handler of [signal@Gsock.Endpoint::message-received]; override it
+ *   to handle every message in a subclass
+ * @send_bytes: queues one message of payload bytes for @target; every subclass implements it
+ * @close: starts closing: flushes what is queued, then releases the socket and moves
+ *   [property@Gsock.Endpoint:state] to `GSOCK_STATE_CLOSED`
+ *
+ * The virtual methods of [class@Gsock.Endpoint].
+ */
+struct _GsockEndpointClass
+{
+  GObjectClass parent_class;
+
+  void     (*message_received) (GsockEndpoint  *self,
+                                GsockMessage   *message);
+  gboolean (*send_bytes)       (GsockEndpoint  *self,
+                                GBytes         *payload,
+                                GSocketAddress *target,
+                                GError        **error);
+  void     (*close)            (GsockEndpoint  *self);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+GSOCK_AVAILABLE_IN_ALL
+const char     *gsock_endpoint_get_host             (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_host             (GsockEndpoint *self,
+                                                     const char    *host);
+GSOCK_AVAILABLE_IN_ALL
+guint16         gsock_endpoint_get_port             (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_port             (GsockEndpoint *self,
+                                                     guint16        port);
+GSOCK_AVAILABLE_IN_ALL
+const char     *gsock_endpoint_get_encoding         (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_encoding         (GsockEndpoint *self,
+                                                     const char    *encoding);
+GSOCK_AVAILABLE_IN_ALL
+gsize           gsock_endpoint_get_max_message_size (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_max_message_size (GsockEndpoint *self,
+                                                     gsize          max_message_size);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_endpoint_get_timeout          (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_timeout          (GsockEndpoint *self,
+                                                     guint          timeout_ms);
+GSOCK_AVAILABLE_IN_ALL
+GSocketAddress *gsock_endpoint_get_local_address    (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+GsockState      gsock_endpoint_get_state            (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_endpoint_get_bytes_sent       (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_endpoint_get_bytes_received   (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_endpoint_get_messages_sent    (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_endpoint_get_messages_received (GsockEndpoint *self);
+
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_endpoint_send                 (GsockEndpoint  *self,
+                                                     const char     *text,
+                                                     GSocketAddress *target,
+                                                     GError        **error);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_endpoint_send_bytes           (GsockEndpoint  *self,
+                                                     GBytes         *payload,
+                                                     GSocketAddress *target,
+                                                     GError        **error);
+
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_receive_async        (GsockEndpoint      *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+GSOCK_AVAILABLE_IN_ALL
+GsockMessage   *gsock_endpoint_receive_finish       (GsockEndpoint  *self,
+                                                     GAsyncResult   *result,
+                                                     GError        **error);
+GSOCK_AVAILABLE_IN_ALL
+GsockMessage   *gsock_endpoint_receive_message      (GsockEndpoint  *self,
+                                                     GCancellable   *cancellable,
+                                                     GError        **error);
+GSOCK_AVAILABLE_IN_ALL
+char           *gsock_endpoint_receive              (GsockEndpoint   *self,
+                                                     GSocketAddress **sender,
+                                                     GCancellable    *cancellable,
+                                                     GError         **error);
+
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_close                (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_close_async          (GsockEndpoint      *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_endpoint_close_finish         (GsockEndpoint *self,
+                                                     GAsyncResult  *result,
+                                                     GError       **error);
+
+G_END_DECLS

@@ -1,0 +1,60 @@
+/* gsock-error.h: the GSOCK_ERROR domain
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GSOCK_INSIDE) && !defined(GSOCK_COMPILATION)
+#error "Only <gsock/gsock.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+#include "gsock-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GSOCK_ERROR:
+ *
+ * The error domain of gsock's own errors; see [error@Gsock.Error].
+ *
+ * Conditions the operating system reports (refused, timed out, address in use, reset ...)
+ * come in the `G_IO_ERROR` domain instead, exactly as GIO reports them.
+ */
+#define GSOCK_ERROR (gsock_error_quark ())
+
+/**
+ * GsockError:
+ * @GSOCK_ERROR_FAILED: a failure with no more specific code
+ * @GSOCK_ERROR_MESSAGE_TOO_LARGE: a message (sent or received) is larger than
+ *   [property@Gsock.Endpoint:max-message-size] or than the framing can carry
+ * @GSOCK_ERROR_UNKNOWN_ENCODING: [property@Gsock.Endpoint:encoding] names a character set
+ *   the system cannot convert
+ * @GSOCK_ERROR_INVALID_TEXT: bytes are not valid in the endpoint's encoding, or text cannot be
+ *   represented in it
+ * @GSOCK_ERROR_INVALID_FRAME: the peer sent bytes the framer cannot parse
+ * @GSOCK_ERROR_TRUNCATED: the peer closed the connection in the middle of a message
+ * @GSOCK_ERROR_NO_DESTINATION: a datagram was sent without a target address
+ * @GSOCK_ERROR_NO_SUCH_PEER: no connected client has the given address
+ * @GSOCK_ERROR_TOO_MANY_CLIENTS: the server already serves [property@Gsock.TcpServer:max-clients]
+ *
+ * The error codes of the [error@Gsock.Error] domain.
+ */
+typedef enum {
+  GSOCK_ERROR_FAILED,
+  GSOCK_ERROR_MESSAGE_TOO_LARGE,
+  GSOCK_ERROR_UNKNOWN_ENCODING,
+  GSOCK_ERROR_INVALID_TEXT,
+  GSOCK_ERROR_INVALID_FRAME,
+  GSOCK_ERROR_TRUNCATED,
+  GSOCK_ERROR_NO_DESTINATION,
+  GSOCK_ERROR_NO_SUCH_PEER,
+  GSOCK_ERROR_TOO_MANY_CLIENTS,
+} GsockError;
+
+GSOCK_AVAILABLE_IN_ALL
+GQuark gsock_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* gsock-framer.h: cuts byte streams into messages
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GSOCK_INSIDE) && !defined(GSOCK_COMPILATION)
+#error "Only <gsock/gsock.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "gsock-version-macros.h"
+
+G_BEGIN_DECLS
+
+#define GSOCK_TYPE_FRAMER (gsock_framer_get_type ())
+
+GSOCK_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (GsockFramer, gsock_framer, GSOCK, FRAMER, GObject)
+
+/**
+ * GsockFramerClass:
+ * @parent_class: the parent class
+ * @encode: turns one payload into the bytes that go on the wire
+ * @decode: cuts the first complete message out of buffered input
+ *
+ * The virtual methods of [class@Gsock.Framer]; see [method@Gsock.Framer.encode] and
+ * [method@Gsock.Framer.decode] for their contracts.
+ */
+struct _GsockFramerClass
+{
+  GObjectClass parent_class;
+
+  GBytes *(*encode) (GsockFramer  *self,
+                     GBytes       *payload,
+                     gsize         max_size,
+                     GError      **error);
+  GBytes *(*decode) (GsockFramer  *self,
+                     const guint8 *data,
+                     gsize         len,
+                     gsize         max_size,
+                     gsize        *consumed,
+                     GError      **error);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+GSOCK_AVAILABLE_IN_ALL
+GBytes *gsock_framer_encode (GsockFramer  *self,
+                             GBytes       *payload,
+                             gsize         max_size,
+                             GError      **error);
+GSOCK_AVAILABLE_IN_ALL
+GBytes *gsock_framer_decode (GsockFramer  *self,
+                             const guint8 *data,
+                             gsize         len,
+                             gsize         max_size,
+                             gsize        *consumed,
+                             GError      **error);
+
+G_END_DECLS

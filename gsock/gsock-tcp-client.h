@@ -1,0 +1,68 @@
+/* gsock-tcp-client.h: one TCP connection
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GSOCK_INSIDE) && !defined(GSOCK_COMPILATION)
+#error "Only <gsock/gsock.h> can be included directly."
+#endif
+
+#include "gsock-endpoint.h"
+#include "gsock-framer.h"
+
+G_BEGIN_DECLS
+
+#define GSOCK_TYPE_TCP_CLIENT (gsock_tcp_client_get_type ())
+
+GSOCK_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (GsockTcpClient, gsock_tcp_client, GSOCK, TCP_CLIENT, GsockEndpoint)
+
+/**
+ * GsockTcpClientClass:
+ * @parent_class: the parent class
+ * @disconnected: class handler of [signal@Gsock.TcpClient::disconnected]
+ *
+ * The virtual methods of [class@Gsock.TcpClient].
+ */
+struct _GsockTcpClientClass
+{
+  GsockEndpointClass parent_class;
+
+  void (*disconnected) (GsockTcpClient *self,
+                        const GError   *reason);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+GSOCK_AVAILABLE_IN_ALL
+GsockTcpClient *gsock_tcp_client_new                (const char     *host,
+                                                     guint16         port) G_GNUC_WARN_UNUSED_RESULT;
+
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_client_open               (GsockTcpClient *self,
+                                                     GCancellable   *cancellable,
+                                                     GError        **error);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_open_async         (GsockTcpClient     *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_client_open_finish        (GsockTcpClient *self,
+                                                     GAsyncResult   *result,
+                                                     GError        **error);
+
+GSOCK_AVAILABLE_IN_ALL
+GSocketAddress *gsock_tcp_client_get_remote_address (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+GsockFramer    *gsock_tcp_client_get_framer         (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_framer         (GsockTcpClient *self,
+                                                     GsockFramer    *framer);
+GSOCK_AVAILABLE_IN_ALL
+gsize           gsock_tcp_client_get_queued_bytes   (GsockTcpClient *self);
+
+G_END_DECLS

@@ -1,0 +1,83 @@
+/* gsock-tcp-server.h: a TCP server for many clients on one main context
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GSOCK_INSIDE) && !defined(GSOCK_COMPILATION)
+#error "Only <gsock/gsock.h> can be included directly."
+#endif
+
+#include "gsock-endpoint.h"
+#include "gsock-framer.h"
+#include "gsock-tcp-client.h"
+
+G_BEGIN_DECLS
+
+#define GSOCK_TYPE_TCP_SERVER (gsock_tcp_server_get_type ())
+
+GSOCK_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (GsockTcpServer, gsock_tcp_server, GSOCK, TCP_SERVER, GsockEndpoint)
+
+/**
+ * GsockTcpServerClass:
+ * @parent_class: the parent class
+ * @client_connected: class handler of [signal@Gsock.TcpServer::client-connected]
+ * @client_disconnected: class handler of [signal@Gsock.TcpServer::client-disconnected]
+ *
+ * The virtual methods of [class@Gsock.TcpServer].
+ */
+struct _GsockTcpServerClass
+{
+  GsockEndpointClass parent_class;
+
+  void (*client_connected)    (GsockTcpServer *self,
+                               GsockTcpClient *client);
+  void (*client_disconnected) (GsockTcpServer *self,
+                               GsockTcpClient *client,
+                               const GError   *reason);
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+GSOCK_AVAILABLE_IN_ALL
+GsockTcpServer *gsock_tcp_server_new                  (const char     *host,
+                                                       guint16         port) G_GNUC_WARN_UNUSED_RESULT;
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_server_listen               (GsockTcpServer *self,
+                                                       GError        **error);
+
+GSOCK_AVAILABLE_IN_ALL
+GListModel     *gsock_tcp_server_get_clients          (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_server_broadcast            (GsockTcpServer *self,
+                                                       const char     *text,
+                                                       GsockTcpClient *except,
+                                                       GError        **error);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_server_broadcast_bytes      (GsockTcpServer *self,
+                                                       GBytes         *payload,
+                                                       GsockTcpClient *except,
+                                                       GError        **error);
+
+GSOCK_AVAILABLE_IN_ALL
+GsockFramer    *gsock_tcp_server_get_framer           (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_framer           (GsockTcpServer *self,
+                                                       GsockFramer    *framer);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_tcp_server_get_max_clients      (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_max_clients      (GsockTcpServer *self,
+                                                       guint           max_clients);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_server_get_reuse_address    (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_reuse_address    (GsockTcpServer *self,
+                                                       gboolean        reuse_address);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_server_get_clients_rejected (GsockTcpServer *self);
+
+G_END_DECLS

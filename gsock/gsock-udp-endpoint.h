@@ -1,0 +1,48 @@
+/* gsock-udp-endpoint.h: a UDP socket that sends and receives datagrams
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(GSOCK_INSIDE) && !defined(GSOCK_COMPILATION)
+#error "Only <gsock/gsock.h> can be included directly."
+#endif
+
+#include "gsock-endpoint.h"
+
+G_BEGIN_DECLS
+
+#define GSOCK_TYPE_UDP_ENDPOINT (gsock_udp_endpoint_get_type ())
+
+GSOCK_AVAILABLE_IN_ALL
+G_DECLARE_DERIVABLE_TYPE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK, UDP_ENDPOINT, GsockEndpoint)
+
+/**
+ * GsockUdpEndpointClass:
+ * @parent_class: the parent class
+ *
+ * The class of [class@Gsock.UdpEndpoint]; override
+ * [vfunc@Gsock.Endpoint.message_received] to handle datagrams in a subclass.
+ */
+struct _GsockUdpEndpointClass
+{
+  GsockEndpointClass parent_class;
+
+  /*< private >*/
+  gpointer padding[8];
+};
+
+GSOCK_AVAILABLE_IN_ALL
+GsockUdpEndpoint *gsock_udp_endpoint_new           (const char       *host,
+                                                    guint16           port) G_GNUC_WARN_UNUSED_RESULT;
+GSOCK_AVAILABLE_IN_ALL
+gboolean          gsock_udp_endpoint_bind          (GsockUdpEndpoint *self,
+                                                    GError          **error);
+GSOCK_AVAILABLE_IN_ALL
+gboolean          gsock_udp_endpoint_get_broadcast (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void              gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
+                                                    gboolean          broadcast);
+
+G_END_DECLS
