@@ -1,1 +1,105 @@
-/* placeholder until written */
+/* gsock-encoding.c: text <-> bytes in a named character set
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "gsock-encoding-private.h"
+#include "gsock-error.h"
+
+static gboolean
+is_utf8 (const char *encoding)
+{
+  return g_ascii_strcasecmp (encoding, "UTF-8") == 0 || g_ascii_strcasecmp (encoding, "UTF8") == 0;
+}
+
+/* Turns a GConvertError into the GSOCK_ERROR code a user can act on. */
+static void
+propagate_convert_error (GError    **error,
+                         GError     *convert_error,
+                         const char *encoding,
+                         const char *what)
+{
+  if (g_error_matches (convert_error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION))
+    g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING,
+                 "Unknown encoding “%s”", encoding);
+  else
+    g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT,
+                 "%s %s: %s", what, encoding, convert_error->message);
+  g_error_free (convert_error);
+}
+
+GBytes *
+_gsock_encoding_encode (const char *encoding,
+                        const char *text,
+                        GError    **error)
+{
+  GError *convert_error = NULL;
+  gsize text_len = strlen (text);
+  gsize written = 0;
+  char *converted;
+
+  if (is_utf8 (encoding))
+    {
+      if (!g_utf8_validate (text, text_len, NULL))
+        {
+          g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT,
+                               "Text to send is not valid UTF-8");
+          return NULL;
+        }
+      return g_bytes_new (text, text_len);
+    }
+
+  converted = g_convert (text, text_len, encoding, "UTF-8", NULL, &written, &convert_error);
+  if (converted == NULL)
+    {
+      propagate_convert_error (error, convert_error, encoding, "Cannot encode text as");
+      return NULL;
+    }
+  return g_bytes_new_take (converted, written);
+}
+
+char *
+_gsock_encoding_decode (const char *encoding,
+                        GBytes     *bytes,
+                        GError    **error)
+{
+  GError *convert_error = NULL;
+  gsize len;
+  const char *data = g_bytes_get_data (bytes, &len);
+  const char *end;
+  gsize text_len = 0;
+  char *text;
+
+  if (is_utf8 (encoding))
+    {
+      if (!g_utf8_validate_len (data, len, &end))
+        {
+          g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT,
+                       "Received bytes are not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")",
+                       (gsize) (end - data));
+          return NULL;
+        }
+      return g_strndup (data != NULL ? data : "", len);
+    }
+
+  text = g_convert (data != NULL ? data : "", len, "UTF-8", encoding, NULL, &text_len,
+                    &convert_error);
+  if (text == NULL)
+    {
+      propagate_convert_error (error, convert_error, encoding, "Received bytes are not valid");
+      return NULL;
+    }
+  /* g_convert() lets an embedded NUL through; such text would be cut short in C. */
+  if (strlen (text) != text_len)
+    {
+      g_free (text);
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT,
+                   "Received bytes contain a NUL character, which text cannot hold");
+      return NULL;
+    }
+  return text;
+}

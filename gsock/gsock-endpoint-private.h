@@ -19,16 +19,16 @@ void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
                                                  GsockState      state);
 void          _gsock_endpoint_set_local_address (GsockEndpoint  *self,
                                                  GSocketAddress *address);
-void          _gsock_endpoint_count_sent        (GsockEndpoint  *self,
-                                                 guint64         bytes,
-                                                 guint64         messages);
-void          _gsock_endpoint_count_received    (GsockEndpoint  *self,
-                                                 guint64         bytes,
-                                                 guint64         messages);
-void          _gsock_endpoint_deliver           (GsockEndpoint  *self,
+void          _gsock_endpoint_add_bytes_sent     (GsockEndpoint  *self,
+                                                 gsize           bytes);
+void          _gsock_endpoint_add_bytes_received (GsockEndpoint  *self,
+                                                 gsize           bytes);
+gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
                                                  GsockMessage   *message);
 void          _gsock_endpoint_deliver_error     (GsockEndpoint  *self,
                                                  const GError   *error);
+void          _gsock_endpoint_wait              (GsockEndpoint  *self,
+                                                 GAsyncResult  **result);
 GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
                                                  GError        **error);
 

@@ -1,1 +1,1277 @@
-/* placeholder until written */
+/* gsock-endpoint.c: the abstract base of every gsock socket
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gsock-endpoint.h"
+
+#include "gsock-encoding-private.h"
+#include "gsock-endpoint-private.h"
+#include "gsock-enum-types.h"
+#include "gsock-error.h"
+#include "gsock-message.h"
+
+/**
+ * GsockEndpoint:
+ *
+ * The abstract base of every gsock socket: it holds the address, the text encoding and the
+ * limits, and delivers each received message.
+ *
+ * An endpoint is what the seed tutorial's `UDPSocket` class is: a socket together with the
+ * address it binds or connects to and the character set its text travels in.
+ * [class@Gsock.UdpEndpoint], [class@Gsock.TcpClient] and [class@Gsock.TcpServer] derive from
+ * it and implement its virtual methods `send_bytes` and `close`.
+ *
+ * Messages arrive on the thread-default [struct@GLib.MainContext] that was current when the
+ * endpoint was made, through [signal@Gsock.Endpoint::message-received]; a subclass can
+ * override [vfunc@Gsock.Endpoint.message_received] instead of connecting to the signal. The
+ * blocking [method@Gsock.Endpoint.receive] and the asynchronous
+ * [method@Gsock.Endpoint.receive_async] take the next message instead, for code written in
+ * the request-and-answer style of the tutorial.
+ *
+ * Text is converted to and from [property@Gsock.Endpoint:encoding]; raw bytes go through
+ * [method@Gsock.Endpoint.send_bytes] and [method@Gsock.Message.get_bytes].
+ *
+ * ```c
+ * static void
+ * on_message (GsockEndpoint *endpoint, GsockMessage *message, gpointer user_data)
+ * {
+ *   g_autoptr(GError) error = NULL;
+ *   const char *text = gsock_message_get_text (message, &error);
+ *
+ *   if (text != NULL)
+ *     gsock_message_reply (message, text, NULL);
+ * }
+ * ```
+ */
+
+typedef struct
+{
+  char *host;
+  char *encoding;
+  GSocketAddress *local_address;
+  GMainContext *context;
+  gsize max_message_size;
+  guint timeout;
+  guint16 port;
+  GsockState state;
+
+  guint64 bytes_sent;
+  guint64 bytes_received;
+  guint64 messages_sent;
+  guint64 messages_received;
+
+  GQueue receivers; /* GTask *, oldest first */
+  GQueue closers;   /* GTask * */
+} GsockEndpointPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockEndpoint, gsock_endpoint, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_ENCODING,
+  PROP_MAX_MESSAGE_SIZE,
+  PROP_TIMEOUT,
+  PROP_LOCAL_ADDRESS,
+  PROP_STATE,
+  PROP_BYTES_SENT,
+  PROP_BYTES_RECEIVED,
+  PROP_MESSAGES_SENT,
+  PROP_MESSAGES_RECEIVED,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* A pending receive: the task and the sources that end it early. */
+typedef struct
+{
+  GsockEndpoint *self;
+  GSource *timeout_source;
+  GSource *cancel_source;
+} ReceiveData;
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+receive_data_free (ReceiveData *data)
+{
+  clear_source (&data->timeout_source);
+  clear_source (&data->cancel_source);
+  g_free (data);
+}
+
+/* Takes @task (or, when NULL, the oldest pending receive) off the queue and stops the sources
+ * that could end it early; the caller returns it. */
+static GTask *
+pop_receiver (GsockEndpoint *self,
+              GTask         *task)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  ReceiveData *data;
+
+  if (task == NULL)
+    task = g_queue_pop_head (&priv->receivers);
+  else
+    g_queue_remove (&priv->receivers, task);
+  if (task == NULL)
+    return NULL;
+
+  data = g_task_get_task_data (task);
+  clear_source (&data->timeout_source);
+  clear_source (&data->cancel_source);
+  return task;
+}
+
+static void
+fail_receiver (GsockEndpoint *self,
+               GTask         *task,
+               GError        *error)
+{
+  pop_receiver (self, task);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+fail_all_receivers (GsockEndpoint *self,
+                    const GError  *error)
+{
+  GTask *task;
+
+  while ((task = pop_receiver (self, NULL)) != NULL)
+    {
+      g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
+    }
+}
+
+static void
+complete_all_closers (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GTask *task;
+
+  while ((task = g_queue_pop_head (&priv->closers)) != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+static void
+gsock_endpoint_dispose (GObject *object)
+{
+  GsockEndpoint *self = GSOCK_ENDPOINT (object);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                 "The endpoint was destroyed");
+
+  fail_all_receivers (self, error);
+  complete_all_closers (self);
+
+  G_OBJECT_CLASS (gsock_endpoint_parent_class)->dispose (object);
+}
+
+static void
+gsock_endpoint_finalize (GObject *object)
+{
+  GsockEndpoint *self = GSOCK_ENDPOINT (object);
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_free (priv->host);
+  g_free (priv->encoding);
+  g_clear_object (&priv->local_address);
+  g_main_context_unref (priv->context);
+
+  G_OBJECT_CLASS (gsock_endpoint_parent_class)->finalize (object);
+}
+
+static void
+gsock_endpoint_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  GsockEndpoint *self = GSOCK_ENDPOINT (object);
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      g_value_set_string (value, priv->host);
+      break;
+    case PROP_PORT:
+      g_value_set_uint (value, priv->port);
+      break;
+    case PROP_ENCODING:
+      g_value_set_string (value, priv->encoding);
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      g_value_set_uint64 (value, priv->max_message_size);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, priv->timeout);
+      break;
+    case PROP_LOCAL_ADDRESS:
+      g_value_set_object (value, priv->local_address);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, priv->state);
+      break;
+    case PROP_BYTES_SENT:
+      g_value_set_uint64 (value, priv->bytes_sent);
+      break;
+    case PROP_BYTES_RECEIVED:
+      g_value_set_uint64 (value, priv->bytes_received);
+      break;
+    case PROP_MESSAGES_SENT:
+      g_value_set_uint64 (value, priv->messages_sent);
+      break;
+    case PROP_MESSAGES_RECEIVED:
+      g_value_set_uint64 (value, priv->messages_received);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gsock_endpoint_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  GsockEndpoint *self = GSOCK_ENDPOINT (object);
+
+  switch (prop_id)
+    {
+    case PROP_HOST:
+      gsock_endpoint_set_host (self, g_value_get_string (value));
+      break;
+    case PROP_PORT:
+      gsock_endpoint_set_port (self, (guint16) g_value_get_uint (value));
+      break;
+    case PROP_ENCODING:
+      gsock_endpoint_set_encoding (self, g_value_get_string (value));
+      break;
+    case PROP_MAX_MESSAGE_SIZE:
+      gsock_endpoint_set_max_message_size (self, g_value_get_uint64 (value));
+      break;
+    case PROP_TIMEOUT:
+      gsock_endpoint_set_timeout (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gsock_endpoint_class_init (GsockEndpointClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = gsock_endpoint_dispose;
+  object_class->finalize = gsock_endpoint_finalize;
+  object_class->get_property = gsock_endpoint_get_property;
+  object_class->set_property = gsock_endpoint_set_property;
+
+  /**
+   * GsockEndpoint:host:
+   *
+   * The host name or address literal to bind, listen on or connect to.
+   *
+   * A name is resolved when the endpoint opens. `NULL` sets the default, `127.0.0.1`.
+   */
+  properties[PROP_HOST] =
+    g_param_spec_string ("host", NULL, NULL, "127.0.0.1",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:port:
+   *
+   * The port to bind, listen on or connect to; 0 asks the system for a free one when
+   * binding or listening (read the chosen one from [property@Gsock.Endpoint:local-address]).
+   */
+  properties[PROP_PORT] =
+    g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 8080,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:encoding:
+   *
+   * The character set text travels in on the wire: any name iconv knows, such as `UTF-8`,
+   * `GBK` or `ISO-8859-1`.
+   *
+   * An unknown name is reported as `GSOCK_ERROR_UNKNOWN_ENCODING` when it is first used.
+   * `NULL` sets the default, `UTF-8`.
+   */
+  properties[PROP_ENCODING] =
+    g_param_spec_string ("encoding", NULL, NULL, "UTF-8",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:max-message-size:
+   *
+   * The largest message, in bytes, that is sent or accepted.
+   *
+   * Defaults to 1 MiB for stream endpoints and to 65,507 bytes (the largest UDP payload) for
+   * [class@Gsock.UdpEndpoint]. A peer that sends more gets its connection closed with
+   * `GSOCK_ERROR_MESSAGE_TOO_LARGE`; nothing of the claimed size is ever allocated.
+   */
+  properties[PROP_MAX_MESSAGE_SIZE] =
+    g_param_spec_uint64 ("max-message-size", NULL, NULL, 1, G_MAXSIZE,
+                         GSOCK_STREAM_MAX_MESSAGE_SIZE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:timeout:
+   *
+   * How long, in milliseconds, a blocking receive or a connection attempt may take before it
+   * fails with `G_IO_ERROR_TIMED_OUT`; 0 waits for ever.
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:local-address:
+   *
+   * The address the endpoint is bound to, set once it is bound, listening or connected, with
+   * the real port when 0 was asked for; `NULL` before.
+   */
+  properties[PROP_LOCAL_ADDRESS] =
+    g_param_spec_object ("local-address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:state:
+   *
+   * Where the endpoint is in its life: closed, opening, open or closing.
+   */
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, GSOCK_TYPE_STATE, GSOCK_STATE_CLOSED,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:bytes-sent:
+   *
+   * How many bytes the endpoint has written to the network, framing included.
+   */
+  properties[PROP_BYTES_SENT] =
+    g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:bytes-received:
+   *
+   * How many bytes the endpoint has read from the network, framing included.
+   */
+  properties[PROP_BYTES_RECEIVED] =
+    g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:messages-sent:
+   *
+   * How many messages [method@Gsock.Endpoint.send_bytes] has accepted.
+   */
+  properties[PROP_MESSAGES_SENT] =
+    g_param_spec_uint64 ("messages-sent", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:messages-received:
+   *
+   * How many messages the endpoint has received.
+   */
+  properties[PROP_MESSAGES_RECEIVED] =
+    g_param_spec_uint64 ("messages-received", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GsockEndpoint::message-received:
+   * @self: the endpoint
+   * @message: the message
+   *
+   * Emitted on the endpoint's main context for every message that arrives and that no
+   * pending [method@Gsock.Endpoint.receive_async] takes.
+   *
+   * For a [class@Gsock.TcpServer], it fires for the messages of every client, and
+   * [method@Gsock.Message.get_endpoint] is that client's connection.
+   */
+  signals[SIGNAL_MESSAGE_RECEIVED] =
+    g_signal_new ("message-received",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (GsockEndpointClass, message_received),
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__BOXED,
+                  G_TYPE_NONE, 1, GSOCK_TYPE_MESSAGE);
+  g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE_RECEIVED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__BOXEDv);
+
+  /**
+   * GsockEndpoint::error:
+   * @self: the endpoint
+   * @error: what went wrong
+   *
+   * Emitted for a problem that does not end the endpoint, such as a datagram larger than
+   * [property@Gsock.Endpoint:max-message-size], when no receive is pending to take it.
+   *
+   * Problems that end a connection are reported by
+   * [signal@Gsock.TcpClient::disconnected] instead.
+   */
+  signals[SIGNAL_ERROR] =
+    g_signal_new ("error",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__BOXED,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+  g_signal_set_va_marshaller (signals[SIGNAL_ERROR], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__BOXEDv);
+}
+
+static void
+gsock_endpoint_init (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->host = g_strdup ("127.0.0.1");
+  priv->port = 8080;
+  priv->encoding = g_strdup ("UTF-8");
+  priv->max_message_size = GSOCK_STREAM_MAX_MESSAGE_SIZE;
+  priv->state = GSOCK_STATE_CLOSED;
+  priv->context = g_main_context_ref_thread_default ();
+  g_queue_init (&priv->receivers);
+  g_queue_init (&priv->closers);
+}
+
+/* Replaces *@dest by a copy of @src; TRUE when it changed. */
+static gboolean
+set_string (char       **dest,
+            const char  *src)
+{
+  if (g_strcmp0 (*dest, src) == 0)
+    return FALSE;
+  g_free (*dest);
+  *dest = g_strdup (src);
+  return TRUE;
+}
+
+/**
+ * gsock_endpoint_get_host:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:host].
+ *
+ * Returns: the host name or address literal
+ */
+const char *
+gsock_endpoint_get_host (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  return priv->host;
+}
+
+/**
+ * gsock_endpoint_set_host:
+ * @self: an endpoint
+ * @host: (nullable): a host name or address literal; `NULL` for `127.0.0.1`
+ *
+ * Sets [property@Gsock.Endpoint:host]; it takes effect at the next bind, listen or open.
+ */
+void
+gsock_endpoint_set_host (GsockEndpoint *self,
+                         const char    *host)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (set_string (&priv->host, host != NULL ? host : "127.0.0.1"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST]);
+}
+
+/**
+ * gsock_endpoint_get_port:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:port], the port asked for; the port in use is in
+ * [property@Gsock.Endpoint:local-address].
+ *
+ * Returns: the port
+ */
+guint16
+gsock_endpoint_get_port (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->port;
+}
+
+/**
+ * gsock_endpoint_set_port:
+ * @self: an endpoint
+ * @port: a port, or 0 for any free one
+ *
+ * Sets [property@Gsock.Endpoint:port]; it takes effect at the next bind, listen or open.
+ */
+void
+gsock_endpoint_set_port (GsockEndpoint *self,
+                         guint16        port)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (priv->port == port)
+    return;
+  priv->port = port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+}
+
+/**
+ * gsock_endpoint_get_encoding:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:encoding].
+ *
+ * Returns: the character set name
+ */
+const char *
+gsock_endpoint_get_encoding (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  return priv->encoding;
+}
+
+/**
+ * gsock_endpoint_set_encoding:
+ * @self: an endpoint
+ * @encoding: (nullable): a character set name iconv knows; `NULL` for `UTF-8`
+ *
+ * Sets [property@Gsock.Endpoint:encoding], used from the next send or decoded message on.
+ */
+void
+gsock_endpoint_set_encoding (GsockEndpoint *self,
+                             const char    *encoding)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (set_string (&priv->encoding, encoding != NULL ? encoding : "UTF-8"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCODING]);
+}
+
+/**
+ * gsock_endpoint_get_max_message_size:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:max-message-size].
+ *
+ * Returns: the largest message size, in bytes
+ */
+gsize
+gsock_endpoint_get_max_message_size (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->max_message_size;
+}
+
+/**
+ * gsock_endpoint_set_max_message_size:
+ * @self: an endpoint
+ * @max_message_size: the largest message, in bytes, at least 1
+ *
+ * Sets [property@Gsock.Endpoint:max-message-size].
+ */
+void
+gsock_endpoint_set_max_message_size (GsockEndpoint *self,
+                                     gsize          max_message_size)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+  g_return_if_fail (max_message_size > 0);
+
+  if (priv->max_message_size == max_message_size)
+    return;
+  priv->max_message_size = max_message_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_MESSAGE_SIZE]);
+}
+
+/**
+ * gsock_endpoint_get_timeout:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:timeout].
+ *
+ * Returns: the timeout in milliseconds, 0 for none
+ */
+guint
+gsock_endpoint_get_timeout (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->timeout;
+}
+
+/**
+ * gsock_endpoint_set_timeout:
+ * @self: an endpoint
+ * @timeout_ms: the timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.Endpoint:timeout], used by receives and connection attempts that start
+ * afterwards.
+ */
+void
+gsock_endpoint_set_timeout (GsockEndpoint *self,
+                            guint          timeout_ms)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (priv->timeout == timeout_ms)
+    return;
+  priv->timeout = timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+/**
+ * gsock_endpoint_get_local_address:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:local-address].
+ *
+ * Returns: (transfer none) (nullable): the bound address, or `NULL` when not bound
+ */
+GSocketAddress *
+gsock_endpoint_get_local_address (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  return priv->local_address;
+}
+
+/**
+ * gsock_endpoint_get_state:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:state].
+ *
+ * Returns: the state
+ */
+GsockState
+gsock_endpoint_get_state (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), GSOCK_STATE_CLOSED);
+
+  return priv->state;
+}
+
+/**
+ * gsock_endpoint_get_bytes_sent:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:bytes-sent].
+ *
+ * Returns: the number of bytes written
+ */
+guint64
+gsock_endpoint_get_bytes_sent (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->bytes_sent;
+}
+
+/**
+ * gsock_endpoint_get_bytes_received:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:bytes-received].
+ *
+ * Returns: the number of bytes read
+ */
+guint64
+gsock_endpoint_get_bytes_received (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->bytes_received;
+}
+
+/**
+ * gsock_endpoint_get_messages_sent:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:messages-sent].
+ *
+ * Returns: the number of messages accepted for sending
+ */
+guint64
+gsock_endpoint_get_messages_sent (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->messages_sent;
+}
+
+/**
+ * gsock_endpoint_get_messages_received:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:messages-received].
+ *
+ * Returns: the number of messages received
+ */
+guint64
+gsock_endpoint_get_messages_received (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  return priv->messages_received;
+}
+
+/**
+ * gsock_endpoint_send:
+ * @self: an endpoint
+ * @text: the text to send, in UTF-8
+ * @target: (nullable): where to send it; required for [class@Gsock.UdpEndpoint], ignored by
+ *   a [class@Gsock.TcpClient], a client's address or `NULL` (every client) for a
+ *   [class@Gsock.TcpServer]
+ *
+ * Sends @text as one message, converted to [property@Gsock.Endpoint:encoding].
+ *
+ * This is the tutorial's `send(message, target_addr)`. It never blocks: what cannot be
+ * written at once is queued and written from the main context.
+ *
+ * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise
+ *   (`GSOCK_ERROR_UNKNOWN_ENCODING`, `GSOCK_ERROR_INVALID_TEXT`,
+ *   `GSOCK_ERROR_MESSAGE_TOO_LARGE`, or those of [method@Gsock.Endpoint.send_bytes])
+ */
+gboolean
+gsock_endpoint_send (GsockEndpoint  *self,
+                     const char     *text,
+                     GSocketAddress *target,
+                     GError        **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GBytes) payload = NULL;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  payload = _gsock_encoding_encode (priv->encoding, text, error);
+  if (payload == NULL)
+    return FALSE;
+
+  return gsock_endpoint_send_bytes (self, payload, target, error);
+}
+
+/**
+ * gsock_endpoint_send_bytes:
+ * @self: an endpoint
+ * @payload: the bytes of the message
+ * @target: (nullable): where to send it, as for [method@Gsock.Endpoint.send]
+ *
+ * Sends @payload as one message, without any conversion.
+ *
+ * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise:
+ *   `GSOCK_ERROR_MESSAGE_TOO_LARGE` above [property@Gsock.Endpoint:max-message-size],
+ *   `G_IO_ERROR_NOT_CONNECTED` before a connection is open, `G_IO_ERROR_CLOSED` once closing,
+ *   `GSOCK_ERROR_NO_DESTINATION` for a datagram without @target,
+ *   `GSOCK_ERROR_NO_SUCH_PEER` for a server @target that is not a client
+ */
+gboolean
+gsock_endpoint_send_bytes (GsockEndpoint  *self,
+                           GBytes         *payload,
+                           GSocketAddress *target,
+                           GError        **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  gsize size;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (payload != NULL, FALSE);
+  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  size = g_bytes_get_size (payload);
+  if (size > priv->max_message_size)
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "Message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %"
+                   G_GSIZE_FORMAT " bytes", size, priv->max_message_size);
+      return FALSE;
+    }
+
+  if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error))
+    return FALSE;
+
+  priv->messages_sent++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_SENT]);
+  return TRUE;
+}
+
+static gboolean
+receive_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  ReceiveData *data = g_task_get_task_data (task);
+
+  fail_receiver (data->self, task,
+                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                      "No message arrived in time"));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+receive_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  ReceiveData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  fail_receiver (data->self, task, error);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gsock_endpoint_receive_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called with the next message
+ * @user_data: data for @callback
+ *
+ * Takes the next message that arrives on @self, instead of
+ * [signal@Gsock.Endpoint::message-received] being emitted for it.
+ *
+ * Pending receives are served oldest first. The receive fails with `G_IO_ERROR_TIMED_OUT`
+ * after [property@Gsock.Endpoint:timeout] milliseconds (when not 0), with
+ * `G_IO_ERROR_CANCELLED` when @cancellable is cancelled, with `G_IO_ERROR_CLOSED` when the
+ * endpoint closes, and with the error of a message that could not be received (an oversize
+ * datagram, say).
+ */
+void
+gsock_endpoint_receive_async (GsockEndpoint      *self,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  ReceiveData *data;
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gsock_endpoint_receive_async);
+
+  if (priv->state != GSOCK_STATE_OPEN && priv->state != GSOCK_STATE_OPENING)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               "The endpoint is not open");
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  data = g_new0 (ReceiveData, 1);
+  data->self = self;
+  g_task_set_task_data (task, data, (GDestroyNotify) receive_data_free);
+
+  if (priv->timeout > 0)
+    {
+      data->timeout_source = g_timeout_source_new (priv->timeout);
+      g_source_set_callback (data->timeout_source, receive_timeout_cb, task, NULL);
+      g_source_attach (data->timeout_source, priv->context);
+    }
+  if (cancellable != NULL)
+    {
+      data->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (data->cancel_source, G_SOURCE_FUNC (receive_cancelled_cb), task,
+                             NULL);
+      g_source_attach (data->cancel_source, priv->context);
+    }
+
+  g_queue_push_tail (&priv->receivers, g_steal_pointer (&task));
+}
+
+/**
+ * gsock_endpoint_receive_finish:
+ * @self: an endpoint
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Gsock.Endpoint.receive_async].
+ *
+ * Returns: (transfer full): the message, or `NULL` with @error set
+ */
+GsockMessage *
+gsock_endpoint_receive_finish (GsockEndpoint *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gsock_endpoint_receive_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* Runs the endpoint's context until *@result is set; see "Contexts and threads" in DESIGN.md. */
+void
+_gsock_endpoint_wait (GsockEndpoint  *self,
+                      GAsyncResult  **result)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  while (*result == NULL)
+    g_main_context_iteration (priv->context, TRUE);
+}
+
+/**
+ * gsock_endpoint_receive_message:
+ * @self: an endpoint
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Waits for the next message on @self, running the endpoint's main context meanwhile (so
+ * call it from the thread that owns that context).
+ *
+ * It fails as [method@Gsock.Endpoint.receive_async] does, `G_IO_ERROR_TIMED_OUT` after
+ * [property@Gsock.Endpoint:timeout] among others.
+ *
+ * Returns: (transfer full): the message, or `NULL` with @error set
+ */
+GsockMessage *
+gsock_endpoint_receive_message (GsockEndpoint *self,
+                                GCancellable  *cancellable,
+                                GError       **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+
+  g_main_context_push_thread_default (priv->context);
+  gsock_endpoint_receive_async (self, cancellable, store_result_cb, &result);
+  _gsock_endpoint_wait (self, &result);
+  g_main_context_pop_thread_default (priv->context);
+
+  return gsock_endpoint_receive_finish (self, result, error);
+}
+
+/**
+ * gsock_endpoint_receive:
+ * @self: an endpoint
+ * @sender: (out) (optional) (transfer full) (nullable): the sender's address
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Waits for the next message and returns its text, decoded from
+ * [property@Gsock.Endpoint:encoding]: the tutorial's `receive()`.
+ *
+ * It fails as [method@Gsock.Endpoint.receive_message] does, and with
+ * `GSOCK_ERROR_INVALID_TEXT` when the message is not valid text (use
+ * [method@Gsock.Endpoint.receive_message] to keep its bytes then).
+ *
+ * Returns: (transfer full): the text, or `NULL` with @error set
+ */
+char *
+gsock_endpoint_receive (GsockEndpoint   *self,
+                        GSocketAddress **sender,
+                        GCancellable    *cancellable,
+                        GError         **error)
+{
+  g_autoptr(GsockMessage) message = NULL;
+  const char *text;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  message = gsock_endpoint_receive_message (self, cancellable, error);
+  if (message == NULL)
+    return NULL;
+
+  text = gsock_message_get_text (message, error);
+  if (text == NULL)
+    return NULL;
+
+  if (sender != NULL)
+    *sender = g_object_ref (gsock_message_get_sender (message));
+  return g_strdup (text);
+}
+
+/**
+ * gsock_endpoint_close:
+ * @self: an endpoint
+ *
+ * Starts closing @self: nothing new is accepted for sending, what is queued is still written,
+ * then the socket is released and [property@Gsock.Endpoint:state] becomes
+ * `GSOCK_STATE_CLOSED`.
+ *
+ * Use [method@Gsock.Endpoint.close_async] to know when that happened. Closing a closed
+ * endpoint does nothing.
+ */
+void
+gsock_endpoint_close (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (priv->state == GSOCK_STATE_CLOSED || priv->state == GSOCK_STATE_CLOSING)
+    return;
+
+  GSOCK_ENDPOINT_GET_CLASS (self)->close (self);
+}
+
+/**
+ * gsock_endpoint_close_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a cancellable; cancelling it stops the wait, not the close
+ * @callback: (scope async): called once everything queued was written and the endpoint is
+ *   closed
+ * @user_data: data for @callback
+ *
+ * Closes @self as [method@Gsock.Endpoint.close] does and tells when it is done.
+ */
+void
+gsock_endpoint_close_async (GsockEndpoint      *self,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gsock_endpoint_close_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (priv->state == GSOCK_STATE_CLOSED)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_queue_push_tail (&priv->closers, g_steal_pointer (&task));
+  gsock_endpoint_close (self);
+}
+
+/**
+ * gsock_endpoint_close_finish:
+ * @self: an endpoint
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Gsock.Endpoint.close_async].
+ *
+ * Returns: `TRUE` once the endpoint is closed
+ */
+gboolean
+gsock_endpoint_close_finish (GsockEndpoint *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Internal API, see gsock-endpoint-private.h */
+
+GMainContext *
+_gsock_endpoint_get_context (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->context;
+}
+
+void
+_gsock_endpoint_set_state (GsockEndpoint *self,
+                           GsockState     state)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (priv->state == state)
+    return;
+  priv->state = state;
+
+  g_object_ref (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (state == GSOCK_STATE_CLOSED)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                     "The endpoint was closed");
+
+      fail_all_receivers (self, error);
+      complete_all_closers (self);
+    }
+  g_object_unref (self);
+}
+
+void
+_gsock_endpoint_set_local_address (GsockEndpoint  *self,
+                                   GSocketAddress *address)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (g_set_object (&priv->local_address, address))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ADDRESS]);
+}
+
+void
+_gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
+                                gsize          bytes)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->bytes_sent += bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+}
+
+void
+_gsock_endpoint_add_bytes_received (GsockEndpoint *self,
+                                    gsize          bytes)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->bytes_received += bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
+}
+
+/* Returns TRUE when a pending receive took @message, FALSE when the signal was emitted. */
+gboolean
+_gsock_endpoint_deliver (GsockEndpoint *self,
+                         GsockMessage  *message)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GTask *task;
+
+  priv->messages_received++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_RECEIVED]);
+
+  task = pop_receiver (self, NULL);
+  if (task != NULL)
+    {
+      g_task_return_pointer (task, gsock_message_ref (message),
+                             (GDestroyNotify) gsock_message_unref);
+      g_object_unref (task);
+      return TRUE;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+  return FALSE;
+}
+
+void
+_gsock_endpoint_deliver_error (GsockEndpoint *self,
+                               const GError  *error)
+{
+  GTask *task;
+
+  task = pop_receiver (self, NULL);
+  if (task != NULL)
+    {
+      g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+}
+
+GSocketAddress *
+_gsock_endpoint_resolve (GsockEndpoint *self,
+                         GError       **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GInetAddress) literal = g_inet_address_new_from_string (priv->host);
+  g_autoptr(GResolver) resolver = NULL;
+  GList *addresses;
+  GSocketAddress *address;
+
+  if (literal != NULL)
+    return g_inet_socket_address_new (literal, priv->port);
+
+  resolver = g_resolver_get_default ();
+  addresses = g_resolver_lookup_by_name (resolver, priv->host, NULL, error);
+  if (addresses == NULL)
+    return NULL;
+  address = g_inet_socket_address_new (addresses->data, priv->port);
+  g_resolver_free_addresses (addresses);
+  return address;
+}

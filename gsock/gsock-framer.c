@@ -1,1 +1,287 @@
-/* placeholder until written */
+/* gsock-framer.c: cuts byte streams into messages
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gsock-framer.h"
+
+#include "gsock-error.h"
+
+/**
+ * GsockFramer:
+ *
+ * Cuts a byte stream into messages, and turns messages into bytes for the wire.
+ *
+ * A TCP connection carries a stream of bytes, not messages, so every stream endpoint has a
+ * framer that decides where one message ends and the next begins. gsock ships three:
+ *
+ * - [class@Gsock.LineFramer]: messages separated by a delimiter (`"\n"` by default);
+ * - [class@Gsock.LengthFramer]: each message behind a big-endian length prefix;
+ * - [class@Gsock.RawFramer]: whatever one read returns is a message.
+ *
+ * Framers are stateless: [method@Gsock.Framer.decode] is given everything buffered so far and
+ * cuts the first message out of it, so one framer object can be shared by a server and all of
+ * its clients.
+ *
+ * ## Writing your own framer
+ *
+ * Subclass `GsockFramer` and implement both virtual methods. Your implementations are only
+ * called through [method@Gsock.Framer.encode] and [method@Gsock.Framer.decode], which check
+ * what they return: a decoder that claims more bytes than it was given, or returns a message
+ * larger than `max_size`, makes the call fail with an error instead of corrupting the stream.
+ * The wrappers also refuse a payload larger than `max_size` before `encode` is called.
+ *
+ * This framer reads messages whose first byte is their length:
+ *
+ * ```c
+ * G_DECLARE_FINAL_TYPE (MyByteFramer, my_byte_framer, MY, BYTE_FRAMER, GsockFramer)
+ *
+ * struct _MyByteFramer
+ * {
+ *   GsockFramer parent_instance;
+ * };
+ *
+ * G_DEFINE_FINAL_TYPE (MyByteFramer, my_byte_framer, GSOCK_TYPE_FRAMER)
+ *
+ * static GBytes *
+ * my_byte_framer_encode (GsockFramer  *framer,
+ *                        GBytes       *payload,
+ *                        gsize         max_size,
+ *                        GError      **error)
+ * {
+ *   gsize len = g_bytes_get_size (payload);
+ *   guint8 *wire;
+ *
+ *   if (len > G_MAXUINT8)
+ *     {
+ *       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+ *                    "A message of %" G_GSIZE_FORMAT " bytes does not fit in one byte", len);
+ *       return NULL;
+ *     }
+ *
+ *   wire = g_malloc (len + 1);
+ *   wire[0] = len;
+ *   memcpy (wire + 1, g_bytes_get_data (payload, NULL), len);
+ *   return g_bytes_new_take (wire, len + 1);
+ * }
+ *
+ * static GBytes *
+ * my_byte_framer_decode (GsockFramer   *framer,
+ *                        const guint8  *data,
+ *                        gsize          len,
+ *                        gsize          max_size,
+ *                        gsize         *consumed,
+ *                        GError       **error)
+ * {
+ *   if (len < 1)
+ *     return NULL;  // need more bytes: leave *consumed at 0
+ *
+ *   // Refuse an oversize frame as soon as its length is known.
+ *   if (data[0] > max_size)
+ *     {
+ *       g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+ *                            "Message too large");
+ *       return NULL;
+ *     }
+ *
+ *   if (len < 1 + (gsize) data[0])
+ *     return NULL;
+ *
+ *   *consumed = 1 + data[0];
+ *   return g_bytes_new (data + 1, data[0]);
+ * }
+ *
+ * static void
+ * my_byte_framer_class_init (MyByteFramerClass *klass)
+ * {
+ *   GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
+ *
+ *   framer_class->encode = my_byte_framer_encode;
+ *   framer_class->decode = my_byte_framer_decode;
+ * }
+ *
+ * static void
+ * my_byte_framer_init (MyByteFramer *self)
+ * {
+ * }
+ * ```
+ *
+ * From Python, override `do_encode` and `do_decode`; `do_decode` receives the buffered bytes
+ * and returns the message (or `None` when it needs more) and the number of bytes it consumed.
+ */
+
+G_DEFINE_ABSTRACT_TYPE (GsockFramer, gsock_framer, G_TYPE_OBJECT)
+
+static void
+gsock_framer_class_init (GsockFramerClass *klass)
+{
+}
+
+static void
+gsock_framer_init (GsockFramer *self)
+{
+}
+
+/**
+ * gsock_framer_encode: (virtual encode)
+ * @self: a framer
+ * @payload: the message to send
+ * @max_size: the largest payload allowed, in bytes
+ * @error: return location for an error
+ *
+ * Turns one message into the bytes that go on the wire.
+ *
+ * A payload larger than @max_size fails with `GSOCK_ERROR_MESSAGE_TOO_LARGE` before the
+ * framer sees it. Framers fail with `GSOCK_ERROR_MESSAGE_TOO_LARGE` for a payload their
+ * framing cannot carry (too long for a [class@Gsock.LengthFramer]'s prefix), and with
+ * `GSOCK_ERROR_INVALID_FRAME` for one it cannot represent (a line that contains the
+ * [class@Gsock.LineFramer]'s delimiter). A class that does not implement `encode` fails with
+ * `G_IO_ERROR_NOT_SUPPORTED`.
+ *
+ * Returns: (transfer full): the wire bytes, or `NULL` with @error set
+ */
+GBytes *
+gsock_framer_encode (GsockFramer *self,
+                     GBytes      *payload,
+                     gsize        max_size,
+                     GError     **error)
+{
+  GsockFramerClass *klass;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) wire = NULL;
+  gsize payload_len;
+
+  g_return_val_if_fail (GSOCK_IS_FRAMER (self), NULL);
+  g_return_val_if_fail (payload != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  klass = GSOCK_FRAMER_GET_CLASS (self);
+  if (klass->encode == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s does not implement encode()", G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+
+  payload_len = g_bytes_get_size (payload);
+  if (payload_len > max_size)
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "Message of %" G_GSIZE_FORMAT " bytes is larger than the maximum message "
+                   "size of %" G_GSIZE_FORMAT " bytes",
+                   payload_len, max_size);
+      return NULL;
+    }
+
+  wire = klass->encode (self, payload, max_size, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (wire == NULL)
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
+                   "%s.encode() returned neither bytes nor an error", G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+
+  return g_steal_pointer (&wire);
+}
+
+/**
+ * gsock_framer_decode: (virtual decode)
+ * @self: a framer
+ * @data: (array length=len): the bytes received and not yet consumed
+ * @len: the length of @data
+ * @max_size: the largest message allowed, in bytes
+ * @consumed: (out): return location for the number of bytes of @data used
+ * @error: return location for an error
+ *
+ * Cuts the first complete message out of buffered input.
+ *
+ * There are four outcomes:
+ *
+ * - a message: it is returned and @consumed is set to the number of bytes it took from
+ *   @data, delimiter or prefix included; call again with the rest;
+ * - more bytes needed: `NULL` is returned, @consumed is 0 and @error is not set;
+ * - bytes skipped: `NULL` is returned, @consumed is greater than 0 and @error is not set
+ *   (a framer may drop bytes that carry no message); call again with the rest;
+ * - the stream cannot be parsed: `NULL` is returned with @error set, and @consumed is 0.
+ *   A frame that claims or grows past @max_size fails with `GSOCK_ERROR_MESSAGE_TOO_LARGE`
+ *   as soon as that is known, before anything of the claimed size is allocated.
+ *
+ * This wrapper checks what the framer returns: a framer that consumes more than @len bytes,
+ * returns a message without consuming anything, or returns a message larger than @max_size
+ * makes the call fail (with `GSOCK_ERROR_FAILED`, or `GSOCK_ERROR_MESSAGE_TOO_LARGE` for
+ * the size), so a buggy custom framer gives an error rather than a crash. A class that does
+ * not implement `decode` fails with `G_IO_ERROR_NOT_SUPPORTED`.
+ *
+ * Returns: (transfer full) (nullable): the first message, or `NULL`
+ */
+GBytes *
+gsock_framer_decode (GsockFramer  *self,
+                     const guint8 *data,
+                     gsize         len,
+                     gsize         max_size,
+                     gsize        *consumed,
+                     GError      **error)
+{
+  GsockFramerClass *klass;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GBytes) message = NULL;
+  gsize used = 0;
+
+  g_return_val_if_fail (GSOCK_IS_FRAMER (self), NULL);
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (consumed != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  *consumed = 0;
+
+  klass = GSOCK_FRAMER_GET_CLASS (self);
+  if (klass->decode == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s does not implement decode()", G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+
+  message = klass->decode (self, data, len, max_size, &used, &local_error);
+
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (used > len)
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
+                   "%s.decode() consumed %" G_GSIZE_FORMAT " bytes but was given only %"
+                   G_GSIZE_FORMAT,
+                   G_OBJECT_TYPE_NAME (self), used, len);
+      return NULL;
+    }
+  if (message != NULL && used == 0)
+    {
+      /* The caller would get the same message again forever. */
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
+                   "%s.decode() returned a message without consuming any bytes",
+                   G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+  if (message != NULL && g_bytes_get_size (message) > max_size)
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "%s.decode() returned a message of %" G_GSIZE_FORMAT " bytes, larger than "
+                   "the maximum message size of %" G_GSIZE_FORMAT " bytes",
+                   G_OBJECT_TYPE_NAME (self), g_bytes_get_size (message), max_size);
+      return NULL;
+    }
+
+  *consumed = used;
+  return g_steal_pointer (&message);
+}

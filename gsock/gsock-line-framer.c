@@ -1,1 +1,278 @@
-/* placeholder until written */
+/* gsock-line-framer.c: messages separated by a delimiter
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gsock-line-framer.h"
+
+#include <string.h>
+
+#include "gsock-error.h"
+
+/**
+ * GsockLineFramer:
+ *
+ * A framer for messages separated by a delimiter, `"\n"` by default.
+ *
+ * On the wire each message is followed by [property@Gsock.LineFramer:delimiter]; the
+ * delimiter is not part of the message, and an empty line is an empty message. A message
+ * that contains the delimiter cannot be sent (`GSOCK_ERROR_INVALID_FRAME`), and a peer that
+ * sends more than the maximum message size without a delimiter gets
+ * `GSOCK_ERROR_MESSAGE_TOO_LARGE` as soon as the line can no longer fit.
+ *
+ * For protocols such as SMTP or HTTP headers, use `"\r\n"`:
+ *
+ * ```c
+ * g_autoptr (GsockFramer) framer = gsock_line_framer_new ("\r\n");
+ * ```
+ */
+
+struct _GsockLineFramer
+{
+  GsockFramer parent_instance;
+
+  char *delimiter;
+  gsize delimiter_len;
+};
+
+enum
+{
+  PROP_0,
+  PROP_DELIMITER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (GsockLineFramer, gsock_line_framer, GSOCK_TYPE_FRAMER)
+
+#define DEFAULT_DELIMITER "\n"
+
+/* Returns the first occurrence of @needle in @haystack, or NULL. Does the job of the GNU
+ * memmem() without needing _GNU_SOURCE; delimiters are short, so memchr() does the work. */
+static const guint8 *
+find_delimiter (const guint8 *haystack,
+                gsize         haystack_len,
+                const guint8 *needle,
+                gsize         needle_len)
+{
+  const guint8 *p = haystack;
+  const guint8 *last;
+
+  if (haystack_len < needle_len)
+    return NULL;
+
+  last = haystack + (haystack_len - needle_len);
+  while (p <= last)
+    {
+      p = memchr (p, needle[0], last - p + 1);
+      if (p == NULL)
+        return NULL;
+      if (memcmp (p, needle, needle_len) == 0)
+        return p;
+      p++;
+    }
+
+  return NULL;
+}
+
+static void
+gsock_line_framer_finalize (GObject *object)
+{
+  GsockLineFramer *self = GSOCK_LINE_FRAMER (object);
+
+  g_clear_pointer (&self->delimiter, g_free);
+
+  G_OBJECT_CLASS (gsock_line_framer_parent_class)->finalize (object);
+}
+
+static void
+gsock_line_framer_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  GsockLineFramer *self = GSOCK_LINE_FRAMER (object);
+
+  switch (prop_id)
+    {
+    case PROP_DELIMITER:
+      g_value_set_string (value, self->delimiter);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gsock_line_framer_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  GsockLineFramer *self = GSOCK_LINE_FRAMER (object);
+  const char *delimiter;
+
+  switch (prop_id)
+    {
+    case PROP_DELIMITER:
+      /* Construct-only: set exactly once, so there is nothing to compare or notify. */
+      delimiter = g_value_get_string (value);
+      if (delimiter == NULL || *delimiter == '\0')
+        delimiter = DEFAULT_DELIMITER;
+      g_free (self->delimiter);
+      self->delimiter = g_strdup (delimiter);
+      self->delimiter_len = strlen (delimiter);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static GBytes *
+gsock_line_framer_encode (GsockFramer *framer,
+                          GBytes      *payload,
+                          gsize        max_size,
+                          GError     **error)
+{
+  GsockLineFramer *self = GSOCK_LINE_FRAMER (framer);
+  gsize payload_len;
+  const guint8 *payload_data = g_bytes_get_data (payload, &payload_len);
+  g_autofree guint8 *wire = NULL;
+  gsize wire_len = payload_len + self->delimiter_len;
+  const guint8 *found;
+
+  /* max_size was checked by gsock_framer_encode(). */
+
+  wire = g_malloc (wire_len);
+  if (payload_len > 0)
+    memcpy (wire, payload_data, payload_len);
+  memcpy (wire + payload_len, self->delimiter, self->delimiter_len);
+
+  /* The frame is good only if decoding finds the delimiter exactly after the payload. Checking
+   * the payload alone is not enough for a delimiter whose start repeats its end: with "\n\n",
+   * the payload "a\n" goes out as "a\n\n\n" and would come back as "a". */
+  found = find_delimiter (wire, wire_len, (const guint8 *) self->delimiter, self->delimiter_len);
+  g_assert (found != NULL);
+  if ((gsize) (found - wire) != payload_len)
+    {
+      if ((gsize) (found - wire) + self->delimiter_len <= payload_len)
+        g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
+                             "Message contains the line delimiter");
+      else
+        g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
+                             "Message ends with the start of the line delimiter, so the line "
+                             "would be cut short");
+      return NULL;
+    }
+
+  return g_bytes_new_take (g_steal_pointer (&wire), wire_len);
+}
+
+static GBytes *
+gsock_line_framer_decode (GsockFramer  *framer,
+                          const guint8 *data,
+                          gsize         len,
+                          gsize         max_size,
+                          gsize        *consumed,
+                          GError      **error)
+{
+  GsockLineFramer *self = GSOCK_LINE_FRAMER (framer);
+  gsize longest_frame;
+  const guint8 *found;
+
+  /* The longest frame that can still hold an acceptable line: max_size bytes and the
+   * delimiter. Searching no further keeps each call bounded however much is buffered. */
+  if (max_size > G_MAXSIZE - self->delimiter_len)
+    longest_frame = G_MAXSIZE;
+  else
+    longest_frame = max_size + self->delimiter_len;
+
+  found = find_delimiter (data, MIN (len, longest_frame),
+                          (const guint8 *) self->delimiter, self->delimiter_len);
+  if (found == NULL)
+    {
+      /* No delimiter in the first longest_frame bytes: the line is already longer than
+       * max_size. With fewer bytes, the delimiter may still come (perhaps half of it is
+       * already here). */
+      if (len >= longest_frame)
+        {
+          g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                       "Line is longer than the maximum message size of %" G_GSIZE_FORMAT
+                       " bytes",
+                       max_size);
+        }
+      return NULL;
+    }
+
+  *consumed = (found - data) + self->delimiter_len;
+  return g_bytes_new (data, found - data);
+}
+
+static void
+gsock_line_framer_class_init (GsockLineFramerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
+
+  object_class->finalize = gsock_line_framer_finalize;
+  object_class->get_property = gsock_line_framer_get_property;
+  object_class->set_property = gsock_line_framer_set_property;
+
+  framer_class->encode = gsock_line_framer_encode;
+  framer_class->decode = gsock_line_framer_decode;
+
+  /**
+   * GsockLineFramer:delimiter:
+   *
+   * The bytes that end every message.
+   *
+   * It cannot be empty: `NULL` or `""` gives the default, `"\n"`.
+   */
+  properties[PROP_DELIMITER] =
+    g_param_spec_string ("delimiter", NULL, NULL,
+                         DEFAULT_DELIMITER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_EXPLICIT_NOTIFY
+                           | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+gsock_line_framer_init (GsockLineFramer *self)
+{
+}
+
+/**
+ * gsock_line_framer_new:
+ * @delimiter: (nullable): the bytes that end every message, or `NULL` for `"\n"`
+ *
+ * Creates a framer for messages that end with @delimiter.
+ *
+ * Returns: (transfer full): a new [class@Gsock.LineFramer]
+ */
+GsockFramer *
+gsock_line_framer_new (const char *delimiter)
+{
+  return g_object_new (GSOCK_TYPE_LINE_FRAMER, "delimiter", delimiter, NULL);
+}
+
+/**
+ * gsock_line_framer_get_delimiter:
+ * @self: a line framer
+ *
+ * Gets the bytes that end every message.
+ *
+ * Returns: (transfer none): the delimiter; never empty
+ */
+const char *
+gsock_line_framer_get_delimiter (GsockLineFramer *self)
+{
+  g_return_val_if_fail (GSOCK_IS_LINE_FRAMER (self), NULL);
+
+  return self->delimiter;
+}

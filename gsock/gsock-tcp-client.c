@@ -1,1 +1,960 @@
-/* placeholder until written */
+/* gsock-tcp-client.c: one TCP connection
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gsock-tcp-client.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "gsock-endpoint-private.h"
+#include "gsock-error.h"
+#include "gsock-line-framer.h"
+#include "gsock-message.h"
+#include "gsock-tcp-client-private.h"
+#include "gsock-tcp-server-private.h"
+
+/**
+ * GsockTcpClient:
+ *
+ * One TCP connection that carries messages, cut from the byte stream by a
+ * [class@Gsock.Framer] (lines by default).
+ *
+ * Make one with [ctor@Gsock.TcpClient.new] and open it with
+ * [method@Gsock.TcpClient.open] (blocking, bounded by [property@Gsock.Endpoint:timeout]) or
+ * [method@Gsock.TcpClient.open_async]; a [class@Gsock.TcpServer] also makes one for every
+ * connection it accepts.
+ *
+ * Sending never blocks: what the kernel does not take at once waits in a queue
+ * ([property@Gsock.TcpClient:queued-bytes]) and is written as the peer reads.
+ * [method@Gsock.Endpoint.close] writes what is queued before it closes.
+ * [signal@Gsock.TcpClient::disconnected] fires once when the connection ends, for whatever
+ * reason.
+ *
+ * ```c
+ * g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1", 8080);
+ * g_autofree char *reply = NULL;
+ *
+ * gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+ * if (gsock_tcp_client_open (client, NULL, &error) &&
+ *     gsock_endpoint_send (GSOCK_ENDPOINT (client), "Hello Server", NULL, &error))
+ *   reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+ * ```
+ */
+
+/* Bytes asked of the kernel per read. */
+#define READ_CHUNK 65536
+/* Reads in one dispatch before other connections get their turn. */
+#define MAX_READS_PER_DISPATCH 16
+/* Queued buffers handed to one writev. */
+#define MAX_WRITE_VECTORS 16
+
+typedef struct
+{
+  GIOStream *stream;
+  GPollableInputStream *input;
+  GPollableOutputStream *output;
+  GSocketAddress *remote_address;
+  GsockFramer *framer;
+  GsockTcpServer *server; /* not owned: the server clears it before it goes */
+  GCancellable *open_cancellable;
+
+  GSource *read_source;
+  GSource *write_source;
+
+  GByteArray *in; /* bytes read and not yet decoded start at in_start */
+  gsize in_start;
+
+  GQueue out; /* GBytes * of wire bytes; the head is written up to out_offset */
+  gsize out_offset;
+  gsize queued_bytes;
+
+  gboolean was_open;
+} GsockTcpClientPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (GsockTcpClient, gsock_tcp_client, GSOCK_TYPE_ENDPOINT)
+
+enum {
+  PROP_0,
+  PROP_REMOTE_ADDRESS,
+  PROP_FRAMER,
+  PROP_QUEUED_BYTES,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_DISCONNECTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+set_queued_bytes (GsockTcpClient *self,
+                  gsize           queued_bytes)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->queued_bytes == queued_bytes)
+    return;
+  priv->queued_bytes = queued_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
+}
+
+/* Drops the stream and everything attached to it, without any signal. */
+static void
+release_stream (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  clear_source (&priv->read_source);
+  clear_source (&priv->write_source);
+  g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
+  priv->out_offset = 0;
+  if (priv->in != NULL)
+    g_byte_array_set_size (priv->in, 0);
+  priv->in_start = 0;
+  if (priv->stream != NULL)
+    g_io_stream_close (priv->stream, NULL, NULL);
+  g_clear_object (&priv->stream);
+  priv->input = NULL;
+  priv->output = NULL;
+  set_queued_bytes (self, 0);
+}
+
+/* Ends the connection once: releases it, reports CLOSED and emits disconnected. */
+static void
+disconnect (GsockTcpClient *self,
+            const GError   *reason)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->stream == NULL)
+    return;
+
+  g_object_ref (self);
+  release_stream (self);
+  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
+  g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
+  if (priv->server != NULL)
+    _gsock_tcp_server_client_gone (priv->server, self, reason);
+  g_object_unref (self);
+}
+
+/* After a graceful close has flushed the queue: tell the peer we are done, then end. */
+static void
+finish_close (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (G_IS_SOCKET_CONNECTION (priv->stream))
+    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (priv->stream)),
+                       FALSE, TRUE, NULL);
+  disconnect (self, NULL);
+}
+
+static void
+add_bytes_received (GsockTcpClient *self,
+                    gsize           n)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  _gsock_endpoint_add_bytes_received (GSOCK_ENDPOINT (self), n);
+  if (priv->server != NULL)
+    _gsock_endpoint_add_bytes_received (GSOCK_ENDPOINT (priv->server), n);
+}
+
+static void
+add_bytes_sent (GsockTcpClient *self,
+                gsize           n)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (self), n);
+  if (priv->server != NULL)
+    _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (priv->server), n);
+}
+
+static gboolean write_cb (GObject *stream,
+                          gpointer user_data);
+
+/* Writes as much of the queue as the kernel takes now; watches for room if some is left. */
+static void
+flush (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  while (!g_queue_is_empty (&priv->out))
+    {
+      GOutputVector vectors[MAX_WRITE_VECTORS];
+      g_autoptr(GError) error = NULL;
+      GPollableReturn ret;
+      gsize n_vectors = 0;
+      gsize written = 0;
+
+      for (GList *l = priv->out.head; l != NULL && n_vectors < MAX_WRITE_VECTORS; l = l->next)
+        {
+          gsize size;
+          const guint8 *data = g_bytes_get_data (l->data, &size);
+          gsize skip = n_vectors == 0 ? priv->out_offset : 0;
+
+          vectors[n_vectors].buffer = data + skip;
+          vectors[n_vectors].size = size - skip;
+          n_vectors++;
+        }
+
+      ret = g_pollable_output_stream_writev_nonblocking (priv->output, vectors, n_vectors,
+                                                         &written, NULL, &error);
+      if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
+        break;
+      if (ret == G_POLLABLE_RETURN_FAILED)
+        {
+          disconnect (self, error);
+          return;
+        }
+
+      add_bytes_sent (self, written);
+      set_queued_bytes (self, priv->queued_bytes - written);
+      while (written > 0)
+        {
+          GBytes *head = g_queue_peek_head (&priv->out);
+          gsize left = g_bytes_get_size (head) - priv->out_offset;
+
+          if (written < left)
+            {
+              priv->out_offset += written;
+              break;
+            }
+          written -= left;
+          priv->out_offset = 0;
+          g_bytes_unref (g_queue_pop_head (&priv->out));
+        }
+    }
+
+  if (!g_queue_is_empty (&priv->out))
+    {
+      if (priv->write_source == NULL)
+        {
+          priv->write_source = g_pollable_output_stream_create_source (priv->output, NULL);
+          g_source_set_callback (priv->write_source, G_SOURCE_FUNC (write_cb), self, NULL);
+          g_source_attach (priv->write_source,
+                           _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+        }
+      return;
+    }
+
+  clear_source (&priv->write_source);
+  if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
+    finish_close (self);
+}
+
+static gboolean
+write_cb (GObject *stream,
+          gpointer user_data)
+{
+  GsockTcpClient *self = user_data;
+
+  g_object_ref (self);
+  flush (self);
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+deliver (GsockTcpClient *self,
+         GBytes         *payload)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  g_autoptr(GsockMessage) message = gsock_message_new (GSOCK_ENDPOINT (self), payload,
+                                                       priv->remote_address);
+
+  /* A server's client reports to its own listeners first, then to the server's. */
+  if (!_gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message) && priv->server != NULL)
+    _gsock_endpoint_deliver (GSOCK_ENDPOINT (priv->server), message);
+}
+
+/* Cuts every complete message out of the read buffer; FALSE when the connection ended. */
+static gboolean
+decode_messages (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gsize max = gsock_endpoint_get_max_message_size (GSOCK_ENDPOINT (self));
+
+  while (priv->stream != NULL && priv->in_start < priv->in->len)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) payload = NULL;
+      gsize consumed = 0;
+
+      payload = gsock_framer_decode (priv->framer, priv->in->data + priv->in_start,
+                                     priv->in->len - priv->in_start, max, &consumed, &error);
+      if (error != NULL)
+        {
+          disconnect (self, error);
+          return FALSE;
+        }
+      if (payload == NULL && consumed == 0)
+        break;
+
+      priv->in_start += consumed;
+      if (payload != NULL)
+        deliver (self, payload);
+    }
+
+  if (priv->stream == NULL)
+    return FALSE;
+
+  /* Keep the undecoded rest at the front, so the buffer never grows past one message. */
+  if (priv->in_start > 0)
+    {
+      g_byte_array_remove_range (priv->in, 0, priv->in_start);
+      priv->in_start = 0;
+    }
+
+  /* A framer that neither finds a message nor gives up must not let a peer fill memory. */
+  if (priv->in->len > max + READ_CHUNK)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "The peer sent %u bytes without completing a message; the limit is %"
+                   G_GSIZE_FORMAT " bytes", priv->in->len, max);
+      disconnect (self, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_cb (GObject *stream,
+         gpointer user_data)
+{
+  GsockTcpClient *self = user_data;
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_object_ref (self);
+  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->stream != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint old_len = priv->in->len;
+      gssize n;
+
+      g_byte_array_set_size (priv->in, old_len + READ_CHUNK);
+      n = g_pollable_input_stream_read_nonblocking (priv->input, priv->in->data + old_len,
+                                                    READ_CHUNK, NULL, &error);
+      g_byte_array_set_size (priv->in, old_len + MAX (n, 0));
+
+      if (n < 0)
+        {
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            disconnect (self, error);
+          break;
+        }
+      if (n == 0)
+        {
+          if (priv->in->len > 0)
+            {
+              g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_TRUNCATED,
+                           "The peer closed the connection in the middle of a message "
+                           "(%u bytes received of it)", priv->in->len);
+              disconnect (self, error);
+            }
+          else
+            disconnect (self, NULL);
+          break;
+        }
+
+      add_bytes_received (self, n);
+      if (!decode_messages (self))
+        break;
+    }
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Takes over an established connection: the end of open, or a server's accept. */
+static void
+attach_stream (GsockTcpClient *self,
+               GIOStream      *stream)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+
+  priv->stream = g_object_ref (stream);
+  priv->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
+  priv->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
+  priv->was_open = TRUE;
+  if (priv->in == NULL)
+    priv->in = g_byte_array_sized_new (READ_CHUNK);
+
+  if (G_IS_SOCKET_CONNECTION (stream))
+    {
+      GSocketConnection *connection = G_SOCKET_CONNECTION (stream);
+      g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+      g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection,
+                                                                                 NULL);
+
+      /* Messages are written whole, so waiting to coalesce them only adds latency. */
+      g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP,
+                           TCP_NODELAY, TRUE, NULL);
+      _gsock_endpoint_set_local_address (endpoint, local);
+      if (g_set_object (&priv->remote_address, remote))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
+    }
+
+  priv->read_source = g_pollable_input_stream_create_source (priv->input, NULL);
+  g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
+  g_source_attach (priv->read_source, _gsock_endpoint_get_context (endpoint));
+
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
+}
+
+static gboolean
+gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
+                             GBytes         *payload,
+                             GSocketAddress *target,
+                             GError        **error)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GBytes *wire;
+
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_OPEN)
+    {
+      if (priv->was_open)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The connection is closed");
+      else
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                             "The client is not connected");
+      return FALSE;
+    }
+
+  wire = gsock_framer_encode (priv->framer, payload,
+                              gsock_endpoint_get_max_message_size (endpoint), error);
+  if (wire == NULL)
+    return FALSE;
+
+  g_queue_push_tail (&priv->out, wire);
+  set_queued_bytes (self, priv->queued_bytes + g_bytes_get_size (wire));
+  if (priv->write_source == NULL)
+    flush (self);
+  return TRUE;
+}
+
+static void
+gsock_tcp_client_close (GsockEndpoint *endpoint)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->open_cancellable != NULL)
+    {
+      /* The open's callback reports the cancellation and the CLOSED state. */
+      g_cancellable_cancel (priv->open_cancellable);
+      return;
+    }
+  if (priv->stream == NULL)
+    {
+      _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+      return;
+    }
+
+  /* Reading goes on while the queue drains, so the peer's last data is not answered with a
+   * reset. */
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
+  if (g_queue_is_empty (&priv->out))
+    finish_close (self);
+}
+
+static void
+gsock_tcp_client_dispose (GObject *object)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->open_cancellable != NULL)
+    g_cancellable_cancel (priv->open_cancellable);
+  release_stream (self);
+  g_clear_object (&priv->framer);
+
+  G_OBJECT_CLASS (gsock_tcp_client_parent_class)->dispose (object);
+}
+
+static void
+gsock_tcp_client_finalize (GObject *object)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_clear_object (&priv->remote_address);
+  g_clear_pointer (&priv->in, g_byte_array_unref);
+
+  G_OBJECT_CLASS (gsock_tcp_client_parent_class)->finalize (object);
+}
+
+static void
+gsock_tcp_client_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_REMOTE_ADDRESS:
+      g_value_set_object (value, priv->remote_address);
+      break;
+    case PROP_FRAMER:
+      g_value_set_object (value, priv->framer);
+      break;
+    case PROP_QUEUED_BYTES:
+      g_value_set_uint64 (value, priv->queued_bytes);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gsock_tcp_client_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_FRAMER:
+      gsock_tcp_client_set_framer (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gsock_tcp_client_class_init (GsockTcpClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GsockEndpointClass *endpoint_class = GSOCK_ENDPOINT_CLASS (klass);
+
+  object_class->dispose = gsock_tcp_client_dispose;
+  object_class->finalize = gsock_tcp_client_finalize;
+  object_class->get_property = gsock_tcp_client_get_property;
+  object_class->set_property = gsock_tcp_client_set_property;
+
+  endpoint_class->send_bytes = gsock_tcp_client_send_bytes;
+  endpoint_class->close = gsock_tcp_client_close;
+
+  /**
+   * GsockTcpClient:remote-address:
+   *
+   * The address of the peer, once connected.
+   */
+  properties[PROP_REMOTE_ADDRESS] =
+    g_param_spec_object ("remote-address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:framer:
+   *
+   * How messages are cut from the byte stream and framed on it; a
+   * [class@Gsock.LineFramer] by default. Setting `NULL` restores the default.
+   */
+  properties[PROP_FRAMER] =
+    g_param_spec_object ("framer", NULL, NULL, GSOCK_TYPE_FRAMER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:queued-bytes:
+   *
+   * How many bytes accepted by [method@Gsock.Endpoint.send] wait to be written, framing
+   * included.
+   */
+  properties[PROP_QUEUED_BYTES] =
+    g_param_spec_uint64 ("queued-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GsockTcpClient::disconnected:
+   * @self: the client
+   * @reason: (nullable): why the connection ended; `NULL` for an orderly close by either side
+   *
+   * Emitted once when the connection ends: the peer closed it, an error broke it (a reset,
+   * an oversize or truncated message ...), or [method@Gsock.Endpoint.close] finished.
+   */
+  signals[SIGNAL_DISCONNECTED] =
+    g_signal_new ("disconnected",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (GsockTcpClientClass, disconnected),
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__BOXED,
+                  G_TYPE_NONE, 1, G_TYPE_ERROR);
+  g_signal_set_va_marshaller (signals[SIGNAL_DISCONNECTED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__BOXEDv);
+}
+
+static void
+gsock_tcp_client_init (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  priv->framer = gsock_line_framer_new (NULL);
+  g_queue_init (&priv->out);
+}
+
+/**
+ * gsock_tcp_client_new:
+ * @host: (nullable): the host to connect to, `NULL` for `127.0.0.1`
+ * @port: the port to connect to
+ *
+ * Makes a TCP client; it connects when opened.
+ *
+ * Returns: (transfer full): a new client
+ */
+GsockTcpClient *
+gsock_tcp_client_new (const char *host,
+                      guint16     port)
+{
+  return g_object_new (GSOCK_TYPE_TCP_CLIENT, "host", host, "port", (guint) port, NULL);
+}
+
+/* What an open in progress needs to tell a timeout from a cancellation. */
+typedef struct
+{
+  GCancellable *user_cancellable;
+  gulong cancelled_id;
+  GSource *timeout_source;
+  gboolean timed_out;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  if (data->user_cancellable != NULL)
+    {
+      g_cancellable_disconnect (data->user_cancellable, data->cancelled_id);
+      g_object_unref (data->user_cancellable);
+    }
+  clear_source (&data->timeout_source);
+  g_free (data);
+}
+
+static void
+user_cancelled_cb (GCancellable *user_cancellable,
+                   GCancellable *open_cancellable)
+{
+  g_cancellable_cancel (open_cancellable);
+}
+
+static gboolean
+open_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  GsockTcpClient *self = g_task_get_source_object (task);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  OpenData *data = g_task_get_task_data (task);
+
+  data->timed_out = TRUE;
+  g_cancellable_cancel (priv->open_cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+open_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockTcpClient *self = g_task_get_source_object (task);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  g_clear_object (&priv->open_cancellable);
+  clear_source (&data->timeout_source);
+
+  if (connection == NULL)
+    {
+      _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+      if (data->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                 "Connecting to %s:%u timed out after %u ms",
+                                 gsock_endpoint_get_host (endpoint),
+                                 gsock_endpoint_get_port (endpoint),
+                                 gsock_endpoint_get_timeout (endpoint));
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  attach_stream (self, G_IO_STREAM (connection));
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * gsock_tcp_client_open_async:
+ * @self: a client made with [ctor@Gsock.TcpClient.new]
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when connected or failed
+ * @user_data: data for @callback
+ *
+ * Connects to [property@Gsock.Endpoint:host] and [property@Gsock.Endpoint:port], resolving
+ * the name if needed.
+ *
+ * Fails with `G_IO_ERROR_CONNECTION_REFUSED` when nothing listens there,
+ * `G_IO_ERROR_TIMED_OUT` after [property@Gsock.Endpoint:timeout] milliseconds (when not 0),
+ * `G_IO_ERROR_CANCELLED` when cancelled or closed meanwhile, and `G_IO_ERROR_BUSY` when the
+ * client is already open or opening.
+ */
+void
+gsock_tcp_client_open_async (GsockTcpClient     *self,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  g_autoptr(GSocketClient) socket_client = NULL;
+  g_autoptr(GTask) task = NULL;
+  OpenData *data;
+  guint timeout;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gsock_tcp_client_open_async);
+
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->server != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               "The client is already open");
+      return;
+    }
+
+  data = g_new0 (OpenData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+  priv->open_cancellable = g_cancellable_new ();
+  priv->was_open = FALSE;
+  if (cancellable != NULL)
+    {
+      data->user_cancellable = g_object_ref (cancellable);
+      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (user_cancelled_cb),
+                                                  priv->open_cancellable, NULL);
+    }
+  timeout = gsock_endpoint_get_timeout (endpoint);
+  if (timeout > 0)
+    {
+      data->timeout_source = g_timeout_source_new (timeout);
+      g_source_set_callback (data->timeout_source, open_timeout_cb, task, NULL);
+      g_source_attach (data->timeout_source, _gsock_endpoint_get_context (endpoint));
+    }
+
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
+  socket_client = g_socket_client_new ();
+  g_socket_client_connect_to_host_async (socket_client, gsock_endpoint_get_host (endpoint),
+                                         gsock_endpoint_get_port (endpoint),
+                                         priv->open_cancellable, open_cb,
+                                         g_steal_pointer (&task));
+}
+
+/**
+ * gsock_tcp_client_open_finish:
+ * @self: a client
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Gsock.TcpClient.open_async].
+ *
+ * Returns: `TRUE` once connected; `FALSE` with @error set otherwise
+ */
+gboolean
+gsock_tcp_client_open_finish (GsockTcpClient *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/**
+ * gsock_tcp_client_open:
+ * @self: a client made with [ctor@Gsock.TcpClient.new]
+ * @cancellable: (nullable): a cancellable
+ * @error: return location for an error
+ *
+ * Connects as [method@Gsock.TcpClient.open_async] does and waits for the outcome, running
+ * the client's main context meanwhile.
+ *
+ * Returns: `TRUE` once connected; `FALSE` with @error set otherwise
+ */
+gboolean
+gsock_tcp_client_open (GsockTcpClient *self,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  GMainContext *context;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+
+  context = _gsock_endpoint_get_context (GSOCK_ENDPOINT (self));
+  g_main_context_push_thread_default (context);
+  gsock_tcp_client_open_async (self, cancellable, store_result_cb, &result);
+  _gsock_endpoint_wait (GSOCK_ENDPOINT (self), &result);
+  g_main_context_pop_thread_default (context);
+
+  return gsock_tcp_client_open_finish (self, result, error);
+}
+
+/**
+ * gsock_tcp_client_get_remote_address:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:remote-address].
+ *
+ * Returns: (transfer none) (nullable): the peer's address, or `NULL` before connecting
+ */
+GSocketAddress *
+gsock_tcp_client_get_remote_address (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  return priv->remote_address;
+}
+
+/**
+ * gsock_tcp_client_get_framer:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:framer].
+ *
+ * Returns: (transfer none): the framer
+ */
+GsockFramer *
+gsock_tcp_client_get_framer (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  return priv->framer;
+}
+
+/**
+ * gsock_tcp_client_set_framer:
+ * @self: a client
+ * @framer: (nullable): the framer, or `NULL` for a new [class@Gsock.LineFramer]
+ *
+ * Sets [property@Gsock.TcpClient:framer]; set it before opening, since bytes already buffered
+ * were cut by the previous one.
+ */
+void
+gsock_tcp_client_set_framer (GsockTcpClient *self,
+                             GsockFramer    *framer)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  g_autoptr(GsockFramer) line_framer = NULL;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (framer == NULL || GSOCK_IS_FRAMER (framer));
+
+  if (framer == NULL)
+    framer = line_framer = gsock_line_framer_new (NULL);
+  if (g_set_object (&priv->framer, framer))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMER]);
+}
+
+/**
+ * gsock_tcp_client_get_queued_bytes:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:queued-bytes].
+ *
+ * Returns: the number of bytes waiting to be written
+ */
+gsize
+gsock_tcp_client_get_queued_bytes (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->queued_bytes;
+}
+
+/* Internal API, see gsock-tcp-client-private.h */
+
+GsockTcpClient *
+_gsock_tcp_client_new_for_server (GsockTcpServer    *server,
+                                  GSocketConnection *connection)
+{
+  GsockEndpoint *server_endpoint = GSOCK_ENDPOINT (server);
+  GsockTcpClient *self;
+  GsockTcpClientPrivate *priv;
+
+  /* The client belongs to the server's context, whatever is thread-default right now. */
+  g_main_context_push_thread_default (_gsock_endpoint_get_context (server_endpoint));
+  self = g_object_new (GSOCK_TYPE_TCP_CLIENT,
+                       "host", gsock_endpoint_get_host (server_endpoint),
+                       "port", (guint) gsock_endpoint_get_port (server_endpoint),
+                       "encoding", gsock_endpoint_get_encoding (server_endpoint),
+                       "max-message-size",
+                       (guint64) gsock_endpoint_get_max_message_size (server_endpoint),
+                       "timeout", gsock_endpoint_get_timeout (server_endpoint),
+                       "framer", gsock_tcp_server_get_framer (server),
+                       NULL);
+  g_main_context_pop_thread_default (_gsock_endpoint_get_context (server_endpoint));
+
+  priv = gsock_tcp_client_get_instance_private (self);
+  priv->server = server;
+  attach_stream (self, G_IO_STREAM (connection));
+  return self;
+}
+
+void
+_gsock_tcp_client_forget_server (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  priv->server = NULL;
+}

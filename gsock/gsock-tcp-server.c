@@ -1,1 +1,759 @@
-/* placeholder until written */
+/* gsock-tcp-server.c: a TCP server for many clients on one main context
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "gsock-tcp-server.h"
+
+#include <sys/socket.h>
+
+#include "gsock-encoding-private.h"
+#include "gsock-endpoint-private.h"
+#include "gsock-error.h"
+#include "gsock-line-framer.h"
+#include "gsock-marshal.h"
+#include "gsock-tcp-client-private.h"
+#include "gsock-tcp-server-private.h"
+
+/**
+ * GsockTcpServer:
+ *
+ * A TCP server that serves any number of clients at once on one thread, from the main
+ * context it was made in.
+ *
+ * [method@Gsock.TcpServer.listen] binds [property@Gsock.Endpoint:host] and
+ * [property@Gsock.Endpoint:port] and starts accepting. Every connection becomes a
+ * [class@Gsock.TcpClient], listed in [property@Gsock.TcpServer:clients] (a
+ * [iface@Gio.ListModel] a GTK list view can show) and announced by
+ * [signal@Gsock.TcpServer::client-connected]. The messages of every client come through the
+ * server's own [signal@Gsock.Endpoint::message-received], and
+ * [method@Gsock.Message.reply] answers the client that sent one.
+ *
+ * Sending through the server reaches every client (`target` `NULL`) or the client with that
+ * address; [method@Gsock.TcpServer.broadcast] can leave one client out, as a chat server
+ * does with the sender.
+ *
+ * ```c
+ * static void
+ * on_message (GsockEndpoint *server, GsockMessage *message, gpointer user_data)
+ * {
+ *   gsock_tcp_server_broadcast (GSOCK_TCP_SERVER (server),
+ *                               gsock_message_get_text (message, NULL),
+ *                               GSOCK_TCP_CLIENT (gsock_message_get_endpoint (message)),
+ *                               NULL);
+ * }
+ * ```
+ */
+
+/* Connections accepted in one dispatch before other sources get their turn. */
+#define MAX_ACCEPTS_PER_DISPATCH 64
+
+typedef struct
+{
+  GSocket *socket;
+  GSource *accept_source;
+  GListStore *clients;
+  GsockFramer *framer;
+  guint max_clients;
+  gboolean reuse_address;
+  guint64 clients_rejected;
+} GsockTcpServerPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (GsockTcpServer, gsock_tcp_server, GSOCK_TYPE_ENDPOINT)
+
+enum {
+  PROP_0,
+  PROP_CLIENTS,
+  PROP_FRAMER,
+  PROP_MAX_CLIENTS,
+  PROP_REUSE_ADDRESS,
+  PROP_CLIENTS_REJECTED,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_CLIENT_CONNECTED,
+  SIGNAL_CLIENT_DISCONNECTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+stop_listening (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  if (priv->accept_source != NULL)
+    {
+      g_source_destroy (priv->accept_source);
+      g_clear_pointer (&priv->accept_source, g_source_unref);
+    }
+  if (priv->socket != NULL)
+    {
+      g_socket_close (priv->socket, NULL);
+      g_clear_object (&priv->socket);
+    }
+}
+
+/* The clients as an array of new references, safe to walk while clients go away. */
+static GPtrArray *
+dup_clients (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (priv->clients));
+  GPtrArray *clients = g_ptr_array_new_full (n, g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (clients, g_list_model_get_item (G_LIST_MODEL (priv->clients), i));
+  return clients;
+}
+
+static void
+gsock_tcp_server_dispose (GObject *object)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (object);
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  stop_listening (self);
+  if (priv->clients != NULL)
+    {
+      g_autoptr(GPtrArray) clients = dup_clients (self);
+
+      /* Clients the application still holds must not call back into a finalized server. */
+      for (guint i = 0; i < clients->len; i++)
+        _gsock_tcp_client_forget_server (clients->pdata[i]);
+      g_list_store_remove_all (priv->clients);
+    }
+  g_clear_object (&priv->clients);
+  g_clear_object (&priv->framer);
+
+  G_OBJECT_CLASS (gsock_tcp_server_parent_class)->dispose (object);
+}
+
+static void
+gsock_tcp_server_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (object);
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENTS:
+      g_value_set_object (value, priv->clients);
+      break;
+    case PROP_FRAMER:
+      g_value_set_object (value, priv->framer);
+      break;
+    case PROP_MAX_CLIENTS:
+      g_value_set_uint (value, priv->max_clients);
+      break;
+    case PROP_REUSE_ADDRESS:
+      g_value_set_boolean (value, priv->reuse_address);
+      break;
+    case PROP_CLIENTS_REJECTED:
+      g_value_set_uint64 (value, priv->clients_rejected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gsock_tcp_server_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_FRAMER:
+      gsock_tcp_server_set_framer (self, g_value_get_object (value));
+      break;
+    case PROP_MAX_CLIENTS:
+      gsock_tcp_server_set_max_clients (self, g_value_get_uint (value));
+      break;
+    case PROP_REUSE_ADDRESS:
+      gsock_tcp_server_set_reuse_address (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+reject (GsockTcpServer *self,
+        GSocket        *socket)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_socket_close (socket, NULL);
+  priv->clients_rejected++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENTS_REJECTED]);
+}
+
+static gboolean
+accept_cb (GSocket      *listener,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  GsockTcpServer *self = user_data;
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_object_ref (self);
+  for (guint i = 0; i < MAX_ACCEPTS_PER_DISPATCH && priv->socket == listener; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) socket = NULL;
+      g_autoptr(GSocketConnection) connection = NULL;
+      g_autoptr(GsockTcpClient) client = NULL;
+
+      socket = g_socket_accept (listener, NULL, &error);
+      if (socket == NULL)
+        {
+          /* Out of descriptors, say: the server goes on and the application hears of it. */
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            _gsock_endpoint_deliver_error (GSOCK_ENDPOINT (self), error);
+          break;
+        }
+
+      if (priv->max_clients > 0 &&
+          g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) >= priv->max_clients)
+        {
+          reject (self, socket);
+          continue;
+        }
+
+      connection = g_socket_connection_factory_create_connection (socket);
+      client = _gsock_tcp_client_new_for_server (self, connection);
+      g_list_store_append (priv->clients, client);
+      g_signal_emit (self, signals[SIGNAL_CLIENT_CONNECTED], 0, client);
+    }
+  g_object_unref (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+same_address (GSocketAddress *a,
+              GSocketAddress *b)
+{
+  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
+    return FALSE;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) ==
+           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b)) &&
+         g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
+                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
+}
+
+static gboolean
+gsock_tcp_server_send_bytes (GsockEndpoint  *endpoint,
+                             GBytes         *payload,
+                             GSocketAddress *target,
+                             GError        **error)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
+  g_autoptr(GPtrArray) clients = NULL;
+  g_autofree char *name = NULL;
+
+  if (target == NULL)
+    return gsock_tcp_server_broadcast_bytes (self, payload, NULL, error);
+
+  clients = dup_clients (self);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      GsockTcpClient *client = clients->pdata[i];
+
+      if (same_address (gsock_tcp_client_get_remote_address (client), target))
+        return gsock_endpoint_send_bytes (GSOCK_ENDPOINT (client), payload, NULL, error);
+    }
+
+  name = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));
+  g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER, "No client is connected from %s",
+               name);
+  return FALSE;
+}
+
+static void
+gsock_tcp_server_close (GsockEndpoint *endpoint)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
+  g_autoptr(GPtrArray) clients = dup_clients (self);
+
+  stop_listening (self);
+  if (clients->len == 0)
+    {
+      _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+      return;
+    }
+
+  /* Each client flushes its queue and reports back; the last one closes the server. */
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
+  for (guint i = 0; i < clients->len; i++)
+    gsock_endpoint_close (clients->pdata[i]);
+}
+
+static void
+gsock_tcp_server_class_init (GsockTcpServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GsockEndpointClass *endpoint_class = GSOCK_ENDPOINT_CLASS (klass);
+
+  object_class->dispose = gsock_tcp_server_dispose;
+  object_class->get_property = gsock_tcp_server_get_property;
+  object_class->set_property = gsock_tcp_server_set_property;
+
+  endpoint_class->send_bytes = gsock_tcp_server_send_bytes;
+  endpoint_class->close = gsock_tcp_server_close;
+
+  /**
+   * GsockTcpServer:clients:
+   *
+   * The connected clients, as a [iface@Gio.ListModel] of [class@Gsock.TcpClient], in the
+   * order they connected.
+   */
+  properties[PROP_CLIENTS] =
+    g_param_spec_object ("clients", NULL, NULL, G_TYPE_LIST_MODEL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:framer:
+   *
+   * How every client's messages are cut from its byte stream; a [class@Gsock.LineFramer] by
+   * default. Clients accepted later use the new one. Setting `NULL` restores the default.
+   */
+  properties[PROP_FRAMER] =
+    g_param_spec_object ("framer", NULL, NULL, GSOCK_TYPE_FRAMER,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:max-clients:
+   *
+   * How many clients may be connected at once; a connection beyond it is closed as soon as it
+   * is accepted and counted in [property@Gsock.TcpServer:clients-rejected]. 0, the default,
+   * sets no limit.
+   */
+  properties[PROP_MAX_CLIENTS] =
+    g_param_spec_uint ("max-clients", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:reuse-address:
+   *
+   * Whether to set `SO_REUSEADDR` when listening, so a restarted server can bind its port
+   * while old connections linger in `TIME_WAIT`; `TRUE` by default. It never lets two servers
+   * listen on one port (that would be `SO_REUSEPORT`, which gsock does not set).
+   */
+  properties[PROP_REUSE_ADDRESS] =
+    g_param_spec_boolean ("reuse-address", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:clients-rejected:
+   *
+   * How many connections were closed at once because
+   * [property@Gsock.TcpServer:max-clients] were already connected.
+   */
+  properties[PROP_CLIENTS_REJECTED] =
+    g_param_spec_uint64 ("clients-rejected", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GsockTcpServer::client-connected:
+   * @self: the server
+   * @client: the new client's connection
+   *
+   * Emitted when a connection was accepted, after it was added to
+   * [property@Gsock.TcpServer:clients].
+   */
+  signals[SIGNAL_CLIENT_CONNECTED] =
+    g_signal_new ("client-connected",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (GsockTcpServerClass, client_connected),
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__OBJECT,
+                  G_TYPE_NONE, 1, GSOCK_TYPE_TCP_CLIENT);
+  g_signal_set_va_marshaller (signals[SIGNAL_CLIENT_CONNECTED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__OBJECTv);
+
+  /**
+   * GsockTcpServer::client-disconnected:
+   * @self: the server
+   * @client: the client whose connection ended
+   * @reason: (nullable): why, as in [signal@Gsock.TcpClient::disconnected]
+   *
+   * Emitted once per client when its connection ended, after it was removed from
+   * [property@Gsock.TcpServer:clients].
+   */
+  signals[SIGNAL_CLIENT_DISCONNECTED] =
+    g_signal_new ("client-disconnected",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  G_STRUCT_OFFSET (GsockTcpServerClass, client_disconnected),
+                  NULL, NULL,
+                  _gsock_marshal_VOID__OBJECT_BOXED,
+                  G_TYPE_NONE, 2, GSOCK_TYPE_TCP_CLIENT, G_TYPE_ERROR);
+  g_signal_set_va_marshaller (signals[SIGNAL_CLIENT_DISCONNECTED], G_TYPE_FROM_CLASS (klass),
+                              _gsock_marshal_VOID__OBJECT_BOXEDv);
+}
+
+static void
+gsock_tcp_server_init (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  priv->clients = g_list_store_new (GSOCK_TYPE_TCP_CLIENT);
+  priv->framer = gsock_line_framer_new (NULL);
+  priv->reuse_address = TRUE;
+}
+
+/**
+ * gsock_tcp_server_new:
+ * @host: (nullable): the address to listen on, `NULL` for `127.0.0.1`
+ * @port: the port to listen on, 0 for any free one
+ *
+ * Makes a TCP server; it listens once [method@Gsock.TcpServer.listen] is called.
+ *
+ * Returns: (transfer full): a new server
+ */
+GsockTcpServer *
+gsock_tcp_server_new (const char *host,
+                      guint16     port)
+{
+  return g_object_new (GSOCK_TYPE_TCP_SERVER, "host", host, "port", (guint) port, NULL);
+}
+
+/**
+ * gsock_tcp_server_listen:
+ * @self: a server
+ * @error: return location for an error
+ *
+ * Binds [property@Gsock.Endpoint:host] and [property@Gsock.Endpoint:port], listens, and
+ * accepts connections from the server's main context from now on.
+ *
+ * Returns: `TRUE` once listening; `FALSE` with @error set otherwise:
+ *   `G_IO_ERROR_ADDRESS_IN_USE` when another socket has the port, `G_IO_ERROR_BUSY` when
+ *   already listening, or a resolver error for an unknown host
+ */
+gboolean
+gsock_tcp_server_listen (GsockTcpServer *self,
+                         GError        **error)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The server is already open");
+      return FALSE;
+    }
+
+  address = _gsock_endpoint_resolve (endpoint, error);
+  if (address == NULL)
+    return FALSE;
+
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    goto failed;
+  g_socket_set_blocking (socket, FALSE);
+  /* The kernel caps it at net.core.somaxconn; a storm of connections should queue, not fail. */
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, address, priv->reuse_address, error) ||
+      !g_socket_listen (socket, error))
+    goto failed;
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL)
+    goto failed;
+
+  priv->socket = g_steal_pointer (&socket);
+  priv->accept_source = g_socket_create_source (priv->socket, G_IO_IN, NULL);
+  g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
+  g_source_attach (priv->accept_source, _gsock_endpoint_get_context (endpoint));
+
+  _gsock_endpoint_set_local_address (endpoint, local);
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
+  return TRUE;
+
+failed:
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+  return FALSE;
+}
+
+/**
+ * gsock_tcp_server_get_clients:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:clients].
+ *
+ * Returns: (transfer none): the connected clients, a list model of [class@Gsock.TcpClient]
+ */
+GListModel *
+gsock_tcp_server_get_clients (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  return G_LIST_MODEL (priv->clients);
+}
+
+/**
+ * gsock_tcp_server_broadcast:
+ * @self: a server
+ * @text: the text to send, in UTF-8
+ * @except: (nullable): a client to leave out, such as the sender of a chat line
+ * @error: return location for an error
+ *
+ * Sends @text, encoded once in [property@Gsock.Endpoint:encoding], to every connected client
+ * but @except.
+ *
+ * Returns: `TRUE` if the message was queued for every open client; `FALSE` with @error set for
+ *   the errors of [method@Gsock.Endpoint.send]
+ */
+gboolean
+gsock_tcp_server_broadcast (GsockTcpServer *self,
+                            const char     *text,
+                            GsockTcpClient *except,
+                            GError        **error)
+{
+  g_autoptr(GBytes) payload = NULL;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  payload = _gsock_encoding_encode (gsock_endpoint_get_encoding (GSOCK_ENDPOINT (self)), text,
+                                    error);
+  if (payload == NULL)
+    return FALSE;
+  return gsock_tcp_server_broadcast_bytes (self, payload, except, error);
+}
+
+/**
+ * gsock_tcp_server_broadcast_bytes:
+ * @self: a server
+ * @payload: the bytes to send
+ * @except: (nullable): a client to leave out
+ * @error: return location for an error
+ *
+ * Sends @payload to every connected client but @except.
+ *
+ * Clients that are already closing are skipped.
+ *
+ * Returns: `TRUE` if the message was queued for every open client; `FALSE` with @error set
+ *   otherwise (`G_IO_ERROR_NOT_CONNECTED` when the server is not open,
+ *   `GSOCK_ERROR_MESSAGE_TOO_LARGE`, or the framer's error)
+ */
+gboolean
+gsock_tcp_server_broadcast_bytes (GsockTcpServer *self,
+                                  GBytes         *payload,
+                                  GsockTcpClient *except,
+                                  GError        **error)
+{
+  g_autoptr(GPtrArray) clients = NULL;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+  g_return_val_if_fail (payload != NULL, FALSE);
+  g_return_val_if_fail (except == NULL || GSOCK_IS_TCP_CLIENT (except), FALSE);
+
+  if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) != GSOCK_STATE_OPEN)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           "The server is not listening");
+      return FALSE;
+    }
+
+  clients = dup_clients (self);
+  for (guint i = 0; i < clients->len; i++)
+    {
+      GsockEndpoint *client = clients->pdata[i];
+
+      if (client == GSOCK_ENDPOINT (except) ||
+          gsock_endpoint_get_state (client) != GSOCK_STATE_OPEN)
+        continue;
+      if (!gsock_endpoint_send_bytes (client, payload, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * gsock_tcp_server_get_framer:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:framer].
+ *
+ * Returns: (transfer none): the framer
+ */
+GsockFramer *
+gsock_tcp_server_get_framer (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  return priv->framer;
+}
+
+/**
+ * gsock_tcp_server_set_framer:
+ * @self: a server
+ * @framer: (nullable): the framer, or `NULL` for a new [class@Gsock.LineFramer]
+ *
+ * Sets [property@Gsock.TcpServer:framer].
+ */
+void
+gsock_tcp_server_set_framer (GsockTcpServer *self,
+                             GsockFramer    *framer)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  g_autoptr(GsockFramer) line_framer = NULL;
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+  g_return_if_fail (framer == NULL || GSOCK_IS_FRAMER (framer));
+
+  if (framer == NULL)
+    framer = line_framer = gsock_line_framer_new (NULL);
+  if (g_set_object (&priv->framer, framer))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMER]);
+}
+
+/**
+ * gsock_tcp_server_get_max_clients:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:max-clients].
+ *
+ * Returns: the limit, 0 for none
+ */
+guint
+gsock_tcp_server_get_max_clients (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->max_clients;
+}
+
+/**
+ * gsock_tcp_server_set_max_clients:
+ * @self: a server
+ * @max_clients: the limit, 0 for none
+ *
+ * Sets [property@Gsock.TcpServer:max-clients]; clients already connected stay.
+ */
+void
+gsock_tcp_server_set_max_clients (GsockTcpServer *self,
+                                  guint           max_clients)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->max_clients == max_clients)
+    return;
+  priv->max_clients = max_clients;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_CLIENTS]);
+}
+
+/**
+ * gsock_tcp_server_get_reuse_address:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:reuse-address].
+ *
+ * Returns: whether `SO_REUSEADDR` is set when listening
+ */
+gboolean
+gsock_tcp_server_get_reuse_address (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+
+  return priv->reuse_address;
+}
+
+/**
+ * gsock_tcp_server_set_reuse_address:
+ * @self: a server
+ * @reuse_address: whether to set `SO_REUSEADDR` when listening
+ *
+ * Sets [property@Gsock.TcpServer:reuse-address], used by the next
+ * [method@Gsock.TcpServer.listen].
+ */
+void
+gsock_tcp_server_set_reuse_address (GsockTcpServer *self,
+                                    gboolean        reuse_address)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  reuse_address = !!reuse_address;
+  if (priv->reuse_address == reuse_address)
+    return;
+  priv->reuse_address = reuse_address;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_ADDRESS]);
+}
+
+/**
+ * gsock_tcp_server_get_clients_rejected:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:clients-rejected].
+ *
+ * Returns: the number of connections refused for [property@Gsock.TcpServer:max-clients]
+ */
+guint64
+gsock_tcp_server_get_clients_rejected (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->clients_rejected;
+}
+
+/* Internal API, see gsock-tcp-server-private.h */
+
+void
+_gsock_tcp_server_client_gone (GsockTcpServer *self,
+                               GsockTcpClient *client,
+                               const GError   *reason)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  guint position;
+
+  _gsock_tcp_client_forget_server (client);
+  if (!g_list_store_find (priv->clients, client, &position))
+    return;
+
+  g_object_ref (self);
+  g_list_store_remove (priv->clients, position);
+  g_signal_emit (self, signals[SIGNAL_CLIENT_DISCONNECTED], 0, client, reason);
+
+  if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING &&
+      g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) == 0)
+    _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
+  g_object_unref (self);
+}

@@ -1,0 +1,1243 @@
+/* test-framer.c: GsockFramer and the line, length and raw framers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <gsock/gsock.h>
+
+#define MAX_SIZE 1024
+
+/* Helpers */
+
+/* Builds a GPtrArray of GBytes from NULL-terminated strings. */
+static GPtrArray *
+messages_from_strings (const char *const *strings)
+{
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (gsize i = 0; strings[i] != NULL; i++)
+    g_ptr_array_add (messages, g_bytes_new (strings[i], strlen (strings[i])));
+
+  return messages;
+}
+
+static void
+assert_bytes_equal (GBytes     *bytes,
+                    const void *expected,
+                    gsize       expected_len)
+{
+  gsize len;
+  const void *data;
+
+  g_assert_nonnull (bytes);
+  data = g_bytes_get_data (bytes, &len);
+  g_assert_cmpmem (data, len, expected, expected_len);
+}
+
+static void
+assert_messages_equal (GPtrArray *got,
+                       GPtrArray *expected)
+{
+  g_assert_cmpuint (got->len, ==, expected->len);
+  for (guint i = 0; i < got->len; i++)
+    {
+      gsize expected_len;
+      const void *expected_data = g_bytes_get_data (expected->pdata[i], &expected_len);
+
+      assert_bytes_equal (got->pdata[i], expected_data, expected_len);
+    }
+}
+
+/* Encodes every message and concatenates the wire bytes. */
+static GBytes *
+encode_all (GsockFramer *framer,
+            GPtrArray   *messages,
+            gsize        max_size)
+{
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
+
+  for (guint i = 0; i < messages->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GBytes) wire = NULL;
+      gsize len;
+      const guint8 *data;
+
+      wire = gsock_framer_encode (framer, messages->pdata[i], max_size, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (wire);
+      data = g_bytes_get_data (wire, &len);
+      g_byte_array_append (stream, data, len);
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&stream));
+}
+
+/* Decodes every complete message in @buffer, as a connection does after each read, and
+ * removes the bytes consumed. */
+static void
+drain (GsockFramer *framer,
+       GByteArray  *buffer,
+       gsize        max_size,
+       GPtrArray   *messages)
+{
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GBytes) message = NULL;
+      gsize consumed = G_MAXSIZE;
+
+      message = gsock_framer_decode (framer, buffer->data, buffer->len, max_size, &consumed,
+                                     &error);
+      g_assert_no_error (error);
+      if (message == NULL)
+        {
+          g_assert_cmpuint (consumed, ==, 0);
+          return;
+        }
+      g_assert_cmpuint (consumed, >, 0);
+      g_assert_cmpuint (consumed, <=, buffer->len);
+      g_assert_cmpuint (g_bytes_get_size (message), <=, max_size);
+      g_byte_array_remove_range (buffer, 0, consumed);
+      g_ptr_array_add (messages, g_steal_pointer (&message));
+    }
+}
+
+/* Feeds @stream to @framer in pieces that end at each offset of @cuts (ascending, the last
+ * one the stream's length) and returns every message decoded. Nothing may be left over. */
+static GPtrArray *
+decode_in_pieces (GsockFramer *framer,
+                  GBytes      *stream,
+                  gsize        max_size,
+                  const gsize *cuts,
+                  gsize        n_cuts)
+{
+  g_autoptr (GByteArray) buffer = g_byte_array_new ();
+  GPtrArray *messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gsize stream_len;
+  const guint8 *stream_data = g_bytes_get_data (stream, &stream_len);
+  gsize start = 0;
+
+  for (gsize i = 0; i < n_cuts; i++)
+    {
+      g_assert_cmpuint (cuts[i], >=, start);
+      g_assert_cmpuint (cuts[i], <=, stream_len);
+      g_byte_array_append (buffer, stream_data + start, cuts[i] - start);
+      start = cuts[i];
+      drain (framer, buffer, max_size, messages);
+    }
+
+  g_assert_cmpuint (start, ==, stream_len);
+  g_assert_cmpuint (buffer->len, ==, 0);
+  return messages;
+}
+
+/* Encodes @expected, then decodes the stream fed one byte at a time, and cut in two at every
+ * offset; every way must give @expected back. */
+static void
+assert_split_at_every_byte (GsockFramer *framer,
+                            GPtrArray   *expected,
+                            gsize        max_size)
+{
+  g_autoptr (GBytes) stream = encode_all (framer, expected, max_size);
+  gsize stream_len = g_bytes_get_size (stream);
+  g_autofree gsize *cuts = g_new (gsize, stream_len + 1);
+
+  for (gsize i = 0; i < stream_len; i++)
+    cuts[i] = i + 1;
+  {
+    g_autoptr (GPtrArray) got = decode_in_pieces (framer, stream, max_size, cuts, stream_len);
+    assert_messages_equal (got, expected);
+  }
+
+  for (gsize split = 0; split <= stream_len; split++)
+    {
+      g_autoptr (GPtrArray) got = NULL;
+      gsize two_cuts[2] = { split, stream_len };
+
+      got = decode_in_pieces (framer, stream, max_size, two_cuts, 2);
+      assert_messages_equal (got, expected);
+    }
+}
+
+/* Decodes @len bytes of @data with one call and expects "need more bytes". */
+static void
+assert_needs_more (GsockFramer  *framer,
+                   const guint8 *data,
+                   gsize         len,
+                   gsize         max_size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) message = NULL;
+  gsize consumed = G_MAXSIZE;
+
+  message = gsock_framer_decode (framer, data, len, max_size, &consumed, &error);
+  g_assert_no_error (error);
+  g_assert_null (message);
+  g_assert_cmpuint (consumed, ==, 0);
+}
+
+/* Decodes @len bytes of @data with one call and expects @code in the GSOCK_ERROR domain. */
+static void
+assert_decode_error (GsockFramer  *framer,
+                     const guint8 *data,
+                     gsize         len,
+                     gsize         max_size,
+                     GQuark        domain,
+                     int           code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) message = NULL;
+  gsize consumed = G_MAXSIZE;
+
+  message = gsock_framer_decode (framer, data, len, max_size, &consumed, &error);
+  g_assert_error (error, domain, code);
+  g_assert_null (message);
+  g_assert_cmpuint (consumed, ==, 0);
+}
+
+static void
+assert_encode_error (GsockFramer *framer,
+                     GBytes      *payload,
+                     gsize        max_size,
+                     GQuark       domain,
+                     int          code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) wire = NULL;
+
+  wire = gsock_framer_encode (framer, payload, max_size, &error);
+  g_assert_error (error, domain, code);
+  g_assert_null (wire);
+}
+
+/* A custom framer: the first byte is the length of the message. */
+
+G_DECLARE_FINAL_TYPE (TestByteFramer, test_byte_framer, TEST, BYTE_FRAMER, GsockFramer)
+
+struct _TestByteFramer
+{
+  GsockFramer parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestByteFramer, test_byte_framer, GSOCK_TYPE_FRAMER)
+
+static GBytes *
+test_byte_framer_encode (GsockFramer *framer,
+                         GBytes      *payload,
+                         gsize        max_size,
+                         GError     **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  guint8 *wire;
+
+  if (len > G_MAXUINT8)
+    {
+      g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                           "Too long for a one-byte length");
+      return NULL;
+    }
+
+  wire = g_malloc (len + 1);
+  wire[0] = (guint8) len;
+  if (len > 0)
+    memcpy (wire + 1, data, len);
+  return g_bytes_new_take (wire, len + 1);
+}
+
+static GBytes *
+test_byte_framer_decode (GsockFramer  *framer,
+                         const guint8 *data,
+                         gsize         len,
+                         gsize         max_size,
+                         gsize        *consumed,
+                         GError      **error)
+{
+  if (len < 1)
+    return NULL;
+  if (data[0] > max_size)
+    {
+      g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE, "Too large");
+      return NULL;
+    }
+  if (len < 1 + (gsize) data[0])
+    return NULL;
+
+  *consumed = 1 + data[0];
+  return g_bytes_new (data + 1, data[0]);
+}
+
+static void
+test_byte_framer_class_init (TestByteFramerClass *klass)
+{
+  GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
+
+  framer_class->encode = test_byte_framer_encode;
+  framer_class->decode = test_byte_framer_decode;
+}
+
+static void
+test_byte_framer_init (TestByteFramer *self)
+{
+}
+
+/* A framer with the bug its mode names, to check what the wrappers catch. */
+
+typedef enum {
+  BUG_CONSUMES_TOO_MUCH,
+  BUG_MESSAGE_TOO_LARGE,
+  BUG_MESSAGE_WITHOUT_CONSUMING,
+  BUG_ERROR_AND_MESSAGE,
+  BUG_ENCODE_RETURNS_NOTHING,
+  BUG_SKIPS_ONE_BYTE, /* not a bug: skipping bytes is allowed */
+} Bug;
+
+G_DECLARE_FINAL_TYPE (TestBuggyFramer, test_buggy_framer, TEST, BUGGY_FRAMER, GsockFramer)
+
+struct _TestBuggyFramer
+{
+  GsockFramer parent_instance;
+
+  Bug bug;
+};
+
+G_DEFINE_FINAL_TYPE (TestBuggyFramer, test_buggy_framer, GSOCK_TYPE_FRAMER)
+
+static GBytes *
+test_buggy_framer_encode (GsockFramer *framer,
+                          GBytes      *payload,
+                          gsize        max_size,
+                          GError     **error)
+{
+  return NULL;
+}
+
+static GBytes *
+test_buggy_framer_decode (GsockFramer  *framer,
+                          const guint8 *data,
+                          gsize         len,
+                          gsize         max_size,
+                          gsize        *consumed,
+                          GError      **error)
+{
+  TestBuggyFramer *self = TEST_BUGGY_FRAMER (framer);
+
+  switch (self->bug)
+    {
+    case BUG_CONSUMES_TOO_MUCH:
+      *consumed = len + 1;
+      return g_bytes_new (data, len);
+
+    case BUG_MESSAGE_TOO_LARGE:
+      *consumed = len;
+      return g_bytes_new (data, len);
+
+    case BUG_MESSAGE_WITHOUT_CONSUMING:
+      *consumed = 0;
+      return g_bytes_new (NULL, 0);
+
+    case BUG_ERROR_AND_MESSAGE:
+      *consumed = len;
+      g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME, "Bad frame");
+      return g_bytes_new (data, len);
+
+    case BUG_SKIPS_ONE_BYTE:
+      *consumed = 1;
+      return NULL;
+
+    case BUG_ENCODE_RETURNS_NOTHING:
+    default:
+      return NULL;
+    }
+}
+
+static void
+test_buggy_framer_class_init (TestBuggyFramerClass *klass)
+{
+  GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
+
+  framer_class->encode = test_buggy_framer_encode;
+  framer_class->decode = test_buggy_framer_decode;
+}
+
+static void
+test_buggy_framer_init (TestBuggyFramer *self)
+{
+}
+
+static GsockFramer *
+test_buggy_framer_new (Bug bug)
+{
+  TestBuggyFramer *self = g_object_new (test_buggy_framer_get_type (), NULL);
+
+  self->bug = bug;
+  return GSOCK_FRAMER (self);
+}
+
+/* A framer that implements neither virtual method. */
+
+G_DECLARE_FINAL_TYPE (TestEmptyFramer, test_empty_framer, TEST, EMPTY_FRAMER, GsockFramer)
+
+struct _TestEmptyFramer
+{
+  GsockFramer parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestEmptyFramer, test_empty_framer, GSOCK_TYPE_FRAMER)
+
+static void
+test_empty_framer_class_init (TestEmptyFramerClass *klass)
+{
+}
+
+static void
+test_empty_framer_init (TestEmptyFramer *self)
+{
+}
+
+/* GsockFramer */
+
+static void
+test_framer_is_abstract (void)
+{
+  g_assert_true (G_TYPE_IS_ABSTRACT (GSOCK_TYPE_FRAMER));
+  g_assert_false (G_TYPE_IS_FINAL (GSOCK_TYPE_FRAMER));
+  g_assert_true (g_type_is_a (GSOCK_TYPE_LINE_FRAMER, GSOCK_TYPE_FRAMER));
+  g_assert_true (g_type_is_a (GSOCK_TYPE_LENGTH_FRAMER, GSOCK_TYPE_FRAMER));
+  g_assert_true (g_type_is_a (GSOCK_TYPE_RAW_FRAMER, GSOCK_TYPE_FRAMER));
+  g_assert_true (G_TYPE_IS_FINAL (GSOCK_TYPE_LINE_FRAMER));
+  g_assert_true (G_TYPE_IS_FINAL (GSOCK_TYPE_LENGTH_FRAMER));
+  g_assert_true (G_TYPE_IS_FINAL (GSOCK_TYPE_RAW_FRAMER));
+}
+
+static void
+test_framer_custom_subclass (void)
+{
+  GsockFramer *framer = g_object_new (test_byte_framer_get_type (), NULL);
+  const char *strings[] = { "first", "", "third message", NULL };
+  g_autoptr (GPtrArray) expected = messages_from_strings (strings);
+  static const guint8 wire[] = { 2, 'h', 'i', 0, 3, 'a' };
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  assert_split_at_every_byte (framer, expected, MAX_SIZE);
+
+  message = gsock_framer_decode (framer, wire, sizeof wire, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "hi", 2);
+  g_assert_cmpuint (consumed, ==, 3);
+  g_clear_pointer (&message, g_bytes_unref);
+
+  message = gsock_framer_decode (framer, wire + 3, sizeof wire - 3, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "", 0);
+  g_assert_cmpuint (consumed, ==, 1);
+
+  assert_needs_more (framer, wire + 4, sizeof wire - 4, MAX_SIZE);
+  assert_decode_error (framer, wire + 4, sizeof wire - 4, 2, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_buggy_consumes_too_much (void)
+{
+  GsockFramer *framer = test_buggy_framer_new (BUG_CONSUMES_TOO_MUCH);
+  static const guint8 data[] = "abc";
+
+  assert_decode_error (framer, data, 3, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_FAILED);
+  assert_decode_error (framer, NULL, 0, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_FAILED);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_buggy_message_too_large (void)
+{
+  GsockFramer *framer = test_buggy_framer_new (BUG_MESSAGE_TOO_LARGE);
+  static const guint8 data[] = "abcdef";
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  assert_decode_error (framer, data, 6, 5, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  /* Within the limit, the same framer works. */
+  message = gsock_framer_decode (framer, data, 6, 6, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "abcdef", 6);
+  g_assert_cmpuint (consumed, ==, 6);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_buggy_message_without_consuming (void)
+{
+  GsockFramer *framer = test_buggy_framer_new (BUG_MESSAGE_WITHOUT_CONSUMING);
+  static const guint8 data[] = "abc";
+
+  assert_decode_error (framer, data, 3, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_FAILED);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_buggy_error_and_message (void)
+{
+  GsockFramer *framer = test_buggy_framer_new (BUG_ERROR_AND_MESSAGE);
+  static const guint8 data[] = "abc";
+
+  /* The error wins; the message is dropped and nothing is consumed. */
+  assert_decode_error (framer, data, 3, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_buggy_encode_returns_nothing (void)
+{
+  GsockFramer *framer = test_buggy_framer_new (BUG_ENCODE_RETURNS_NOTHING);
+  g_autoptr (GBytes) payload = g_bytes_new_static ("abc", 3);
+
+  assert_encode_error (framer, payload, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_FAILED);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_skipping_bytes_is_allowed (void)
+{
+  GsockFramer *framer = test_buggy_framer_new (BUG_SKIPS_ONE_BYTE);
+  static const guint8 data[] = "abc";
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  message = gsock_framer_decode (framer, data, 3, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  g_assert_null (message);
+  g_assert_cmpuint (consumed, ==, 1);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_missing_vfuncs (void)
+{
+  GsockFramer *framer = g_object_new (test_empty_framer_get_type (), NULL);
+  g_autoptr (GBytes) payload = g_bytes_new_static ("abc", 3);
+  static const guint8 data[] = "abc";
+
+  assert_encode_error (framer, payload, MAX_SIZE, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  assert_decode_error (framer, data, 3, MAX_SIZE, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_framer_encode_checks_max_size (void)
+{
+  /* The wrapper refuses an oversize payload before the subclass sees it. */
+  GsockFramer *framer = g_object_new (test_byte_framer_get_type (), NULL);
+  g_autoptr (GBytes) payload = g_bytes_new_static ("abcdef", 6);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GError) error = NULL;
+
+  assert_encode_error (framer, payload, 5, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  wire = gsock_framer_encode (framer, payload, 6, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (wire, "\6abcdef", 7);
+
+  g_assert_finalize_object (framer);
+}
+
+/* GsockLineFramer */
+
+static void
+test_line_framer_delimiter (void)
+{
+  struct
+  {
+    const char *given;
+    const char *expected;
+  } cases[] = {
+    { NULL, "\n" },
+    { "", "\n" },
+    { "\n", "\n" },
+    { "\r\n", "\r\n" },
+    { "--END--", "--END--" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GsockFramer *framer = gsock_line_framer_new (cases[i].given);
+      g_autofree char *delimiter = NULL;
+
+      g_assert_true (GSOCK_IS_LINE_FRAMER (framer));
+      g_assert_cmpstr (gsock_line_framer_get_delimiter (GSOCK_LINE_FRAMER (framer)), ==,
+                       cases[i].expected);
+      g_object_get (framer, "delimiter", &delimiter, NULL);
+      g_assert_cmpstr (delimiter, ==, cases[i].expected);
+
+      g_assert_finalize_object (framer);
+    }
+
+  {
+    GsockFramer *framer = g_object_new (GSOCK_TYPE_LINE_FRAMER, NULL);
+
+    g_assert_cmpstr (gsock_line_framer_get_delimiter (GSOCK_LINE_FRAMER (framer)), ==, "\n");
+    g_assert_finalize_object (framer);
+  }
+}
+
+static void
+test_line_framer_round_trip (void)
+{
+  GsockFramer *framer = gsock_line_framer_new (NULL);
+  g_autoptr (GBytes) payload = g_bytes_new_static ("hello world", 11);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+  gsize wire_len;
+  const guint8 *wire_data;
+
+  wire = gsock_framer_encode (framer, payload, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (wire, "hello world\n", 12);
+
+  wire_data = g_bytes_get_data (wire, &wire_len);
+  message = gsock_framer_decode (framer, wire_data, wire_len, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (message, payload));
+  g_assert_cmpuint (consumed, ==, wire_len);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_line_framer_split_at_every_byte (void)
+{
+  GsockFramer *framer = gsock_line_framer_new (NULL);
+  const char *strings[] = { "hello", "", "a longer line, with spaces", "", "", "x", NULL };
+  g_autoptr (GPtrArray) expected = messages_from_strings (strings);
+
+  assert_split_at_every_byte (framer, expected, MAX_SIZE);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_line_framer_crlf_split_inside_delimiter (void)
+{
+  GsockFramer *framer = gsock_line_framer_new ("\r\n");
+  const char *strings[] = { "EHLO example.com", "a\rb", "c\nd", "", "QUIT\r", NULL };
+  g_autoptr (GPtrArray) expected = messages_from_strings (strings);
+  static const char wire[] = "one\r\ntwo";
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  /* "QUIT\r" ends with half the delimiter and still frames: "QUIT\r\r\n". */
+  assert_split_at_every_byte (framer, expected, MAX_SIZE);
+
+  /* Up to the "\r", the line is not finished. */
+  assert_needs_more (framer, (const guint8 *) wire, 3, MAX_SIZE);
+  assert_needs_more (framer, (const guint8 *) wire, 4, MAX_SIZE);
+
+  message = gsock_framer_decode (framer, (const guint8 *) wire, 5, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "one", 3);
+  g_assert_cmpuint (consumed, ==, 5);
+  g_clear_pointer (&message, g_bytes_unref);
+
+  /* Only the first line is taken. */
+  message = gsock_framer_decode (framer, (const guint8 *) wire, strlen (wire), MAX_SIZE,
+                                 &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "one", 3);
+  g_assert_cmpuint (consumed, ==, 5);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_line_framer_empty_lines (void)
+{
+  GsockFramer *framer = gsock_line_framer_new (NULL);
+  static const guint8 wire[] = "\n\n";
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr (GBytes) encoded = NULL;
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  message = gsock_framer_decode (framer, wire, 2, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "", 0);
+  g_assert_cmpuint (consumed, ==, 1);
+
+  encoded = gsock_framer_encode (framer, empty, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (encoded, "\n", 1);
+
+  /* Nothing buffered: nothing to decode. */
+  assert_needs_more (framer, NULL, 0, MAX_SIZE);
+
+  /* An empty line fits a maximum size of 0. */
+  g_clear_pointer (&message, g_bytes_unref);
+  message = gsock_framer_decode (framer, wire, 2, 0, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "", 0);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_line_framer_too_long_without_delimiter (void)
+{
+  GsockFramer *framer = gsock_line_framer_new (NULL);
+  GsockFramer *crlf_framer = gsock_line_framer_new ("\r\n");
+  static const guint8 line[] = "0123456789ABC\r\n";
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  /* Up to max_size bytes, the delimiter may still come; one more and the line cannot fit. */
+  assert_needs_more (framer, line, 10, 10);
+  assert_decode_error (framer, line, 11, 10, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  assert_decode_error (framer, line, 13, 10, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  assert_decode_error (framer, line, 1, 0, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  /* The error names the limit. */
+  message = gsock_framer_decode (framer, line, 11, 10, &consumed, &error);
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_assert_nonnull (strstr (error->message, "10 bytes"));
+  g_assert_null (message);
+  g_clear_error (&error);
+
+  /* With "\r\n", max_size bytes and a "\r" may still be a line of max_size bytes. */
+  assert_needs_more (crlf_framer, (const guint8 *) "0123456789\r", 11, 10);
+  message = gsock_framer_decode (crlf_framer, (const guint8 *) "0123456789\r\n", 12, 10,
+                                 &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "0123456789", 10);
+  g_assert_cmpuint (consumed, ==, 12);
+  assert_decode_error (crlf_framer, (const guint8 *) "0123456789\rX", 12, 10, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  /* A complete line longer than max_size is refused too. */
+  assert_decode_error (crlf_framer, line, sizeof line - 1, 10, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+  g_assert_finalize_object (crlf_framer);
+}
+
+static void
+test_line_framer_encode_delimiter_in_payload (void)
+{
+  GsockFramer *framer = gsock_line_framer_new (NULL);
+  GsockFramer *crlf_framer = gsock_line_framer_new ("\r\n");
+  GsockFramer *blank_line_framer = gsock_line_framer_new ("\n\n");
+  g_autoptr (GBytes) two_lines = g_bytes_new_static ("one\ntwo", 7);
+  g_autoptr (GBytes) crlf_inside = g_bytes_new_static ("one\r\ntwo", 8);
+  g_autoptr (GBytes) ends_with_newline = g_bytes_new_static ("para\n", 5);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GError) error = NULL;
+
+  assert_encode_error (framer, two_lines, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME);
+  assert_encode_error (crlf_framer, crlf_inside, MAX_SIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_INVALID_FRAME);
+
+  /* A lone "\n" is fine with "\r\n" lines. */
+  wire = gsock_framer_encode (crlf_framer, two_lines, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (wire, "one\ntwo\r\n", 9);
+
+  /* "para\n" + "\n\n" would be read back as "para": refused as well. */
+  assert_encode_error (blank_line_framer, ends_with_newline, MAX_SIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_INVALID_FRAME);
+
+  g_assert_finalize_object (framer);
+  g_assert_finalize_object (crlf_framer);
+  g_assert_finalize_object (blank_line_framer);
+}
+
+static void
+test_line_framer_encode_too_large (void)
+{
+  GsockFramer *framer = gsock_line_framer_new (NULL);
+  g_autoptr (GBytes) payload = g_bytes_new_static ("0123456789", 10);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GError) error = NULL;
+
+  assert_encode_error (framer, payload, 9, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  wire = gsock_framer_encode (framer, payload, 10, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (wire, "0123456789\n", 11);
+
+  g_assert_finalize_object (framer);
+}
+
+/* GsockLengthFramer */
+
+static const guint prefix_sizes[] = { 1, 2, 4, 8 };
+
+static void
+test_length_framer_prefix_size (void)
+{
+  struct
+  {
+    guint given;
+    guint expected;
+  } property_cases[] = {
+    { 1, 1 }, { 2, 2 }, { 3, 4 }, { 4, 4 }, { 5, 8 }, { 7, 8 }, { 8, 8 },
+  };
+  GsockFramer *framer;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefix_sizes); i++)
+    {
+      guint prefix_size = 0;
+
+      framer = gsock_length_framer_new (prefix_sizes[i]);
+      g_assert_true (GSOCK_IS_LENGTH_FRAMER (framer));
+      g_assert_cmpuint (gsock_length_framer_get_prefix_size (GSOCK_LENGTH_FRAMER (framer)), ==,
+                        prefix_sizes[i]);
+      g_object_get (framer, "prefix-size", &prefix_size, NULL);
+      g_assert_cmpuint (prefix_size, ==, prefix_sizes[i]);
+      g_assert_finalize_object (framer);
+    }
+
+  framer = g_object_new (GSOCK_TYPE_LENGTH_FRAMER, NULL);
+  g_assert_cmpuint (gsock_length_framer_get_prefix_size (GSOCK_LENGTH_FRAMER (framer)), ==, 4);
+  g_assert_finalize_object (framer);
+
+  /* Through the property, sizes in between round up. */
+  for (gsize i = 0; i < G_N_ELEMENTS (property_cases); i++)
+    {
+      framer = g_object_new (GSOCK_TYPE_LENGTH_FRAMER,
+                             "prefix-size", property_cases[i].given,
+                             NULL);
+      g_assert_cmpuint (gsock_length_framer_get_prefix_size (GSOCK_LENGTH_FRAMER (framer)), ==,
+                        property_cases[i].expected);
+      g_assert_finalize_object (framer);
+    }
+}
+
+static void
+test_length_framer_invalid_prefix_size (void)
+{
+  guint invalid[] = { 0, 3, 5, 16 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      GsockFramer *framer;
+
+      g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*is_valid_prefix_size*");
+      framer = gsock_length_framer_new (invalid[i]);
+      g_test_assert_expected_messages ();
+      g_assert_null (framer);
+    }
+}
+
+static void
+test_length_framer_round_trip (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (prefix_sizes); i++)
+    {
+      GsockFramer *framer = gsock_length_framer_new (prefix_sizes[i]);
+      static const guint8 binary[] = { 0, '\n', 0xff, 0, 'x' };
+      g_autoptr (GBytes) payload = g_bytes_new_static (binary, sizeof binary);
+      g_autoptr (GBytes) wire = NULL;
+      g_autoptr (GBytes) message = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize consumed = 0;
+      gsize wire_len;
+      const guint8 *wire_data;
+
+      wire = gsock_framer_encode (framer, payload, MAX_SIZE, &error);
+      g_assert_no_error (error);
+      wire_data = g_bytes_get_data (wire, &wire_len);
+      g_assert_cmpuint (wire_len, ==, prefix_sizes[i] + sizeof binary);
+      g_assert_cmpmem (wire_data + prefix_sizes[i], sizeof binary, binary, sizeof binary);
+
+      message = gsock_framer_decode (framer, wire_data, wire_len, MAX_SIZE, &consumed, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_bytes_equal (message, payload));
+      g_assert_cmpuint (consumed, ==, wire_len);
+
+      g_assert_finalize_object (framer);
+    }
+}
+
+static void
+test_length_framer_big_endian (void)
+{
+  g_autofree guint8 *data = g_malloc0 (0x0102);
+  g_autoptr (GBytes) payload = g_bytes_new_take (g_steal_pointer (&data), 0x0102);
+  static const guint8 expected_prefix[][8] = {
+    { 0 },
+    { 0x01, 0x02 },
+    { 0x00, 0x00, 0x01, 0x02 },
+    { 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02 },
+  };
+
+  for (gsize i = 1; i < G_N_ELEMENTS (prefix_sizes); i++)
+    {
+      GsockFramer *framer = gsock_length_framer_new (prefix_sizes[i]);
+      g_autoptr (GBytes) wire = NULL;
+      g_autoptr (GError) error = NULL;
+      const guint8 *wire_data;
+
+      wire = gsock_framer_encode (framer, payload, MAX_SIZE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (wire), ==, prefix_sizes[i] + 0x0102);
+      wire_data = g_bytes_get_data (wire, NULL);
+      g_assert_cmpmem (wire_data, prefix_sizes[i], expected_prefix[i], prefix_sizes[i]);
+
+      g_assert_finalize_object (framer);
+    }
+}
+
+static void
+test_length_framer_split_at_every_byte (void)
+{
+  const char *strings[] = { "hello", "", "with\nnewline", "", "x", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (prefix_sizes); i++)
+    {
+      GsockFramer *framer = gsock_length_framer_new (prefix_sizes[i]);
+      g_autoptr (GPtrArray) expected = messages_from_strings (strings);
+
+      g_ptr_array_add (expected, g_bytes_new ("\0\0\xff", 3));
+      assert_split_at_every_byte (framer, expected, MAX_SIZE);
+
+      g_assert_finalize_object (framer);
+    }
+}
+
+static void
+test_length_framer_empty_messages (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (prefix_sizes); i++)
+    {
+      GsockFramer *framer = gsock_length_framer_new (prefix_sizes[i]);
+      static const guint8 zeros[8] = { 0 };
+      g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+      g_autoptr (GBytes) wire = NULL;
+      g_autoptr (GBytes) message = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize consumed = 0;
+
+      wire = gsock_framer_encode (framer, empty, MAX_SIZE, &error);
+      g_assert_no_error (error);
+      assert_bytes_equal (wire, zeros, prefix_sizes[i]);
+
+      assert_needs_more (framer, zeros, prefix_sizes[i] - 1, MAX_SIZE);
+      message = gsock_framer_decode (framer, zeros, prefix_sizes[i], 0, &consumed, &error);
+      g_assert_no_error (error);
+      assert_bytes_equal (message, "", 0);
+      g_assert_cmpuint (consumed, ==, prefix_sizes[i]);
+
+      g_assert_finalize_object (framer);
+    }
+}
+
+static void
+test_length_framer_4_gib_prefix (void)
+{
+  GsockFramer *framer = gsock_length_framer_new (4);
+  static const guint8 prefix[] = { 0xff, 0xff, 0xff, 0xff };
+
+  /* Refused as soon as the prefix is complete, with nothing of 4 GiB allocated. */
+  for (gsize len = 0; len < sizeof prefix; len++)
+    assert_needs_more (framer, prefix, len, MAX_SIZE);
+  assert_decode_error (framer, prefix, sizeof prefix, MAX_SIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  assert_decode_error (framer, prefix, sizeof prefix, G_MAXUINT32 - 1, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_length_framer_2_64_prefix (void)
+{
+  GsockFramer *framer = gsock_length_framer_new (8);
+  static const guint8 prefix[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+  for (gsize len = 0; len < sizeof prefix; len++)
+    assert_needs_more (framer, prefix, len, MAX_SIZE);
+  assert_decode_error (framer, prefix, sizeof prefix, MAX_SIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  assert_decode_error (framer, prefix, sizeof prefix, G_MAXSIZE - 1, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_length_framer_prefix_over_max_size (void)
+{
+  GsockFramer *framer = gsock_length_framer_new (2);
+  static const guint8 eleven[] = { 0x00, 0x0b, 'h', 'e', 'l', 'l', 'o' };
+  static const guint8 ten[] = { 0x00, 0x0a, '0', '1', '2', '3', '4', '5', '6', '7', '8', '9' };
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  assert_decode_error (framer, eleven, 2, 10, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  assert_decode_error (framer, eleven, sizeof eleven, 10, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  /* Exactly max_size is fine, once it has all arrived. */
+  for (gsize len = 0; len < sizeof ten; len++)
+    assert_needs_more (framer, ten, len, 10);
+  message = gsock_framer_decode (framer, ten, sizeof ten, 10, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (message, "0123456789", 10);
+  g_assert_cmpuint (consumed, ==, sizeof ten);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_length_framer_encode_too_large_for_prefix (void)
+{
+  GsockFramer *framer1 = gsock_length_framer_new (1);
+  GsockFramer *framer2 = gsock_length_framer_new (2);
+  g_autoptr (GBytes) payload255 = g_bytes_new_take (g_malloc0 (255), 255);
+  g_autoptr (GBytes) payload256 = g_bytes_new_take (g_malloc0 (256), 256);
+  g_autoptr (GBytes) payload65535 = g_bytes_new_take (g_malloc0 (65535), 65535);
+  g_autoptr (GBytes) payload65536 = g_bytes_new_take (g_malloc0 (65536), 65536);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GError) error = NULL;
+
+  wire = gsock_framer_encode (framer1, payload255, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (wire), ==, 256);
+  g_assert_cmpuint (((const guint8 *) g_bytes_get_data (wire, NULL))[0], ==, 255);
+  g_clear_pointer (&wire, g_bytes_unref);
+  assert_encode_error (framer1, payload256, G_MAXSIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  wire = gsock_framer_encode (framer2, payload65535, G_MAXSIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (wire), ==, 65537);
+  assert_encode_error (framer2, payload65536, G_MAXSIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer1);
+  g_assert_finalize_object (framer2);
+}
+
+static void
+test_length_framer_encode_too_large (void)
+{
+  GsockFramer *framer = gsock_length_framer_new (4);
+  g_autoptr (GBytes) payload = g_bytes_new_static ("0123456789", 10);
+
+  assert_encode_error (framer, payload, 9, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+}
+
+/* GsockRawFramer */
+
+static void
+test_raw_framer_round_trip (void)
+{
+  GsockFramer *framer = gsock_raw_framer_new ();
+  static const guint8 binary[] = { 'a', 0, '\n', 0xff };
+  g_autoptr (GBytes) payload = g_bytes_new_static (binary, sizeof binary);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  g_assert_true (GSOCK_IS_RAW_FRAMER (framer));
+
+  wire = gsock_framer_encode (framer, payload, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (wire, payload));
+
+  message = gsock_framer_decode (framer, binary, sizeof binary, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (message, payload));
+  g_assert_cmpuint (consumed, ==, sizeof binary);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_raw_framer_split_at_every_byte (void)
+{
+  /* Raw framing keeps no boundaries: each piece comes out as it went in, so only the
+   * concatenation is compared. */
+  GsockFramer *framer = gsock_raw_framer_new ();
+  const char *strings[] = { "hello", "", "world", NULL };
+  g_autoptr (GPtrArray) messages = messages_from_strings (strings);
+  g_autoptr (GBytes) stream = encode_all (framer, messages, MAX_SIZE);
+  gsize stream_len = g_bytes_get_size (stream);
+
+  g_assert_cmpuint (stream_len, ==, 10);
+
+  for (gsize split = 0; split <= stream_len; split++)
+    {
+      gsize cuts[2] = { split, stream_len };
+      g_autoptr (GPtrArray) got = decode_in_pieces (framer, stream, 3, cuts, 2);
+      g_autoptr (GByteArray) joined = g_byte_array_new ();
+
+      for (guint i = 0; i < got->len; i++)
+        {
+          gsize len;
+          const guint8 *data = g_bytes_get_data (got->pdata[i], &len);
+
+          g_assert_cmpuint (len, >, 0);
+          g_assert_cmpuint (len, <=, 3);
+          g_byte_array_append (joined, data, len);
+        }
+      g_assert_cmpmem (joined->data, joined->len, "helloworld", 10);
+    }
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_raw_framer_caps_at_max_size (void)
+{
+  GsockFramer *framer = gsock_raw_framer_new ();
+  static const guint8 data[] = "0123456789";
+  gsize offset = 0;
+  const char *expected[] = { "0123", "4567", "89" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      g_autoptr (GBytes) message = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize consumed = 0;
+
+      message = gsock_framer_decode (framer, data + offset, 10 - offset, 4, &consumed, &error);
+      g_assert_no_error (error);
+      assert_bytes_equal (message, expected[i], strlen (expected[i]));
+      g_assert_cmpuint (consumed, ==, strlen (expected[i]));
+      offset += consumed;
+    }
+  g_assert_cmpuint (offset, ==, 10);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_raw_framer_empty_input (void)
+{
+  GsockFramer *framer = gsock_raw_framer_new ();
+  static const guint8 data[] = "x";
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GError) error = NULL;
+
+  assert_needs_more (framer, NULL, 0, MAX_SIZE);
+  assert_needs_more (framer, data, 0, MAX_SIZE);
+
+  wire = gsock_framer_encode (framer, empty, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (wire), ==, 0);
+
+  /* With a maximum of 0 bytes, nothing can ever be delivered. */
+  assert_decode_error (framer, data, 1, 0, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_raw_framer_encode_too_large (void)
+{
+  GsockFramer *framer = gsock_raw_framer_new ();
+  g_autoptr (GBytes) payload = g_bytes_new_static ("0123456789", 10);
+
+  assert_encode_error (framer, payload, 9, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  g_assert_finalize_object (framer);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Gsock/Framer/is-abstract", test_framer_is_abstract);
+  g_test_add_func ("/Gsock/Framer/custom-subclass/decodes-through-wrapper",
+                   test_framer_custom_subclass);
+  g_test_add_func ("/Gsock/Framer/buggy-subclass/consumes-more-than-given",
+                   test_framer_buggy_consumes_too_much);
+  g_test_add_func ("/Gsock/Framer/buggy-subclass/returns-message-over-max-size",
+                   test_framer_buggy_message_too_large);
+  g_test_add_func ("/Gsock/Framer/buggy-subclass/returns-message-without-consuming",
+                   test_framer_buggy_message_without_consuming);
+  g_test_add_func ("/Gsock/Framer/buggy-subclass/returns-error-and-message",
+                   test_framer_buggy_error_and_message);
+  g_test_add_func ("/Gsock/Framer/buggy-subclass/encode-returns-nothing",
+                   test_framer_buggy_encode_returns_nothing);
+  g_test_add_func ("/Gsock/Framer/decode/skipping-bytes-is-allowed",
+                   test_framer_skipping_bytes_is_allowed);
+  g_test_add_func ("/Gsock/Framer/missing-vfuncs-give-not-supported", test_framer_missing_vfuncs);
+  g_test_add_func ("/Gsock/Framer/encode/refuses-payload-over-max-size",
+                   test_framer_encode_checks_max_size);
+
+  g_test_add_func ("/Gsock/LineFramer/delimiter/defaults-to-newline", test_line_framer_delimiter);
+  g_test_add_func ("/Gsock/LineFramer/round-trip", test_line_framer_round_trip);
+  g_test_add_func ("/Gsock/LineFramer/decode/split-at-every-byte",
+                   test_line_framer_split_at_every_byte);
+  g_test_add_func ("/Gsock/LineFramer/decode/crlf-split-inside-delimiter",
+                   test_line_framer_crlf_split_inside_delimiter);
+  g_test_add_func ("/Gsock/LineFramer/decode/empty-lines-are-empty-messages",
+                   test_line_framer_empty_lines);
+  g_test_add_func ("/Gsock/LineFramer/decode/refuses-line-past-max-size",
+                   test_line_framer_too_long_without_delimiter);
+  g_test_add_func ("/Gsock/LineFramer/encode/refuses-delimiter-in-payload",
+                   test_line_framer_encode_delimiter_in_payload);
+  g_test_add_func ("/Gsock/LineFramer/encode/refuses-payload-over-max-size",
+                   test_line_framer_encode_too_large);
+
+  g_test_add_func ("/Gsock/LengthFramer/prefix-size/accepts-1-2-4-8",
+                   test_length_framer_prefix_size);
+  g_test_add_func ("/Gsock/LengthFramer/prefix-size/new-rejects-other-sizes",
+                   test_length_framer_invalid_prefix_size);
+  g_test_add_func ("/Gsock/LengthFramer/round-trip", test_length_framer_round_trip);
+  g_test_add_func ("/Gsock/LengthFramer/encode/prefix-is-big-endian",
+                   test_length_framer_big_endian);
+  g_test_add_func ("/Gsock/LengthFramer/decode/split-at-every-byte",
+                   test_length_framer_split_at_every_byte);
+  g_test_add_func ("/Gsock/LengthFramer/decode/empty-messages", test_length_framer_empty_messages);
+  g_test_add_func ("/Gsock/LengthFramer/decode/refuses-4-GiB-prefix",
+                   test_length_framer_4_gib_prefix);
+  g_test_add_func ("/Gsock/LengthFramer/decode/refuses-2^64-1-prefix",
+                   test_length_framer_2_64_prefix);
+  g_test_add_func ("/Gsock/LengthFramer/decode/refuses-prefix-over-max-size",
+                   test_length_framer_prefix_over_max_size);
+  g_test_add_func ("/Gsock/LengthFramer/encode/refuses-payload-too-long-for-prefix",
+                   test_length_framer_encode_too_large_for_prefix);
+  g_test_add_func ("/Gsock/LengthFramer/encode/refuses-payload-over-max-size",
+                   test_length_framer_encode_too_large);
+
+  g_test_add_func ("/Gsock/RawFramer/round-trip", test_raw_framer_round_trip);
+  g_test_add_func ("/Gsock/RawFramer/decode/split-at-every-byte",
+                   test_raw_framer_split_at_every_byte);
+  g_test_add_func ("/Gsock/RawFramer/decode/caps-at-max-size", test_raw_framer_caps_at_max_size);
+  g_test_add_func ("/Gsock/RawFramer/decode/empty-input-needs-more", test_raw_framer_empty_input);
+  g_test_add_func ("/Gsock/RawFramer/encode/refuses-payload-over-max-size",
+                   test_raw_framer_encode_too_large);
+
+  return g_test_run ();
+}
