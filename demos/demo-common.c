@@ -1,0 +1,215 @@
+/* demo-common.c: the few helpers every gsock demo shares
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <glib-unix.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "demo-common.h"
+
+char *demo_host = NULL;
+int demo_port = 0;
+char *demo_encoding = NULL;
+
+/**
+ * demo_parse_options:
+ * @default_port: the --port value when none is given (the tutorial uses 8080)
+ * @extra_entries: (nullable): the demo's own options
+ *
+ * Parses --host, --port, --encoding and @extra_entries, or exits with one line on stderr.
+ */
+void
+demo_parse_options (int                *argc,
+                    char             ***argv,
+                    const char         *parameter_string,
+                    const char         *summary,
+                    int                 default_port,
+                    const GOptionEntry *extra_entries)
+{
+  g_autofree char *port_help = g_strdup_printf ("Port (default %d; 0 picks a free one)",
+                                                default_port);
+  const GOptionEntry entries[] = {
+    { "host", 0, 0, G_OPTION_ARG_STRING, &demo_host, "Address (default 127.0.0.1)", "HOST" },
+    { "port", 0, 0, G_OPTION_ARG_INT, &demo_port, port_help, "PORT" },
+    { "encoding", 0, 0, G_OPTION_ARG_STRING, &demo_encoding,
+      "Character set of the text on the wire (default UTF-8)", "NAME" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prgname = g_path_get_basename ((*argv)[0]);
+
+  g_set_prgname (prgname);
+  /* g_print() converts UTF-8 text to the locale's character set. */
+  setlocale (LC_ALL, "");
+  /* Line-buffered even into a pipe, so whoever reads us sees each line as it is printed. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+
+  demo_port = default_port;
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (extra_entries != NULL)
+    g_option_context_add_main_entries (context, extra_entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    demo_fail ("%s", error->message);
+
+  if (demo_port < 0 || demo_port > G_MAXUINT16)
+    demo_fail ("--port must be between 0 and %u", G_MAXUINT16);
+  if (demo_host == NULL)
+    demo_host = g_strdup ("127.0.0.1");
+  if (demo_encoding == NULL)
+    demo_encoding = g_strdup ("UTF-8");
+}
+
+/* Prints "PROGRAM: MESSAGE" on stderr and exits with status 1. */
+void
+demo_fail (const char *format,
+           ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+  exit (1);
+}
+
+/* "127.0.0.1:5555" or "[::1]:5555". */
+char *
+demo_address_to_string (GSocketAddress *address)
+{
+  if (address == NULL)
+    return g_strdup ("(unknown)");
+  return g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+}
+
+/* The message's text, or a note saying why there is none: a server keeps serving bad input. */
+char *
+demo_message_text (GsockMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = gsock_message_get_text (message, &error);
+
+  if (text != NULL)
+    return g_strdup (text);
+  return g_strdup_printf ("(%zu bytes that are not text: %s)",
+                          g_bytes_get_size (gsock_message_get_bytes (message)), error->message);
+}
+
+/* The framer for --framing NAME, or exits. */
+GsockFramer *
+demo_framer_new (const char *name)
+{
+  if (g_str_equal (name, "line"))
+    return gsock_line_framer_new ("\n");
+  if (g_str_equal (name, "length"))
+    return gsock_length_framer_new (4);
+  if (g_str_equal (name, "raw"))
+    return gsock_raw_framer_new ();
+  demo_fail ("unknown framing “%s” (expected line, length or raw)", name);
+}
+
+/* The endpoints demo_serve() runs, and how closing them goes. */
+static GMainLoop *serve_loop;
+static GPtrArray *serve_endpoints;
+static gboolean shutting_down;
+static guint closes_pending;
+static int serve_status;
+
+static void
+close_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gsock_endpoint_close_finish (GSOCK_ENDPOINT (source), result, &error))
+    {
+      g_printerr ("%s: closing failed: %s\n", g_get_prgname (), error->message);
+      serve_status = 1;
+    }
+  if (--closes_pending == 0)
+    g_main_loop_quit (serve_loop);
+}
+
+static gboolean
+close_timeout_cb (gpointer user_data)
+{
+  g_printerr ("%s: closing took more than 5 s, giving up\n", g_get_prgname ());
+  serve_status = 1;
+  g_main_loop_quit (serve_loop);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * demo_shutdown:
+ *
+ * Closes every endpoint demo_serve() runs, gracefully: what is queued is sent first. The
+ * main loop stops once all have closed. Calling it again does nothing.
+ */
+void
+demo_shutdown (void)
+{
+  if (shutting_down || serve_endpoints == NULL)
+    return;
+
+  shutting_down = TRUE;
+  closes_pending = serve_endpoints->len;
+  for (guint i = 0; i < serve_endpoints->len; i++)
+    gsock_endpoint_close_async (serve_endpoints->pdata[i], NULL, close_cb, NULL);
+  g_timeout_add_seconds (5, close_timeout_cb, NULL);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  demo_shutdown ();
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * demo_serve:
+ * @first: an endpoint that is already listening or bound
+ * @...: more endpoints, then `NULL`
+ *
+ * Prints "listening on HOST:PORT" for @first, with the port the system really gave, runs the
+ * main loop until SIGINT or SIGTERM (or demo_shutdown()), then closes the endpoints
+ * gracefully.
+ *
+ * Returns: the exit status: 0, or 1 if closing failed
+ */
+int
+demo_serve (GsockEndpoint *first,
+            ...)
+{
+  g_autofree char *address = demo_address_to_string (gsock_endpoint_get_local_address (first));
+  va_list args;
+
+  serve_loop = g_main_loop_new (NULL, FALSE);
+  serve_endpoints = g_ptr_array_new_with_free_func (g_object_unref);
+
+  va_start (args, first);
+  for (GsockEndpoint *endpoint = first; endpoint != NULL; endpoint = va_arg (args, GsockEndpoint *))
+    g_ptr_array_add (serve_endpoints, g_object_ref (endpoint));
+  va_end (args);
+
+  g_unix_signal_add (SIGINT, signal_cb, NULL);
+  g_unix_signal_add (SIGTERM, signal_cb, NULL);
+
+  /* Only now: whoever waits for this line may send a signal at once. */
+  g_print ("listening on %s\n", address);
+  fflush (stdout);
+
+  g_main_loop_run (serve_loop);
+
+  g_clear_pointer (&serve_endpoints, g_ptr_array_unref);
+  g_clear_pointer (&serve_loop, g_main_loop_unref);
+  return serve_status;
+}

@@ -1,0 +1,39 @@
+/* demo-common.h: the few helpers every gsock demo shares
+ *
+ * Option parsing, one-line fatal errors, address printing and the "serve until SIGINT or
+ * SIGTERM, then close gracefully" main loop. Everything else lives in the demo that shows it.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <gsock/gsock.h>
+
+G_BEGIN_DECLS
+
+/* Filled by demo_parse_options(): --host, --port and --encoding. */
+extern char *demo_host;
+extern int   demo_port;
+extern char *demo_encoding;
+
+void         demo_parse_options       (int                *argc,
+                                       char             ***argv,
+                                       const char         *parameter_string,
+                                       const char         *summary,
+                                       int                 default_port,
+                                       const GOptionEntry *extra_entries);
+
+G_NORETURN
+void         demo_fail                (const char *format,
+                                       ...) G_GNUC_PRINTF (1, 2);
+
+char        *demo_address_to_string   (GSocketAddress *address);
+char        *demo_message_text        (GsockMessage   *message);
+GsockFramer *demo_framer_new          (const char     *name);
+
+int          demo_serve               (GsockEndpoint  *first,
+                                       ...) G_GNUC_NULL_TERMINATED;
+void         demo_shutdown            (void);
+
+G_END_DECLS

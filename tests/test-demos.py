@@ -1,0 +1,576 @@
+#!/usr/bin/python3
+"""The gsock demos against plain Python sockets written as in the socket tutorial.
+
+Usage: test-demos.py DEMOS_BUILD_DIR
+
+Every server is started with --port 0 and its port read from its "listening on HOST:PORT"
+line; every server is stopped (killed if it must be) before its test ends; every wait has a
+timeout. Prints TAP and exits non-zero if any test fails.
+"""
+
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+DEMOS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..', '_build', 'demos')
+TIMEOUT = 10  # seconds, for any single wait
+LOCALHOST = '127.0.0.1'
+
+# The demos print UTF-8 text in the locale's character set: make that UTF-8.
+os.environ['LC_ALL'] = 'C.UTF-8'
+
+
+def demo(name):
+    return os.path.join(DEMOS, name)
+
+
+class SkipTest(Exception):
+    pass
+
+
+class LineReader:
+    """Lines from a pipe or a socket, each read with a timeout."""
+
+    def __init__(self, read, fileno):
+        self._read = read
+        self._fileno = fileno
+        self._buffer = b''
+
+    def readline(self, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while b'\n' not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._fileno], [], [], left)[0]:
+                raise AssertionError(f'no complete line within {timeout} s (have {self._buffer!r})')
+            chunk = self._read()
+            if not chunk:
+                raise AssertionError(f'end of stream before a complete line (have {self._buffer!r})')
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b'\n', 1)
+        return line.decode('utf-8')
+
+    def nothing_within(self, seconds):
+        """True if no byte arrives within SECONDS."""
+        if self._buffer:
+            return False
+        return not select.select([self._fileno], [], [], seconds)[0]
+
+
+class Server:
+    """A demo server on a free port, stopped when the with block ends."""
+
+    def __init__(self, name, *args, stdin=subprocess.DEVNULL):
+        self.name = name
+        self._stderr = None
+        self.proc = subprocess.Popen([demo(name), '--port', '0', *args], stdin=stdin,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.stdout = LineReader(lambda: os.read(self.proc.stdout.fileno(), 4096),
+                                 self.proc.stdout.fileno())
+        try:
+            line = self.stdout.readline()
+            match = re.fullmatch(r'listening on (.+):(\d+)', line)
+            assert match, f'unexpected first line {line!r}'
+            self.host = match.group(1).strip('[]')
+            self.port = int(match.group(2))
+            assert self.port != 0, 'printed port 0, not the real port'
+        except AssertionError as e:
+            self.kill()
+            stderr = self.stderr_text()
+            self.__exit__()
+            raise AssertionError(f'{name} did not start: {e}; stderr: {stderr!r}')
+        self.address = (self.host, self.port)
+
+    def __enter__(self):
+        return self
+
+    def expect_line(self, pattern):
+        line = self.stdout.readline()
+        assert re.fullmatch(pattern, line), f'{self.name}: expected /{pattern}/, got {line!r}'
+        return line
+
+    def wait(self, timeout=TIMEOUT):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f'{self.name} still running after {timeout} s')
+
+    def stop(self, sig=signal.SIGTERM):
+        """Sends SIG and returns the exit status."""
+        self.proc.send_signal(sig)
+        return self.wait()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stderr_text(self):
+        # Only once the process has ended, so the read cannot block.
+        if self.proc.poll() is None:
+            return '(still running)'
+        if self._stderr is None:
+            self._stderr = self.proc.stderr.read().decode('utf-8', 'replace')
+        return self._stderr
+
+    def __exit__(self, *exc):
+        self.kill()
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if pipe:
+                pipe.close()
+
+
+def run(name, *args, timeout=TIMEOUT):
+    """Runs a demo client to its end."""
+    return subprocess.run([demo(name), *args], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def one_line(text):
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, f'expected one line, got {text!r}'
+    return lines[0]
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port nothing listens on (bound for a moment by us, then released)."""
+    with socket.socket(type=kind) as sk:
+        sk.bind((LOCALHOST, 0))
+        return sk.getsockname()[1]
+
+
+def in_thread(function):
+    """Runs FUNCTION in a thread; join() re-raises what it raised."""
+    result = {}
+
+    def target():
+        try:
+            result['value'] = function()
+        except BaseException as e:  # noqa: B902 - handed to the test thread
+            result['error'] = e
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+
+    def join():
+        thread.join(TIMEOUT)
+        assert not thread.is_alive(), 'helper thread did not finish'
+        if 'error' in result:
+            raise result['error']
+        return result.get('value')
+    return join
+
+
+def addr(sk):
+    host, port = sk.getsockname()[:2]
+    return f'{host}:{port}'
+
+
+# --- 2. TCP ---------------------------------------------------------------------------------
+
+def test_tcp_server_answers_the_tutorial_client():
+    with Server('gsock-tcp-server') as server:
+        # The tutorial's 2.2 client, with a timeout added.
+        sk = socket.socket()
+        sk.settimeout(TIMEOUT)
+        sk.connect(server.address)
+        sk.send("Hello Server".encode('utf-8'))
+        response = sk.recv(1024).decode('utf-8')
+        sk.close()
+        assert response == 'Hello Client', response
+        server.expect_line(r'received from 127\.0\.0\.1:\d+: Hello Server')
+        assert server.wait() == 0, server.stderr_text()
+
+
+def test_tcp_server_gbk():
+    with Server('gsock-tcp-server', '--encoding', 'GBK') as server:
+        sk = socket.create_connection(server.address, timeout=TIMEOUT)
+        sk.send('你好,服务器'.encode('gbk'))
+        response = sk.recv(1024)
+        sk.close()
+        assert response == 'Hello Client'.encode('gbk'), response
+        server.expect_line(r'received from 127\.0\.0\.1:\d+: 你好,服务器')
+        assert server.wait() == 0, server.stderr_text()
+
+
+def tutorial_tcp_server(reply=b'Hello Client', line=False):
+    """The tutorial's 2.1 server on a free port, in a thread: returns (port, join)."""
+    sk = socket.socket()
+    sk.bind((LOCALHOST, 0))
+    sk.listen()
+    sk.settimeout(TIMEOUT)
+
+    def serve():
+        try:
+            conn, _ = sk.accept()
+            conn.settimeout(TIMEOUT)
+            data = conn.recv(1024)
+            while line and not data.endswith(b'\n'):
+                data += conn.recv(1024)
+            if reply is not None:
+                conn.send(reply)
+            else:
+                time.sleep(2)  # say nothing until the client gave up
+            conn.close()
+            return data.decode('utf-8')
+        finally:
+            sk.close()
+    return sk.getsockname()[1], in_thread(serve)
+
+
+def test_tcp_client_against_the_tutorial_server():
+    port, join = tutorial_tcp_server()
+    result = run('gsock-tcp-client', '--port', str(port))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == 'server replied: Hello Client\n', result.stdout
+    assert join() == 'Hello Server'
+
+
+def test_tcp_client_line_framing_and_message():
+    port, join = tutorial_tcp_server(reply=b'Hello again\n', line=True)
+    result = run('gsock-tcp-client', '--port', str(port), '--framing', 'line', 'one line')
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == 'server replied: Hello again\n', result.stdout
+    assert join() == 'one line\n'
+
+
+def test_tcp_client_refused():
+    port = free_port()
+    result = run('gsock-tcp-client', '--port', str(port))
+    assert result.returncode == 1, result
+    line = one_line(result.stderr)
+    assert line.startswith(f'gsock-tcp-client: cannot reach 127.0.0.1:{port}: '), line
+    assert 'refused' in line.lower(), line
+    assert result.stdout == ''
+
+
+def test_tcp_client_times_out():
+    port, join = tutorial_tcp_server(reply=None)
+    start = time.monotonic()
+    result = run('gsock-tcp-client', '--port', str(port), '--timeout', '300')
+    assert result.returncode == 1, result
+    line = one_line(result.stderr)
+    assert line.startswith(f'gsock-tcp-client: no reply from 127.0.0.1:{port}: '), line
+    assert time.monotonic() - start < 1.8, 'the timeout was not honoured'
+    join()
+
+
+# --- 3. UDP ---------------------------------------------------------------------------------
+
+def test_udp_server_reply_option():
+    with Server('gsock-udp-server', '--reply', 'Hello UDP Client') as server:
+        # The tutorial's 3.3 client, with a timeout added.
+        sk = socket.socket(type=socket.SOCK_DGRAM)
+        sk.settimeout(TIMEOUT)
+        sk.sendto("Hello UDP Server".encode('utf-8'), server.address)
+        response, _ = sk.recvfrom(1024)
+        server.expect_line(rf'received from 127\.0\.0\.1:{sk.getsockname()[1]}: Hello UDP Server')
+        sk.close()
+        assert response.decode('utf-8') == 'Hello UDP Client'
+        assert server.stop(signal.SIGINT) == 0, server.stderr_text()
+
+
+def test_udp_server_answers_from_stdin():
+    with Server('gsock-udp-server', stdin=subprocess.PIPE) as server:
+        sk = socket.socket(type=socket.SOCK_DGRAM)
+        sk.settimeout(TIMEOUT)
+        sk.sendto(b'first', server.address)
+        sk.sendto(b'second', server.address)
+        server.expect_line(r'received from .*: first')
+        server.expect_line(r'received from .*: second')
+        server.proc.stdin.write('answer one\nanswer two\n'.encode('utf-8'))
+        server.proc.stdin.flush()
+        assert sk.recvfrom(1024)[0] == b'answer one'
+        assert sk.recvfrom(1024)[0] == b'answer two'
+        # Once standard input is closed the server keeps printing, without answering.
+        server.proc.stdin.close()
+        sk.sendto(b'third', server.address)
+        server.expect_line(r'received from .*: third')
+        sk.sendto(b'fourth', server.address)
+        server.expect_line(r'received from .*: fourth')
+        sk.settimeout(0.3)
+        try:
+            data = sk.recvfrom(1024)[0]
+            raise AssertionError(f'unexpected answer {data!r} after end of input')
+        except socket.timeout:
+            pass
+        sk.close()
+        assert server.stop() == 0
+        stderr = server.stderr_text()
+        assert len(stderr.strip().splitlines()) == 1, f'not said exactly once: {stderr!r}'
+        assert 'no longer answered' in stderr, stderr
+
+
+def test_udp_client_against_the_tutorial_server():
+    sk = socket.socket(type=socket.SOCK_DGRAM)
+    sk.bind((LOCALHOST, 0))
+    sk.settimeout(TIMEOUT)
+
+    def serve():
+        # The tutorial's 3.2 server loop, once, with a fixed reply instead of input().
+        try:
+            data, address = sk.recvfrom(1024)
+            sk.sendto('你好 UDP'.encode('utf-8'), address)
+            return data.decode('utf-8')
+        finally:
+            sk.close()
+    join = in_thread(serve)
+    result = run('gsock-udp-client', '--port', str(sk.getsockname()[1]))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == 'server replied: 你好 UDP\n', result.stdout
+    assert join() == 'Hello UDP Server'
+
+
+def test_udp_client_times_out():
+    with socket.socket(type=socket.SOCK_DGRAM) as silent:
+        silent.bind((LOCALHOST, 0))
+        port = silent.getsockname()[1]
+        result = run('gsock-udp-client', '--port', str(port), '--timeout', '300', 'anyone?')
+        assert result.returncode == 1, result
+        line = one_line(result.stderr)
+        assert line.startswith(f'gsock-udp-client: no reply from 127.0.0.1:{port}: '), line
+        silent.settimeout(TIMEOUT)
+        assert silent.recvfrom(1024)[0] == b'anyone?'
+
+
+# --- 4. The receipt server ----------------------------------------------------------------
+
+class UDPSocket:
+    """The tutorial's 4.1 class, with a timeout added."""
+
+    def __init__(self, ip="127.0.0.1", port=8080, encoding="utf-8"):
+        self.sk = socket.socket(type=socket.SOCK_DGRAM)
+        self.sk.settimeout(TIMEOUT)
+        self.encoding = encoding
+        self.address = (ip, port)
+
+    def send(self, message, target_addr):
+        self.sk.sendto(message.encode(self.encoding), target_addr)
+
+    def receive(self):
+        data, addr = self.sk.recvfrom(1024)
+        return data.decode(self.encoding), addr
+
+    def bind(self):
+        self.sk.bind(self.address)
+
+
+def test_receipt_server_answers_the_tutorial_client():
+    with Server('gsock-receipt-server') as server:
+        udp_client = UDPSocket()
+        for _ in range(2):
+            udp_client.send("Hello Server", server.address)
+            response, sender = udp_client.receive()
+            assert response == '已收到', response
+            assert sender == server.address
+            server.expect_line(r'received from 127\.0\.0\.1:\d+: Hello Server')
+        udp_client.sk.close()
+        assert server.stop() == 0, server.stderr_text()
+
+
+def test_receipt_server_gbk():
+    with Server('gsock-receipt-server', '--encoding', 'GBK') as server:
+        udp_client = UDPSocket(encoding='gbk')
+        udp_client.send('你好,服务器', server.address)
+        data, _ = udp_client.sk.recvfrom(1024)
+        udp_client.sk.close()
+        assert data == '已收到'.encode('gbk'), data
+        server.expect_line(r'received from 127\.0\.0\.1:\d+: 你好,服务器')
+        assert server.stop() == 0, server.stderr_text()
+
+
+# --- 5. Many clients ------------------------------------------------------------------------
+
+class ChatClient:
+    def __init__(self, address):
+        self.sk = socket.create_connection(address, timeout=TIMEOUT)
+        self.name = addr(self.sk)
+        self.lines = LineReader(lambda: self.sk.recv(4096), self.sk.fileno())
+
+    def expect(self, line):
+        got = self.lines.readline()
+        assert got == line, f'{self.name}: expected {line!r}, got {got!r}'
+
+
+def test_chat_server_with_three_clients():
+    with Server('gsock-chat-server') as server:
+        a = ChatClient(server.address)
+        server.expect_line(rf'\* {re.escape(a.name)} joined')
+        b = ChatClient(server.address)
+        server.expect_line(rf'\* {re.escape(b.name)} joined')
+        a.expect(f'* {b.name} joined')
+        c = ChatClient(server.address)
+        server.expect_line(rf'\* {re.escape(c.name)} joined')
+        a.expect(f'* {c.name} joined')
+        b.expect(f'* {c.name} joined')
+
+        a.sk.sendall('hello from a, 你好\n'.encode('utf-8'))
+        b.expect(f'[{a.name}] hello from a, 你好')
+        c.expect(f'[{a.name}] hello from a, 你好')
+        server.expect_line(rf'\[{re.escape(a.name)}\] hello from a, 你好')
+        c.sk.sendall(b'two lines\nat once\n')
+        for other in (a, b):
+            other.expect(f'[{c.name}] two lines')
+            other.expect(f'[{c.name}] at once')
+        assert a.lines.nothing_within(0.3), 'a got something back'
+        assert c.lines.nothing_within(0.1), 'c got its own lines back'
+
+        b.sk.close()
+        a.expect(f'* {b.name} left')
+        c.expect(f'* {b.name} left')
+        a.sk.close()
+        c.expect(f'* {a.name} left')
+        # c stays connected: stopping the server closes it.
+        assert server.stop() == 0, server.stderr_text()
+        c.sk.settimeout(TIMEOUT)
+        assert c.sk.recv(1024) == b'', 'connection still open after the server stopped'
+        c.sk.close()
+
+
+# --- The echo server --------------------------------------------------------------------------
+
+def recv_exactly(sk, size):
+    data = b''
+    while len(data) < size:
+        chunk = sk.recv(size - len(data))
+        assert chunk, f'connection closed after {data!r}'
+        data += chunk
+    return data
+
+
+def framed(framing, payload):
+    if framing == 'line':
+        return payload + b'\n'
+    if framing == 'length':
+        return struct.pack('>I', len(payload)) + payload
+    return payload
+
+
+def check_echo_server(framing):
+    with Server('gsock-echo-server', '--framing', framing) as server:
+        clients = [socket.create_connection(server.address, timeout=TIMEOUT) for _ in range(3)]
+        for i, sk in enumerate(clients):
+            for payload in (f'client {i} says hi'.encode(), '回声'.encode('utf-8')):
+                sk.sendall(framed(framing, payload))
+                wire = framed(framing, payload)
+                assert recv_exactly(sk, len(wire)) == wire
+        if framing == 'length':
+            sk = clients[0]
+            sk.sendall(framed('length', b''))  # an empty message is a message too
+            assert recv_exactly(sk, 4) == b'\0\0\0\0'
+        # UDP on the same port number.
+        with socket.socket(type=socket.SOCK_DGRAM) as udp:
+            udp.settimeout(TIMEOUT)
+            udp.sendto(b'udp ping', server.address)
+            data, sender = udp.recvfrom(1024)
+            assert data == b'udp ping' and sender == server.address, (data, sender)
+        # A client that leaves does not disturb the others.
+        clients[1].close()
+        clients[2].sendall(framed(framing, b'still here'))
+        assert recv_exactly(clients[2], len(framed(framing, b'still here'))) == framed(framing, b'still here')
+        assert server.stop() == 0, server.stderr_text()
+        for sk in (clients[0], clients[2]):
+            assert sk.recv(1024) == b'', 'connection still open after the server stopped'
+            sk.close()
+
+
+def test_echo_server_line():
+    check_echo_server('line')
+
+
+def test_echo_server_length():
+    check_echo_server('length')
+
+
+def test_echo_server_raw():
+    check_echo_server('raw')
+
+
+def test_echo_server_with_socat():
+    if not shutil.which('socat'):
+        raise SkipTest('socat is not installed')
+    with Server('gsock-echo-server') as server:
+        tcp = subprocess.run(['socat', '-t', '2', '-', f'TCP:{LOCALHOST}:{server.port}'],
+                             input=b'hello socat\nbye\n', capture_output=True, timeout=TIMEOUT)
+        assert tcp.stdout == b'hello socat\nbye\n', tcp
+        udp = subprocess.run(['socat', '-t', '2', '-', f'UDP:{LOCALHOST}:{server.port}'],
+                             input=b'datagram', capture_output=True, timeout=TIMEOUT)
+        assert udp.stdout == b'datagram', udp
+        assert server.stop() == 0, server.stderr_text()
+
+
+def test_echo_server_with_nc():
+    nc = shutil.which('nc')
+    if not nc:
+        raise SkipTest('nc is not installed')
+    # -N (shut down writing at the end of input) exists in OpenBSD's nc only.
+    if b'-N' not in subprocess.run([nc, '-h'], capture_output=True, timeout=TIMEOUT).stderr:
+        raise SkipTest('this nc has no -N (only the OpenBSD one is supported)')
+    with Server('gsock-echo-server') as server:
+        tcp = subprocess.run([nc, '-N', LOCALHOST, str(server.port)],
+                             input=b'hello nc\n', capture_output=True, timeout=TIMEOUT)
+        assert tcp.stdout == b'hello nc\n', tcp
+        assert server.stop() == 0, server.stderr_text()
+
+
+def test_servers_exit_0_on_sigint_and_sigterm():
+    for name in ('gsock-tcp-server', 'gsock-udp-server', 'gsock-receipt-server',
+                 'gsock-chat-server', 'gsock-echo-server'):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with Server(name) as server:
+                status = server.stop(sig)
+                assert status == 0, f'{name} exited {status} on {sig.name}: {server.stderr_text()}'
+
+
+def test_port_in_use_is_one_line():
+    with socket.socket() as taken:
+        taken.bind((LOCALHOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run('gsock-tcp-server', '--port', str(port))
+        assert result.returncode == 1, result
+        line = one_line(result.stderr)
+        assert line.startswith(f'gsock-tcp-server: cannot listen on 127.0.0.1:{port}: '), line
+
+
+# --- Everything at once ---------------------------------------------------------------------
+
+def test_gsock_demo():
+    result = run('gsock-demo', timeout=60)
+    assert result.returncode == 0, f'exit {result.returncode}: {result.stderr}'
+    for expected in ('client: got “Hello Client”', 'client: got “Hello UDP Client”',
+                     'client: got “已收到”', 'decoded as GBK: 你好,世界', 'all done'):
+        assert expected in result.stdout, f'{expected!r} missing from:\n{result.stdout}'
+
+
+TESTS = [value for key, value in list(globals().items()) if key.startswith('test_')]
+
+
+def main():
+    print(f'1..{len(TESTS)}', flush=True)
+    failures = 0
+    for number, test in enumerate(TESTS, 1):
+        name = test.__name__[len('test_'):].replace('_', ' ')
+        try:
+            test()
+            print(f'ok {number} - {name}', flush=True)
+        except SkipTest as e:
+            print(f'ok {number} - {name} # SKIP {e}', flush=True)
+        except BaseException:  # noqa: B902 - every failure is reported, then the next test runs
+            failures += 1
+            print(f'not ok {number} - {name}', flush=True)
+            for line in traceback.format_exc().splitlines():
+                print(f'# {line}', flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,1396 @@
+/* test-udp-endpoint.c: GsockUdpEndpoint over real datagram sockets on 127.0.0.1
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+
+#include <gsock/gsock.h>
+
+#include "gsock-test-util.h"
+
+/* 你好,世界 and 已收到 in GBK. */
+static const guint8 gbk_hello_world[] = { 0xc4, 0xe3, 0xba, 0xc3, 0x2c, 0xca, 0xc0, 0xbd, 0xe7 };
+static const guint8 gbk_received[] = { 0xd2, 0xd1, 0xca, 0xd5, 0xb5, 0xbd };
+
+/* What an endpoint's signals delivered. */
+typedef struct
+{
+  GPtrArray  *messages; /* GsockMessage */
+  GPtrArray  *errors;   /* GError */
+  const char *reply;    /* replied to every message when set */
+} Recorder;
+
+static void
+recorder_init (Recorder *rec)
+{
+  rec->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) gsock_message_unref);
+  rec->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  rec->reply = NULL;
+}
+
+static void
+recorder_clear (Recorder *rec)
+{
+  g_clear_pointer (&rec->messages, g_ptr_array_unref);
+  g_clear_pointer (&rec->errors, g_ptr_array_unref);
+}
+
+static void
+recorder_message_cb (GsockEndpoint *endpoint,
+                     GsockMessage  *message,
+                     Recorder      *rec)
+{
+  g_assert_true (gsock_message_get_endpoint (message) == endpoint);
+  g_ptr_array_add (rec->messages, gsock_message_ref (message));
+  if (rec->reply != NULL)
+    {
+      GError *error = NULL;
+
+      g_assert_true (gsock_message_reply (message, rec->reply, &error));
+      g_assert_no_error (error);
+    }
+}
+
+static void
+recorder_error_cb (GsockEndpoint *endpoint,
+                   const GError  *error,
+                   Recorder      *rec)
+{
+  g_assert_nonnull (error);
+  g_ptr_array_add (rec->errors, g_error_copy (error));
+}
+
+static void
+recorder_connect (Recorder      *rec,
+                  GsockEndpoint *endpoint)
+{
+  g_signal_connect (endpoint, "message-received", G_CALLBACK (recorder_message_cb), rec);
+  g_signal_connect (endpoint, "error", G_CALLBACK (recorder_error_cb), rec);
+}
+
+static const char *
+message_text (GsockMessage *message)
+{
+  GError *error = NULL;
+  const char *text = gsock_message_get_text (message, &error);
+
+  g_assert_no_error (error);
+  return text;
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          guint      *count)
+{
+  (*count)++;
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert_null (*out);
+  *out = g_object_ref (result);
+}
+
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+close_cb (gpointer user_data)
+{
+  gsock_endpoint_close (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static GsockState
+state_of (gpointer endpoint)
+{
+  return gsock_endpoint_get_state (GSOCK_ENDPOINT (endpoint));
+}
+
+static void
+close_and_finalize (GsockUdpEndpoint *endpoint)
+{
+  gsock_endpoint_close (GSOCK_ENDPOINT (endpoint));
+  gsock_test_wait_until (state_of (endpoint) == GSOCK_STATE_CLOSED);
+  gsock_test_drain (NULL);
+  g_assert_finalize_object (endpoint);
+}
+
+/* Binding a plain socket to @port only works once nobody holds it. */
+static gboolean
+udp_port_is_free (guint16 port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GSocketAddress) address = gsock_test_loopback_address (port);
+  g_autoptr(GError) error = NULL;
+
+  return g_socket_bind (socket, address, FALSE, &error);
+}
+
+/* ---- a server bound to 127.0.0.1 port 0 ---- */
+
+typedef struct
+{
+  GsockUdpEndpoint *server;
+  guint16           port;
+  GSocketAddress   *address;
+  Recorder          rec;
+  GsockUdpEndpoint *client; /* made by some tests, torn down here */
+} Fixture;
+
+static void
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
+{
+  GError *error = NULL;
+
+  recorder_init (&fx->rec);
+  fx->server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (fx->server), GSOCK_TEST_TIMEOUT_MS);
+  recorder_connect (&fx->rec, GSOCK_ENDPOINT (fx->server));
+  g_assert_true (gsock_udp_endpoint_bind (fx->server, &error));
+  g_assert_no_error (error);
+  fx->port = gsock_test_endpoint_get_port (fx->server);
+  g_assert_cmpuint (fx->port, !=, 0);
+  fx->address = gsock_test_loopback_address (fx->port);
+}
+
+static void
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
+{
+  if (fx->client != NULL)
+    close_and_finalize (g_steal_pointer (&fx->client));
+  /* Messages hold their endpoint: drop them before proving the server goes away. */
+  recorder_clear (&fx->rec);
+  close_and_finalize (g_steal_pointer (&fx->server));
+  g_clear_object (&fx->address);
+}
+
+static GsockUdpEndpoint *
+new_client (Fixture *fx)
+{
+  g_assert_null (fx->client);
+  fx->client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (fx->client), GSOCK_TEST_TIMEOUT_MS);
+  return fx->client;
+}
+
+/* ---- properties ---- */
+
+static void
+test_defaults (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = g_object_new (GSOCK_TYPE_UDP_ENDPOINT, NULL);
+  GsockEndpoint *ep = GSOCK_ENDPOINT (endpoint);
+  g_autofree char *host = NULL;
+  g_autofree char *encoding = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  guint port = 0;
+  GsockState state = GSOCK_STATE_OPEN;
+  gboolean broadcast = TRUE;
+
+  g_assert_cmpstr (gsock_endpoint_get_host (ep), ==, "127.0.0.1");
+  g_assert_cmpuint (gsock_endpoint_get_port (ep), ==, 8080);
+  g_assert_cmpstr (gsock_endpoint_get_encoding (ep), ==, "UTF-8");
+  g_assert_cmpuint (gsock_endpoint_get_max_message_size (ep), ==, 65507);
+  g_assert_cmpuint (gsock_endpoint_get_timeout (ep), ==, 0);
+  g_assert_cmpint (gsock_endpoint_get_state (ep), ==, GSOCK_STATE_CLOSED);
+  g_assert_null (gsock_endpoint_get_local_address (ep));
+  g_assert_cmpuint (gsock_endpoint_get_bytes_sent (ep), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_received (ep), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (ep), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (ep), ==, 0);
+  g_assert_false (gsock_udp_endpoint_get_broadcast (endpoint));
+
+  /* The same through GObject properties. */
+  g_object_get (endpoint,
+                "host", &host,
+                "port", &port,
+                "encoding", &encoding,
+                "local-address", &local,
+                "state", &state,
+                "broadcast", &broadcast,
+                NULL);
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  g_assert_cmpuint (port, ==, 8080);
+  g_assert_cmpstr (encoding, ==, "UTF-8");
+  g_assert_null (local);
+  g_assert_cmpint (state, ==, GSOCK_STATE_CLOSED);
+  g_assert_false (broadcast);
+}
+
+static void
+test_new_sets_host_and_port (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("10.1.2.3", 9999);
+
+  g_assert_true (GSOCK_IS_UDP_ENDPOINT (endpoint));
+  g_assert_true (GSOCK_IS_ENDPOINT (endpoint));
+  g_assert_cmpstr (gsock_endpoint_get_host (GSOCK_ENDPOINT (endpoint)), ==, "10.1.2.3");
+  g_assert_cmpuint (gsock_endpoint_get_port (GSOCK_ENDPOINT (endpoint)), ==, 9999);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
+}
+
+static void
+test_setters_notify_only_on_change (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  GsockEndpoint *ep = GSOCK_ENDPOINT (endpoint);
+  guint host = 0, port = 0, encoding = 0, max = 0, timeout = 0, broadcast = 0;
+
+  g_signal_connect (endpoint, "notify::host", G_CALLBACK (count_cb), &host);
+  g_signal_connect (endpoint, "notify::port", G_CALLBACK (count_cb), &port);
+  g_signal_connect (endpoint, "notify::encoding", G_CALLBACK (count_cb), &encoding);
+  g_signal_connect (endpoint, "notify::max-message-size", G_CALLBACK (count_cb), &max);
+  g_signal_connect (endpoint, "notify::timeout", G_CALLBACK (count_cb), &timeout);
+  g_signal_connect (endpoint, "notify::broadcast", G_CALLBACK (count_cb), &broadcast);
+
+  gsock_endpoint_set_host (ep, "localhost");
+  gsock_endpoint_set_host (ep, "localhost");
+  g_assert_cmpstr (gsock_endpoint_get_host (ep), ==, "localhost");
+  g_assert_cmpuint (host, ==, 1);
+
+  gsock_endpoint_set_port (ep, 4242);
+  gsock_endpoint_set_port (ep, 4242);
+  g_assert_cmpuint (gsock_endpoint_get_port (ep), ==, 4242);
+  g_assert_cmpuint (port, ==, 1);
+
+  gsock_endpoint_set_encoding (ep, "GBK");
+  gsock_endpoint_set_encoding (ep, "GBK");
+  g_assert_cmpstr (gsock_endpoint_get_encoding (ep), ==, "GBK");
+  g_assert_cmpuint (encoding, ==, 1);
+
+  gsock_endpoint_set_max_message_size (ep, 100);
+  gsock_endpoint_set_max_message_size (ep, 100);
+  g_assert_cmpuint (gsock_endpoint_get_max_message_size (ep), ==, 100);
+  g_assert_cmpuint (max, ==, 1);
+
+  gsock_endpoint_set_timeout (ep, 250);
+  gsock_endpoint_set_timeout (ep, 250);
+  g_assert_cmpuint (gsock_endpoint_get_timeout (ep), ==, 250);
+  g_assert_cmpuint (timeout, ==, 1);
+
+  gsock_udp_endpoint_set_broadcast (endpoint, TRUE);
+  gsock_udp_endpoint_set_broadcast (endpoint, TRUE);
+  g_assert_true (gsock_udp_endpoint_get_broadcast (endpoint));
+  g_assert_cmpuint (broadcast, ==, 1);
+
+  /* g_object_set goes through the same path. */
+  g_object_set (endpoint, "port", 4243, "broadcast", FALSE, NULL);
+  g_assert_cmpuint (gsock_endpoint_get_port (ep), ==, 4243);
+  g_assert_false (gsock_udp_endpoint_get_broadcast (endpoint));
+  g_assert_cmpuint (port, ==, 2);
+  g_assert_cmpuint (broadcast, ==, 2);
+}
+
+/* ---- bind ---- */
+
+static void
+record_state_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 GArray     *states)
+{
+  GsockState state = state_of (object);
+
+  g_array_append_val (states, state);
+}
+
+static void
+test_bind_port_zero (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (GsockState));
+  g_autoptr(GSocket) peer = NULL;
+  g_autoptr(GBytes) got = NULL;
+  GSocketAddress *local;
+  g_autofree char *ip = NULL;
+  guint local_notifies = 0;
+  GError *error = NULL;
+  Recorder rec;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (endpoint));
+  g_signal_connect (endpoint, "notify::state", G_CALLBACK (record_state_cb), states);
+  g_signal_connect (endpoint, "notify::local-address", G_CALLBACK (count_cb), &local_notifies);
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_OPEN);
+  g_assert_cmpuint (states->len, >=, 1);
+  g_assert_cmpint (g_array_index (states, GsockState, states->len - 1), ==, GSOCK_STATE_OPEN);
+  g_assert_cmpuint (local_notifies, ==, 1);
+
+  local = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (endpoint));
+  g_assert_true (G_IS_INET_SOCKET_ADDRESS (local));
+  g_assert_cmpuint (gsock_test_address_get_port (local), !=, 0);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+  g_assert_cmpstr (ip, ==, "127.0.0.1");
+  g_assert_cmpuint (gsock_test_endpoint_get_port (endpoint), ==,
+                    gsock_test_address_get_port (local));
+
+  /* The reported port is the real one: a datagram sent there arrives. */
+  peer = gsock_test_udp_socket (NULL);
+  gsock_test_socket_send_to (peer, gsock_test_address_get_port (local), "knock", 5);
+  gsock_test_wait_until (rec.messages->len == 1);
+  gsock_test_assert_bytes (gsock_message_get_bytes (rec.messages->pdata[0]), "knock", 5);
+
+  recorder_clear (&rec);
+  close_and_finalize (endpoint);
+}
+
+static void
+test_bind_port_in_use (Fixture      *fx,
+                       gconstpointer data)
+{
+  g_autoptr(GsockUdpEndpoint) second = gsock_udp_endpoint_new ("127.0.0.1", fx->port);
+  GError *error = NULL;
+
+  g_assert_false (gsock_udp_endpoint_bind (second, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_clear_error (&error);
+  g_assert_cmpint (state_of (second), ==, GSOCK_STATE_CLOSED);
+  g_assert_null (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (second)));
+}
+
+static void
+test_bind_port_held_by_plain_socket (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) holder = gsock_test_udp_socket (&port);
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("127.0.0.1", port);
+  GError *error = NULL;
+
+  g_assert_false (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_clear_error (&error);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
+}
+
+/* ---- the seed, section 4 ---- */
+
+static void
+test_seed_server_and_client (Fixture      *fx,
+                             gconstpointer data)
+{
+  /* The seed's client: UDPSocket() with the defaults, never bound. */
+  GsockUdpEndpoint *client = g_object_new (GSOCK_TYPE_UDP_ENDPOINT, NULL);
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *response = NULL;
+  GsockMessage *message;
+  guint16 client_port;
+  GError *error = NULL;
+
+  fx->client = client;
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  fx->rec.reply = "已收到";
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "Hello Server", fx->address,
+                                      &error));
+  g_assert_no_error (error);
+  /* Sending bound the client, as the OS does. */
+  g_assert_cmpint (state_of (client), ==, GSOCK_STATE_OPEN);
+  client_port = gsock_test_endpoint_get_port (client);
+  g_assert_cmpuint (client_port, !=, 0);
+  g_assert_cmpuint (client_port, !=, 8080);
+
+  /* The blocking receive runs the context, so the server answers meanwhile. */
+  response = gsock_endpoint_receive (GSOCK_ENDPOINT (client), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (response, ==, "已收到");
+  g_assert_nonnull (sender);
+  g_assert_cmpuint (gsock_test_address_get_port (sender), ==, fx->port);
+
+  g_assert_cmpuint (fx->rec.messages->len, ==, 1);
+  message = fx->rec.messages->pdata[0];
+  g_assert_cmpstr (message_text (message), ==, "Hello Server");
+  g_assert_true (gsock_message_get_endpoint (message) == GSOCK_ENDPOINT (fx->server));
+  g_assert_cmpuint (gsock_test_address_get_port (gsock_message_get_sender (message)), ==,
+                    client_port);
+  g_assert_cmpuint (fx->rec.errors->len, ==, 0);
+}
+
+static void
+test_send_auto_binds_wildcard (Fixture      *fx,
+                               gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (GsockState));
+  GSocketAddress *local;
+  GInetAddress *inet;
+  GError *error = NULL;
+
+  g_signal_connect (client, "notify::state", G_CALLBACK (record_state_cb), states);
+  g_assert_null (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (client)));
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "hi", fx->address, &error));
+  g_assert_no_error (error);
+
+  local = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (client));
+  g_assert_true (G_IS_INET_SOCKET_ADDRESS (local));
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  g_assert_cmpint (g_inet_address_get_family (inet), ==, G_SOCKET_FAMILY_IPV4);
+  g_assert_true (g_inet_address_get_is_any (inet));
+  g_assert_cmpuint (gsock_test_address_get_port (local), !=, 0);
+  g_assert_cmpuint (states->len, >=, 1);
+  g_assert_cmpint (g_array_index (states, GsockState, states->len - 1), ==, GSOCK_STATE_OPEN);
+
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "hi");
+  g_assert_cmpuint (gsock_test_address_get_port (
+                      gsock_message_get_sender (fx->rec.messages->pdata[0])),
+                    ==, gsock_test_address_get_port (local));
+
+  /* A second send keeps the same socket. */
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "again", fx->address, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (fx->rec.messages->len == 2);
+  g_assert_cmpuint (gsock_test_address_get_port (
+                      gsock_message_get_sender (fx->rec.messages->pdata[1])),
+                    ==, gsock_test_address_get_port (local));
+  g_signal_handlers_disconnect_by_data (client, states);
+}
+
+/* ---- send errors ---- */
+
+static void
+test_send_without_target (Fixture      *fx,
+                          gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  g_autoptr(GBytes) payload = g_bytes_new_static ("x", 1);
+  GError *error = NULL;
+
+  /* Unbound ... */
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (client), "nowhere", NULL, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION);
+  g_clear_error (&error);
+  g_assert_false (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (client), payload, NULL, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION);
+  g_clear_error (&error);
+
+  /* ... and bound alike. */
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (fx->server), "nowhere", NULL, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION);
+  g_clear_error (&error);
+
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (fx->server)), ==, 0);
+}
+
+static void
+test_send_unknown_encoding (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (&port);
+  g_autoptr(GSocketAddress) target = gsock_test_loopback_address (port);
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  GError *error = NULL;
+
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (endpoint), "NO-SUCH-CHARSET-GSOCK");
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (endpoint), "hello", target, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING);
+  g_clear_error (&error);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (endpoint)), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_sent (GSOCK_ENDPOINT (endpoint)), ==, 0);
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 100));
+
+  close_and_finalize (endpoint);
+}
+
+static void
+test_send_unrepresentable_text (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (&port);
+  g_autoptr(GSocketAddress) target = gsock_test_loopback_address (port);
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GBytes) got = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (endpoint), "ISO-8859-1");
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (endpoint), "已收到", target, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT);
+  g_clear_error (&error);
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 100));
+
+  /* Representable text goes out in that encoding. */
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (endpoint), "café", target, &error));
+  g_assert_no_error (error);
+  got = gsock_test_socket_receive_from (peer, NULL);
+  gsock_test_assert_bytes (got, "caf\xe9", 4);
+
+  close_and_finalize (endpoint);
+}
+
+static void
+test_send_oversize_payload (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (&port);
+  g_autoptr(GSocketAddress) target = gsock_test_loopback_address (port);
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GBytes) too_big = gsock_test_pattern_bytes (101);
+  g_autoptr(GBytes) just_fits = gsock_test_pattern_bytes (100);
+  g_autoptr(GBytes) got = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (endpoint), 100);
+  g_assert_false (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (endpoint), too_big, target, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 100));
+
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (endpoint), just_fits, target, &error));
+  g_assert_no_error (error);
+  got = gsock_test_socket_receive_from (peer, NULL);
+  g_assert_true (g_bytes_equal (got, just_fits));
+
+  close_and_finalize (endpoint);
+}
+
+static void
+test_send_bytes_exact (void)
+{
+  static const guint8 binary[] = { 0x00, 0x0a, 0xff, 0x7f, 0x00, 0x80 };
+  guint16 port;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (&port);
+  g_autoptr(GSocketAddress) target = gsock_test_loopback_address (port);
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GBytes) payload = g_bytes_new_static (binary, sizeof binary);
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GSocketAddress) from = NULL;
+  GError *error = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (endpoint), payload, target, &error));
+  g_assert_no_error (error);
+
+  got = gsock_test_socket_receive_from (peer, &from);
+  gsock_test_assert_bytes (got, binary, sizeof binary);
+  g_assert_cmpuint (gsock_test_address_get_port (from), ==,
+                    gsock_test_endpoint_get_port (endpoint));
+
+  close_and_finalize (endpoint);
+}
+
+/* ---- receive ---- */
+
+static void
+test_receive_text_and_sender (Fixture      *fx,
+                              gconstpointer data)
+{
+  guint16 peer_port;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (&peer_port);
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  gsock_test_socket_send_to (peer, fx->port, "hello", 5);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "hello");
+  g_assert_cmpuint (gsock_test_address_get_port (sender), ==, peer_port);
+  /* The receive took the message: no signal for it. */
+  g_assert_cmpuint (fx->rec.messages->len, ==, 0);
+}
+
+static void
+test_receive_message_keeps_invalid_bytes (Fixture      *fx,
+                                          gconstpointer data)
+{
+  static const guint8 wire[] = { 'b', 'a', 'd', 0xff };
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_test_socket_send_to (peer, fx->port, wire, sizeof wire);
+  message = gsock_endpoint_receive_message (GSOCK_ENDPOINT (fx->server), NULL, &error);
+  g_assert_no_error (error);
+  gsock_test_assert_bytes (gsock_message_get_bytes (message), wire, sizeof wire);
+  g_assert_null (gsock_message_get_text (message, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT);
+  g_clear_error (&error);
+}
+
+static void
+test_receive_invalid_text (Fixture      *fx,
+                           gconstpointer data)
+{
+  static const guint8 wire[] = { 0xff, 0xfe };
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  gsock_test_socket_send_to (peer, fx->port, wire, sizeof wire);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), &sender, NULL, &error);
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT);
+  g_clear_error (&error);
+  g_assert_null (text);
+}
+
+static void
+test_receive_times_out (Fixture      *fx,
+                        gconstpointer data)
+{
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+  gint64 start, elapsed_ms;
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (fx->server), 200);
+  start = g_get_monotonic_time ();
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), &sender, NULL, &error);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  g_assert_null (text);
+  g_assert_cmpint (elapsed_ms, >=, 150);
+  g_assert_cmpint (elapsed_ms, <, 5000);
+  /* The endpoint stays usable. */
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_OPEN);
+}
+
+static void
+test_receive_message_times_out (Fixture      *fx,
+                                gconstpointer data)
+{
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (fx->server), 100);
+  message = gsock_endpoint_receive_message (GSOCK_ENDPOINT (fx->server), NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  g_assert_null (message);
+}
+
+static void
+test_receive_pre_cancelled (Fixture      *fx,
+                            gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), NULL, cancellable, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_null (text);
+}
+
+static void
+test_receive_cancelled_while_waiting (Fixture      *fx,
+                                      gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  GError *error = NULL;
+  gint64 start, elapsed_ms;
+
+  g_timeout_add (100, cancel_cb, cancellable);
+  start = g_get_monotonic_time ();
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), NULL, cancellable, &error);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_null (text);
+  g_assert_cmpint (elapsed_ms, <, GSOCK_TEST_TIMEOUT_MS / 2);
+
+  /* A datagram arriving afterwards is not swallowed by the cancelled receive. */
+  gsock_test_socket_send_to (peer, fx->port, "later", 5);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "later");
+}
+
+static void
+test_receive_fails_when_closed (Fixture      *fx,
+                                gconstpointer data)
+{
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  g_timeout_add (100, close_cb, fx->server);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_null (text);
+}
+
+static void
+test_receive_async_takes_message (Fixture      *fx,
+                                  gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &result);
+  gsock_test_socket_send_to (peer, fx->port, "first", 5);
+  gsock_test_wait_until (result != NULL);
+
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->server), result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (message_text (message), ==, "first");
+  g_assert_true (gsock_message_get_endpoint (message) == GSOCK_ENDPOINT (fx->server));
+  /* The pending receive got it, so the signal did not fire ... */
+  g_assert_cmpuint (fx->rec.messages->len, ==, 0);
+
+  /* ... but with nothing pending it does. */
+  gsock_test_socket_send_to (peer, fx->port, "second", 6);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "second");
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (fx->server)), ==, 2);
+}
+
+static void
+test_receive_async_oldest_first (Fixture      *fx,
+                                 gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GsockMessage) m1 = NULL;
+  g_autoptr(GsockMessage) m2 = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &first);
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &second);
+  gsock_test_socket_send_to (peer, fx->port, "one", 3);
+  gsock_test_wait_until (first != NULL);
+  g_assert_null (second);
+  gsock_test_socket_send_to (peer, fx->port, "two", 3);
+  gsock_test_wait_until (second != NULL);
+
+  m1 = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->server), first, &error);
+  g_assert_no_error (error);
+  m2 = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->server), second, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (message_text (m1), ==, "one");
+  g_assert_cmpstr (message_text (m2), ==, "two");
+  g_assert_cmpuint (fx->rec.messages->len, ==, 0);
+}
+
+static void
+test_receive_async_cancelled (Fixture      *fx,
+                              gconstpointer data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->server), cancellable, store_result_cb,
+                                &result);
+  gsock_test_run_for (NULL, 50);
+  g_assert_null (result);
+  g_cancellable_cancel (cancellable);
+  gsock_test_wait_until (result != NULL);
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->server), result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_null (message);
+
+  /* The cancelled receive no longer waits: the next datagram goes to the signal. */
+  gsock_test_socket_send_to (peer, fx->port, "after", 5);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "after");
+}
+
+static void
+test_receive_async_fails_when_closed (Fixture      *fx,
+                                      gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &result);
+  gsock_endpoint_close (GSOCK_ENDPOINT (fx->server));
+  gsock_test_wait_until (result != NULL);
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->server), result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_null (message);
+}
+
+/* ---- oversize datagrams ---- */
+
+static void
+test_oversize_datagram_error_signal (Fixture      *fx,
+                                     gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (200);
+  g_autoptr(GBytes) fits = gsock_test_pattern_bytes (100);
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->server), 100);
+  gsock_test_socket_send_to (peer, fx->port, g_bytes_get_data (big, NULL), 200);
+  gsock_test_wait_until (fx->rec.errors->len == 1);
+  g_assert_error ((GError *) fx->rec.errors->pdata[0], GSOCK_ERROR,
+                  GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  /* Nothing was delivered truncated, and the endpoint still works. */
+  gsock_test_socket_send_to (peer, fx->port, g_bytes_get_data (fits, NULL), 100);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_true (g_bytes_equal (gsock_message_get_bytes (fx->rec.messages->pdata[0]), fits));
+  g_assert_cmpuint (fx->rec.errors->len, ==, 1);
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_OPEN);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (fx->server)), ==, 1);
+}
+
+static void
+test_oversize_datagram_fails_pending_receive (Fixture      *fx,
+                                              gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (200);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->server), 100);
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &result);
+  gsock_test_socket_send_to (peer, fx->port, g_bytes_get_data (big, NULL), 200);
+  gsock_test_wait_until (result != NULL);
+
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->server), result, &error);
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_null (message);
+  g_assert_cmpuint (fx->rec.errors->len, ==, 0);
+  g_assert_cmpuint (fx->rec.messages->len, ==, 0);
+}
+
+static void
+test_max_size_datagram_delivered (Fixture      *fx,
+                                  gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GBytes) biggest = gsock_test_pattern_bytes (65507);
+
+  /* The default limit is the largest UDP payload over IPv4. */
+  gsock_test_socket_send_to (peer, fx->port, g_bytes_get_data (biggest, NULL), 65507);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_true (g_bytes_equal (gsock_message_get_bytes (fx->rec.messages->pdata[0]), biggest));
+  g_assert_cmpuint (fx->rec.errors->len, ==, 0);
+}
+
+/* ---- encodings ---- */
+
+static void
+test_gbk_round_trip (Fixture      *fx,
+                     gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  g_autoptr(GsockMessage) answer = NULL;
+  GsockMessage *message;
+  GError *error = NULL;
+
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (fx->server), "GBK");
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (client), "GBK");
+  fx->rec.reply = "已收到";
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "你好,世界", fx->address,
+                                      &error));
+  g_assert_no_error (error);
+  answer = gsock_endpoint_receive_message (GSOCK_ENDPOINT (client), NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (fx->rec.messages->len, ==, 1);
+  message = fx->rec.messages->pdata[0];
+  gsock_test_assert_bytes (gsock_message_get_bytes (message), gbk_hello_world,
+                           sizeof gbk_hello_world);
+  g_assert_cmpstr (message_text (message), ==, "你好,世界");
+
+  gsock_test_assert_bytes (gsock_message_get_bytes (answer), gbk_received, sizeof gbk_received);
+  g_assert_cmpstr (message_text (answer), ==, "已收到");
+}
+
+static void
+test_gbk_text_into_utf8_receiver (Fixture      *fx,
+                                  gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  GError *error = NULL;
+
+  /* The receiver expects UTF-8 and gets GBK: the message arrives, its text does not. */
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (client), "GBK");
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "你好,世界", fx->address,
+                                      &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_null (gsock_message_get_text (fx->rec.messages->pdata[0], &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT);
+  g_clear_error (&error);
+  gsock_test_assert_bytes (gsock_message_get_bytes (fx->rec.messages->pdata[0]),
+                           gbk_hello_world, sizeof gbk_hello_world);
+}
+
+/* ---- a subclass ---- */
+
+#define TEST_TYPE_RECEIPT_SERVER (test_receipt_server_get_type ())
+G_DECLARE_FINAL_TYPE (TestReceiptServer, test_receipt_server, TEST, RECEIPT_SERVER,
+                      GsockUdpEndpoint)
+
+struct _TestReceiptServer
+{
+  GsockUdpEndpoint parent_instance;
+  guint            n_handled;
+  char            *last_text;
+};
+
+G_DEFINE_FINAL_TYPE (TestReceiptServer, test_receipt_server, GSOCK_TYPE_UDP_ENDPOINT)
+
+static void
+test_receipt_server_message_received (GsockEndpoint *endpoint,
+                                      GsockMessage  *message)
+{
+  TestReceiptServer *self = TEST_RECEIPT_SERVER (endpoint);
+  GError *error = NULL;
+
+  self->n_handled++;
+  g_free (self->last_text);
+  self->last_text = g_strdup (message_text (message));
+  g_assert_true (gsock_message_reply (message, "已收到", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_receipt_server_finalize (GObject *object)
+{
+  TestReceiptServer *self = TEST_RECEIPT_SERVER (object);
+
+  g_free (self->last_text);
+  G_OBJECT_CLASS (test_receipt_server_parent_class)->finalize (object);
+}
+
+static void
+test_receipt_server_class_init (TestReceiptServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_receipt_server_finalize;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_receipt_server_message_received;
+}
+
+static void
+test_receipt_server_init (TestReceiptServer *self)
+{
+}
+
+static void
+count_message_cb (GsockEndpoint *endpoint,
+                  GsockMessage  *message,
+                  guint         *count)
+{
+  (*count)++;
+}
+
+static void
+test_subclass_overrides_message_received (void)
+{
+  TestReceiptServer *server = g_object_new (TEST_TYPE_RECEIPT_SERVER,
+                                            "host", "127.0.0.1", "port", 0, NULL);
+  GsockUdpEndpoint *client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *answer = NULL;
+  guint handler_calls = 0;
+  GError *error = NULL;
+
+  g_signal_connect (server, "message-received", G_CALLBACK (count_message_cb), &handler_calls);
+  g_assert_true (gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error));
+  g_assert_no_error (error);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "Hello Server", target, &error));
+  g_assert_no_error (error);
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), &sender, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (answer, ==, "已收到");
+  g_assert_cmpuint (server->n_handled, ==, 1);
+  g_assert_cmpstr (server->last_text, ==, "Hello Server");
+  /* Signal handlers still run alongside the class handler. */
+  g_assert_cmpuint (handler_calls, ==, 1);
+
+  close_and_finalize (client);
+  close_and_finalize (GSOCK_UDP_ENDPOINT (server));
+}
+
+/* ---- counters ---- */
+
+static void
+test_counters_move_and_notify (Fixture      *fx,
+                               gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  GsockEndpoint *c = GSOCK_ENDPOINT (client);
+  GsockEndpoint *s = GSOCK_ENDPOINT (fx->server);
+  guint bytes_sent = 0, messages_sent = 0, bytes_received = 0, messages_received = 0;
+  const char *texts[] = { "a", "bb", "已收到" };
+  guint64 total = 0;
+  guint i;
+
+  g_signal_connect (client, "notify::bytes-sent", G_CALLBACK (count_cb), &bytes_sent);
+  g_signal_connect (client, "notify::messages-sent", G_CALLBACK (count_cb), &messages_sent);
+  g_signal_connect (fx->server, "notify::bytes-received", G_CALLBACK (count_cb),
+                    &bytes_received);
+  g_signal_connect (fx->server, "notify::messages-received", G_CALLBACK (count_cb),
+                    &messages_received);
+
+  for (i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      GError *error = NULL;
+
+      g_assert_true (gsock_endpoint_send (c, texts[i], fx->address, &error));
+      g_assert_no_error (error);
+      total += strlen (texts[i]);
+    }
+  gsock_test_wait_until (fx->rec.messages->len == G_N_ELEMENTS (texts));
+
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (c), ==, 3);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_sent (c), ==, total);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (c), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_received (c), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (s), ==, 3);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_received (s), ==, total);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (s), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_sent (s), ==, 0);
+
+  g_assert_cmpuint (bytes_sent, >=, 1);
+  g_assert_cmpuint (messages_sent, >=, 1);
+  g_assert_cmpuint (bytes_received, >=, 1);
+  g_assert_cmpuint (messages_received, >=, 1);
+
+  /* The properties read the same as the getters. */
+  {
+    guint64 prop = 0;
+
+    g_object_get (fx->server, "messages-received", &prop, NULL);
+    g_assert_cmpuint (prop, ==, 3);
+    g_object_get (client, "bytes-sent", &prop, NULL);
+    g_assert_cmpuint (prop, ==, total);
+  }
+  g_signal_handlers_disconnect_by_data (client, &bytes_sent);
+  g_signal_handlers_disconnect_by_data (client, &messages_sent);
+  g_signal_handlers_disconnect_by_data (fx->server, &bytes_received);
+  g_signal_handlers_disconnect_by_data (fx->server, &messages_received);
+}
+
+/* ---- broadcast ---- */
+
+static void
+test_broadcast_property (Fixture      *fx,
+                         gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  guint notifies = 0;
+  GError *error = NULL;
+
+  g_signal_connect (client, "notify::broadcast", G_CALLBACK (count_cb), &notifies);
+  g_assert_false (gsock_udp_endpoint_get_broadcast (client));
+  gsock_udp_endpoint_set_broadcast (client, TRUE);
+  g_assert_true (gsock_udp_endpoint_get_broadcast (client));
+  g_assert_cmpuint (notifies, ==, 1);
+
+  /* A broadcast-enabled socket still sends unicast. */
+  g_assert_true (gsock_udp_endpoint_bind (client, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_udp_endpoint_get_broadcast (client));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "to one", fx->address, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+
+  /* It can be switched on an open socket too. */
+  gsock_udp_endpoint_set_broadcast (fx->server, TRUE);
+  g_assert_true (gsock_udp_endpoint_get_broadcast (fx->server));
+  gsock_udp_endpoint_set_broadcast (client, FALSE);
+  g_assert_false (gsock_udp_endpoint_get_broadcast (client));
+  g_assert_cmpuint (notifies, ==, 2);
+  g_signal_handlers_disconnect_by_data (client, &notifies);
+}
+
+/* ---- close ---- */
+
+static void
+test_close_moves_to_closed (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (GsockState));
+  guint16 port;
+  GError *error = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  port = gsock_test_endpoint_get_port (endpoint);
+  g_assert_false (udp_port_is_free (port));
+
+  g_signal_connect (endpoint, "notify::state", G_CALLBACK (record_state_cb), states);
+  gsock_endpoint_close (GSOCK_ENDPOINT (endpoint));
+  gsock_test_wait_until (state_of (endpoint) == GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (states->len, >=, 1);
+  g_assert_cmpint (g_array_index (states, GsockState, states->len - 1), ==, GSOCK_STATE_CLOSED);
+  /* The socket is really gone. */
+  g_assert_true (udp_port_is_free (port));
+
+  /* Closing again is harmless. */
+  gsock_endpoint_close (GSOCK_ENDPOINT (endpoint));
+  gsock_test_drain (NULL);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
+  g_assert_finalize_object (endpoint);
+}
+
+static void
+test_close_async_completes (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GAsyncResult) result = NULL;
+  guint16 port;
+  GError *error = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  port = gsock_test_endpoint_get_port (endpoint);
+
+  gsock_endpoint_close_async (GSOCK_ENDPOINT (endpoint), NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_close_finish (GSOCK_ENDPOINT (endpoint), result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
+  g_assert_true (udp_port_is_free (port));
+
+  g_clear_object (&result);
+  gsock_test_drain (NULL);
+  g_assert_finalize_object (endpoint);
+}
+
+static void
+test_dispose_releases_port (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  guint16 port;
+  GError *error = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  port = gsock_test_endpoint_get_port (endpoint);
+
+  /* Dropped while open, without close: nothing may keep it (or its socket) alive. */
+  g_assert_finalize_object (endpoint);
+  g_assert_true (udp_port_is_free (port));
+  gsock_test_drain (NULL);
+}
+
+/* ---- contexts ---- */
+
+static void
+test_signals_on_construction_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GsockUdpEndpoint *server;
+  GsockUdpEndpoint *client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  GError *error = NULL;
+  Recorder rec;
+
+  g_main_context_push_thread_default (context);
+  server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_main_context_pop_thread_default (context);
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (server));
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  g_assert_no_error (error);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "over there", target, &error));
+  g_assert_no_error (error);
+
+  /* Running the default context does not deliver it ... */
+  gsock_test_run_for (NULL, 150);
+  g_assert_cmpuint (rec.messages->len, ==, 0);
+  /* ... running the server's own context does. */
+  gsock_test_wait_until_full (context, GSOCK_TEST_TIMEOUT_MS, rec.messages->len == 1);
+  g_assert_cmpstr (message_text (rec.messages->pdata[0]), ==, "over there");
+
+  recorder_clear (&rec);
+  close_and_finalize (client);
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until_full (context, GSOCK_TEST_TIMEOUT_MS,
+                              state_of (server) == GSOCK_STATE_CLOSED);
+  gsock_test_drain (context);
+  g_assert_finalize_object (server);
+}
+
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  guint16  port;         /* set by the worker once bound */
+  GThread *signal_thread;
+  gboolean done;
+} ThreadData;
+
+static void
+thread_server_message_cb (GsockEndpoint *endpoint,
+                          GsockMessage  *message,
+                          ThreadData    *td)
+{
+  GError *error = NULL;
+
+  td->signal_thread = g_thread_self ();
+  g_assert_true (gsock_message_reply (message, "from the worker", &error));
+  g_assert_no_error (error);
+  g_atomic_int_set (&td->done, TRUE);
+}
+
+static gpointer
+thread_server_main (gpointer user_data)
+{
+  ThreadData *td = user_data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GsockUdpEndpoint *server;
+  GError *error = NULL;
+
+  g_main_context_push_thread_default (context);
+  server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_signal_connect (server, "message-received", G_CALLBACK (thread_server_message_cb), td);
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  g_assert_no_error (error);
+
+  g_mutex_lock (&td->lock);
+  td->port = gsock_test_endpoint_get_port (server);
+  g_cond_signal (&td->cond);
+  g_mutex_unlock (&td->lock);
+
+  gsock_test_wait_until (g_atomic_int_get (&td->done));
+  /* Let the reply leave before closing. */
+  gsock_test_drain (context);
+  close_and_finalize (server);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static void
+test_signals_on_owner_thread (void)
+{
+  ThreadData td = { 0 };
+  GsockUdpEndpoint *client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autofree char *answer = NULL;
+  GThread *thread;
+  GError *error = NULL;
+
+  g_mutex_init (&td.lock);
+  g_cond_init (&td.cond);
+  thread = g_thread_new ("udp-server", thread_server_main, &td);
+
+  g_mutex_lock (&td.lock);
+  {
+    gint64 end = g_get_monotonic_time () + GSOCK_TEST_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+    while (td.port == 0)
+      if (!g_cond_wait_until (&td.cond, &td.lock, end))
+        break;
+  }
+  g_mutex_unlock (&td.lock);
+  g_assert_cmpuint (td.port, !=, 0);
+
+  target = gsock_test_loopback_address (td.port);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "to the worker", target, &error));
+  g_assert_no_error (error);
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "from the worker");
+
+  g_thread_join (thread);
+  g_assert_true (td.signal_thread == thread);
+  g_mutex_clear (&td.lock);
+  g_cond_clear (&td.cond);
+  close_and_finalize (client);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/Gsock/UdpEndpoint/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  g_test_add_func ("/Gsock/UdpEndpoint/defaults/match-the-seed", test_defaults);
+  g_test_add_func ("/Gsock/UdpEndpoint/new/sets-host-and-port", test_new_sets_host_and_port);
+  g_test_add_func ("/Gsock/UdpEndpoint/setters/notify-only-on-change",
+                   test_setters_notify_only_on_change);
+  g_test_add_func ("/Gsock/UdpEndpoint/bind/port-zero-reports-real-port", test_bind_port_zero);
+  ADD ("bind/fails-when-endpoint-holds-port", test_bind_port_in_use);
+  g_test_add_func ("/Gsock/UdpEndpoint/bind/fails-when-plain-socket-holds-port",
+                   test_bind_port_held_by_plain_socket);
+  ADD ("seed/server-replies-to-auto-bound-client", test_seed_server_and_client);
+  ADD ("send/auto-binds-wildcard-of-target-family", test_send_auto_binds_wildcard);
+  ADD ("send/fails-without-target", test_send_without_target);
+  g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-unknown-encoding",
+                   test_send_unknown_encoding);
+  g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-unrepresentable-text",
+                   test_send_unrepresentable_text);
+  g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-oversize-payload",
+                   test_send_oversize_payload);
+  g_test_add_func ("/Gsock/UdpEndpoint/send-bytes/delivers-exact-bytes", test_send_bytes_exact);
+  ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
+  ADD ("receive/fails-on-invalid-text", test_receive_invalid_text);
+  ADD ("receive-message/keeps-invalid-bytes", test_receive_message_keeps_invalid_bytes);
+  ADD ("receive/times-out", test_receive_times_out);
+  ADD ("receive-message/times-out", test_receive_message_times_out);
+  ADD ("receive/honours-cancelled-cancellable", test_receive_pre_cancelled);
+  ADD ("receive/can-be-cancelled-while-waiting", test_receive_cancelled_while_waiting);
+  ADD ("receive/fails-when-endpoint-closes", test_receive_fails_when_closed);
+  ADD ("receive-async/takes-message-instead-of-signal", test_receive_async_takes_message);
+  ADD ("receive-async/serves-oldest-first", test_receive_async_oldest_first);
+  ADD ("receive-async/can-be-cancelled", test_receive_async_cancelled);
+  ADD ("receive-async/fails-when-endpoint-closes", test_receive_async_fails_when_closed);
+  ADD ("oversize-datagram/goes-to-error-signal", test_oversize_datagram_error_signal);
+  ADD ("oversize-datagram/fails-pending-receive", test_oversize_datagram_fails_pending_receive);
+  ADD ("max-size-datagram/is-delivered-whole", test_max_size_datagram_delivered);
+  ADD ("gbk/round-trips-chinese", test_gbk_round_trip);
+  ADD ("gbk/into-utf8-receiver-keeps-bytes", test_gbk_text_into_utf8_receiver);
+  g_test_add_func ("/Gsock/UdpEndpoint/subclass/overrides-message-received",
+                   test_subclass_overrides_message_received);
+  ADD ("counters/move-and-notify", test_counters_move_and_notify);
+  ADD ("broadcast/property-round-trips", test_broadcast_property);
+  g_test_add_func ("/Gsock/UdpEndpoint/close/moves-to-closed-and-frees-port",
+                   test_close_moves_to_closed);
+  g_test_add_func ("/Gsock/UdpEndpoint/close-async/completes", test_close_async_completes);
+  g_test_add_func ("/Gsock/UdpEndpoint/dispose/releases-port-without-close",
+                   test_dispose_releases_port);
+  g_test_add_func ("/Gsock/UdpEndpoint/context/signals-on-construction-context",
+                   test_signals_on_construction_context);
+  g_test_add_func ("/Gsock/UdpEndpoint/context/signals-on-owner-thread",
+                   test_signals_on_owner_thread);
+
+#undef ADD
+
+  return g_test_run ();
+}
