@@ -95,5 +95,6 @@ main (int   argc,
 
   if (!gsock_tcp_server_listen (server, &error))
     demo_fail ("cannot listen on %s:%d: %s", demo_host, demo_port, error->message);
+
   return demo_serve (GSOCK_ENDPOINT (server), NULL);
 }

@@ -377,8 +377,11 @@ chat (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
     {
+      GSocketAddress *address;
+
       clients[i] = open_client (server, NULL);
-      seen[i].name = demo_address_to_string (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (clients[i])));
+      address = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (clients[i]));
+      seen[i].name = demo_address_to_string (address);
       seen[i].lines = 0;
       g_signal_connect (clients[i], "message-received", G_CALLBACK (chat_client_cb), &seen[i]);
     }

@@ -15,7 +15,8 @@
 #include "demo-common.h"
 
 #define DEMO_TYPE_RECEIPT_SERVER (demo_receipt_server_get_type ())
-G_DECLARE_FINAL_TYPE (DemoReceiptServer, demo_receipt_server, DEMO, RECEIPT_SERVER, GsockUdpEndpoint)
+G_DECLARE_FINAL_TYPE (DemoReceiptServer, demo_receipt_server, DEMO, RECEIPT_SERVER,
+                      GsockUdpEndpoint)
 
 struct _DemoReceiptServer
 {
@@ -76,5 +77,6 @@ main (int   argc,
   server = demo_receipt_server_new (demo_host, demo_port, demo_encoding);
   if (!gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error))
     demo_fail ("cannot bind %s:%d: %s", demo_host, demo_port, error->message);
+
   return demo_serve (GSOCK_ENDPOINT (server), NULL);
 }

@@ -128,6 +128,7 @@ main (int   argc,
 
   if (!gsock_udp_endpoint_bind (server, &error))
     demo_fail ("cannot bind %s:%d: %s", demo_host, demo_port, error->message);
+
   status = demo_serve (GSOCK_ENDPOINT (server), NULL);
 
   g_queue_clear_full (&unanswered, (GDestroyNotify) gsock_message_unref);

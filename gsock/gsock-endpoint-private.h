@@ -29,6 +29,12 @@ void          _gsock_endpoint_deliver_error     (GsockEndpoint  *self,
                                                  const GError   *error);
 void          _gsock_endpoint_wait              (GsockEndpoint  *self,
                                                  GAsyncResult  **result);
+void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
+                                                 gboolean          (*open) (GsockEndpoint *self,
+                                                                            GError       **error),
+                                                 GCancellable       *cancellable,
+                                                 GAsyncReadyCallback callback,
+                                                 gpointer            user_data);
 GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
                                                  GError        **error);
 

@@ -63,6 +63,9 @@ typedef struct
   guint64 messages_sent;
   guint64 messages_received;
 
+  GError *last_error;
+  GSource *open_source; /* an open asked for through :active, run from the main context */
+
   GQueue receivers; /* GTask *, oldest first */
   GQueue closers;   /* GTask * */
 } GsockEndpointPrivate;
@@ -78,6 +81,8 @@ enum {
   PROP_TIMEOUT,
   PROP_LOCAL_ADDRESS,
   PROP_STATE,
+  PROP_ACTIVE,
+  PROP_LAST_ERROR,
   PROP_BYTES_SENT,
   PROP_BYTES_RECEIVED,
   PROP_MESSAGES_SENT,
@@ -184,6 +189,13 @@ gsock_endpoint_dispose (GObject *object)
   g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
                                                  "The endpoint was destroyed");
 
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (priv->open_source != NULL)
+    {
+      g_source_destroy (priv->open_source);
+      g_clear_pointer (&priv->open_source, g_source_unref);
+    }
   fail_all_receivers (self, error);
   complete_all_closers (self);
 
@@ -199,6 +211,7 @@ gsock_endpoint_finalize (GObject *object)
   g_free (priv->host);
   g_free (priv->encoding);
   g_clear_object (&priv->local_address);
+  g_clear_error (&priv->last_error);
   g_main_context_unref (priv->context);
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->finalize (object);
@@ -235,6 +248,12 @@ gsock_endpoint_get_property (GObject    *object,
       break;
     case PROP_STATE:
       g_value_set_enum (value, priv->state);
+      break;
+    case PROP_ACTIVE:
+      g_value_set_boolean (value, gsock_endpoint_get_active (self));
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_boxed (value, priv->last_error);
       break;
     case PROP_BYTES_SENT:
       g_value_set_uint64 (value, priv->bytes_sent);
@@ -278,15 +297,28 @@ gsock_endpoint_set_property (GObject      *object,
     case PROP_TIMEOUT:
       gsock_endpoint_set_timeout (self, g_value_get_uint (value));
       break;
+    case PROP_ACTIVE:
+      gsock_endpoint_set_active (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+static gboolean
+gsock_endpoint_real_open_finish (GsockEndpoint *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
 gsock_endpoint_class_init (GsockEndpointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  klass->open_finish = gsock_endpoint_real_open_finish;
 
   object_class->dispose = gsock_endpoint_dispose;
   object_class->finalize = gsock_endpoint_finalize;
@@ -371,6 +403,30 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * GsockEndpoint:active:
+   *
+   * Whether the endpoint is open or opening; setting it opens or closes it.
+   *
+   * Setting it to `TRUE` runs [method@Gsock.Endpoint.open_async] from the main context
+   * (so every property set in the same [ctor@GObject.Object.new] or GtkBuilder object is in
+   * place first); a failure is reported through [signal@Gsock.Endpoint::error] and
+   * [property@Gsock.Endpoint:last-error]. Setting it to `FALSE` is
+   * [method@Gsock.Endpoint.close]. This is what makes an endpoint declarable in a `.ui` file.
+   */
+  properties[PROP_ACTIVE] =
+    g_param_spec_boolean ("active", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:last-error:
+   *
+   * The last error reported through [signal@Gsock.Endpoint::error], or `NULL`.
+   */
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_boxed ("last-error", NULL, NULL, G_TYPE_ERROR,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * GsockEndpoint:bytes-sent:
    *
    * How many bytes the endpoint has written to the network, framing included.
@@ -436,7 +492,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * @error: what went wrong
    *
    * Emitted for a problem that does not end the endpoint, such as a datagram larger than
-   * [property@Gsock.Endpoint:max-message-size], when no receive is pending to take it.
+   * [property@Gsock.Endpoint:max-message-size], when no receive is pending to take it, and
+   * when an open asked for through [property@Gsock.Endpoint:active] fails.
    *
    * Problems that end a connection are reported by
    * [signal@Gsock.TcpClient::disconnected] instead.
@@ -780,6 +837,164 @@ gsock_endpoint_get_messages_received (GsockEndpoint *self)
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
 
   return priv->messages_received;
+}
+
+/**
+ * gsock_endpoint_get_active:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:active].
+ *
+ * Returns: whether the endpoint is open, opening, or about to open
+ */
+gboolean
+gsock_endpoint_get_active (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+
+  return priv->open_source != NULL || priv->state == GSOCK_STATE_OPENING ||
+         priv->state == GSOCK_STATE_OPEN;
+}
+
+/* Keeps the error for :last-error and tells the application. */
+static void
+report_error (GsockEndpoint *self,
+              const GError  *error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_clear_error (&priv->last_error);
+  priv->last_error = g_error_copy (error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+}
+
+static void
+active_open_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GsockEndpoint *self = GSOCK_ENDPOINT (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!gsock_endpoint_open_finish (self, result, &error))
+    report_error (self, error);
+}
+
+static gboolean
+active_open_idle_cb (gpointer user_data)
+{
+  GsockEndpoint *self = user_data;
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  /* :active stays TRUE from the request through OPENING; it drops only if opening failed at
+   * once. */
+  if (priv->state == GSOCK_STATE_CLOSED)
+    gsock_endpoint_open_async (self, NULL, active_open_cb, NULL);
+  g_clear_pointer (&priv->open_source, g_source_unref);
+  if (!gsock_endpoint_get_active (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * gsock_endpoint_set_active:
+ * @self: an endpoint
+ * @active: `TRUE` to open, `FALSE` to close
+ *
+ * Sets [property@Gsock.Endpoint:active].
+ */
+void
+gsock_endpoint_set_active (GsockEndpoint *self,
+                           gboolean       active)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (!!active == gsock_endpoint_get_active (self))
+    return;
+
+  if (!active)
+    {
+      if (priv->open_source != NULL)
+        {
+          g_source_destroy (priv->open_source);
+          g_clear_pointer (&priv->open_source, g_source_unref);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
+        }
+      gsock_endpoint_close (self);
+      return;
+    }
+
+  priv->open_source = g_idle_source_new ();
+  g_source_set_callback (priv->open_source, active_open_idle_cb, self, NULL);
+  g_source_attach (priv->open_source, priv->context);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
+}
+
+/**
+ * gsock_endpoint_get_last_error:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:last-error].
+ *
+ * Returns: (transfer none) (nullable): the last error reported, or `NULL`
+ */
+const GError *
+gsock_endpoint_get_last_error (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  return priv->last_error;
+}
+
+/**
+ * gsock_endpoint_open_async:
+ * @self: an endpoint
+ * @cancellable: (nullable): a cancellable
+ * @callback: (scope async): called when the endpoint is open or failed to open
+ * @user_data: data for @callback
+ *
+ * Opens @self the way its kind does: [method@Gsock.UdpEndpoint.bind],
+ * [method@Gsock.TcpServer.listen] or [method@Gsock.TcpClient.open_async]. Code that handles
+ * endpoints of any kind (a GtkBuilder file, a generic UI) uses this.
+ */
+void
+gsock_endpoint_open_async (GsockEndpoint      *self,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  GSOCK_ENDPOINT_GET_CLASS (self)->open_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * gsock_endpoint_open_finish:
+ * @self: an endpoint
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes [method@Gsock.Endpoint.open_async].
+ *
+ * Returns: `TRUE` once open; `FALSE` with @error set as the kind's own open reports it
+ */
+gboolean
+gsock_endpoint_open_finish (GsockEndpoint *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
+
+  return GSOCK_ENDPOINT_GET_CLASS (self)->open_finish (self, result, error);
 }
 
 /**
@@ -1166,12 +1381,17 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
+  gboolean was_active;
+
   if (priv->state == state)
     return;
+  was_active = gsock_endpoint_get_active (self);
   priv->state = state;
 
   g_object_ref (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (was_active != gsock_endpoint_get_active (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
   if (state == GSOCK_STATE_CLOSED)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
@@ -1251,7 +1471,28 @@ _gsock_endpoint_deliver_error (GsockEndpoint *self,
       return;
     }
 
-  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+  report_error (self, error);
+}
+
+/* open_async for kinds whose open does not block: binding and listening. */
+void
+_gsock_endpoint_open_with (GsockEndpoint      *self,
+                           gboolean          (*open) (GsockEndpoint *self,
+                                                      GError       **error),
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, gsock_endpoint_open_async);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (open (self, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 GSocketAddress *

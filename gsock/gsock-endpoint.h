@@ -46,6 +46,8 @@ G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObjec
  * @send_bytes: queues one message of payload bytes for @target; every subclass implements it
  * @close: starts closing: flushes what is queued, then releases the socket and moves
  *   [property@Gsock.Endpoint:state] to `GSOCK_STATE_CLOSED`
+ * @open_async: opens the endpoint the way its kind does: binds, listens or connects
+ * @open_finish: finishes @open_async
  *
  * The virtual methods of [class@Gsock.Endpoint].
  */
@@ -60,6 +62,13 @@ struct _GsockEndpointClass
                                 GSocketAddress *target,
                                 GError        **error);
   void     (*close)            (GsockEndpoint  *self);
+  void     (*open_async)       (GsockEndpoint      *self,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data);
+  gboolean (*open_finish)      (GsockEndpoint  *self,
+                                GAsyncResult   *result,
+                                GError        **error);
 
   /*< private >*/
   gpointer padding[8];
@@ -102,6 +111,24 @@ GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_endpoint_get_messages_sent    (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_endpoint_get_messages_received (GsockEndpoint *self);
+
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_endpoint_get_active           (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_active           (GsockEndpoint *self,
+                                                     gboolean       active);
+GSOCK_AVAILABLE_IN_ALL
+const GError   *gsock_endpoint_get_last_error       (GsockEndpoint *self);
+
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_open_async           (GsockEndpoint      *self,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_endpoint_open_finish          (GsockEndpoint *self,
+                                                     GAsyncResult  *result,
+                                                     GError       **error);
 
 GSOCK_AVAILABLE_IN_ALL
 gboolean        gsock_endpoint_send                 (GsockEndpoint  *self,

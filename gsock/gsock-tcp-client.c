@@ -481,6 +481,15 @@ gsock_tcp_client_close (GsockEndpoint *endpoint)
 }
 
 static void
+gsock_tcp_client_endpoint_open_async (GsockEndpoint      *endpoint,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
+{
+  gsock_tcp_client_open_async (GSOCK_TCP_CLIENT (endpoint), cancellable, callback, user_data);
+}
+
+static void
 gsock_tcp_client_dispose (GObject *object)
 {
   GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
@@ -562,6 +571,7 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
 
   endpoint_class->send_bytes = gsock_tcp_client_send_bytes;
   endpoint_class->close = gsock_tcp_client_close;
+  endpoint_class->open_async = gsock_tcp_client_endpoint_open_async;
 
   /**
    * GsockTcpClient:remote-address:
@@ -776,6 +786,9 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
   socket_client = g_socket_client_new ();
+  /* A message socket to a host and port: system proxy settings (HTTP proxies, mostly) do not
+   * apply, and looking them up costs a thread and a settings backend per connection. */
+  g_socket_client_set_enable_proxy (socket_client, FALSE);
   g_socket_client_connect_to_host_async (socket_client, gsock_endpoint_get_host (endpoint),
                                          gsock_endpoint_get_port (endpoint),
                                          priv->open_cancellable, open_cb,

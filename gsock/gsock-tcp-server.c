@@ -301,6 +301,22 @@ gsock_tcp_server_close (GsockEndpoint *endpoint)
     gsock_endpoint_close (clients->pdata[i]);
 }
 
+static gboolean
+listen_endpoint (GsockEndpoint *endpoint,
+                 GError       **error)
+{
+  return gsock_tcp_server_listen (GSOCK_TCP_SERVER (endpoint), error);
+}
+
+static void
+gsock_tcp_server_open_async (GsockEndpoint      *endpoint,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  _gsock_endpoint_open_with (endpoint, listen_endpoint, cancellable, callback, user_data);
+}
+
 static void
 gsock_tcp_server_class_init (GsockTcpServerClass *klass)
 {
@@ -313,6 +329,7 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
 
   endpoint_class->send_bytes = gsock_tcp_server_send_bytes;
   endpoint_class->close = gsock_tcp_server_close;
+  endpoint_class->open_async = gsock_tcp_server_open_async;
 
   /**
    * GsockTcpServer:clients:

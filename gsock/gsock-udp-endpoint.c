@@ -286,6 +286,22 @@ gsock_udp_endpoint_close (GsockEndpoint *endpoint)
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
+static gboolean
+bind_endpoint (GsockEndpoint *endpoint,
+               GError       **error)
+{
+  return gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (endpoint), error);
+}
+
+static void
+gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  _gsock_endpoint_open_with (endpoint, bind_endpoint, cancellable, callback, user_data);
+}
+
 static void
 gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
 {
@@ -299,6 +315,7 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
 
   endpoint_class->send_bytes = gsock_udp_endpoint_send_bytes;
   endpoint_class->close = gsock_udp_endpoint_close;
+  endpoint_class->open_async = gsock_udp_endpoint_open_async;
 
   /**
    * GsockUdpEndpoint:broadcast:
