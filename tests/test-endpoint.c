@@ -1,0 +1,247 @@
+/* test-endpoint.c: what every endpoint shares: active, last-error, open_async, state
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <gsock/gsock.h>
+
+#include "gsock-test-util.h"
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 guint      *count)
+{
+  (*count)++;
+}
+
+static void
+store_error_cb (GsockEndpoint *endpoint,
+                const GError  *error,
+                GError       **out)
+{
+  g_clear_error (out);
+  *out = g_error_copy (error);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* Setting :active in g_object_new opens only after every property is set, so the order of
+ * properties (as in a GtkBuilder file) does not matter. */
+static void
+test_active_opens_after_construction (void)
+{
+  g_autoptr(GsockTcpServer) server = NULL;
+  guint active_notifies = 0;
+
+  server = g_object_new (GSOCK_TYPE_TCP_SERVER, "active", TRUE, "port", 0, NULL);
+  g_signal_connect (server, "notify::active", G_CALLBACK (count_notify_cb), &active_notifies);
+
+  g_assert_true (gsock_endpoint_get_active (GSOCK_ENDPOINT (server)));
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)), ==, GSOCK_STATE_CLOSED);
+
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_OPEN);
+  g_assert_cmpuint (gsock_test_endpoint_get_port (server), !=, 0);
+  g_assert_cmpuint (gsock_test_endpoint_get_port (server), !=, 8080);
+  /* It was active all along: no notify while it went from requested to open. */
+  g_assert_cmpuint (active_notifies, ==, 0);
+
+  g_object_set (server, "active", FALSE, NULL);
+  g_assert_false (gsock_endpoint_get_active (GSOCK_ENDPOINT (server)));
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)), ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (active_notifies, ==, 1);
+}
+
+static void
+test_active_failure_reports_error (void)
+{
+  g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1",
+                                                           gsock_test_unused_tcp_port ());
+  g_autoptr(GError) reported = NULL;
+  guint active_notifies = 0;
+
+  g_signal_connect (client, "error", G_CALLBACK (store_error_cb), &reported);
+  g_signal_connect (client, "notify::active", G_CALLBACK (count_notify_cb), &active_notifies);
+  g_assert_null (gsock_endpoint_get_last_error (GSOCK_ENDPOINT (client)));
+
+  gsock_endpoint_set_active (GSOCK_ENDPOINT (client), TRUE);
+  g_assert_cmpuint (active_notifies, ==, 1);
+  gsock_test_wait_until (reported != NULL);
+
+  g_assert_error (reported, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_error ((GError *) gsock_endpoint_get_last_error (GSOCK_ENDPOINT (client)),
+                  G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_false (gsock_endpoint_get_active (GSOCK_ENDPOINT (client)));
+  g_assert_cmpuint (active_notifies, ==, 2);
+}
+
+/* A UDP bind fails at once: :active goes back to FALSE with the error kept. */
+static void
+test_active_bind_in_use (void)
+{
+  g_autoptr(GsockUdpEndpoint) first = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reported = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (first, &error));
+  g_assert_no_error (error);
+
+  second = gsock_udp_endpoint_new ("127.0.0.1", gsock_test_endpoint_get_port (first));
+  g_signal_connect (second, "error", G_CALLBACK (store_error_cb), &reported);
+  gsock_endpoint_set_active (GSOCK_ENDPOINT (second), TRUE);
+  gsock_test_wait_until (reported != NULL);
+
+  g_assert_error (reported, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_false (gsock_endpoint_get_active (GSOCK_ENDPOINT (second)));
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (second)), ==, GSOCK_STATE_CLOSED);
+}
+
+/* open_async works on every kind through the base class, so generic code needs no casts. */
+static void
+test_open_async_every_kind (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  GsockEndpoint *endpoints[3];
+
+  endpoints[0] = GSOCK_ENDPOINT (server);
+  endpoints[1] = GSOCK_ENDPOINT (udp);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (i == 2)
+        {
+          client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+          endpoints[2] = GSOCK_ENDPOINT (client);
+        }
+      gsock_endpoint_open_async (endpoints[i], NULL, store_result_cb, &result);
+      gsock_test_wait_until (result != NULL);
+      g_assert_true (gsock_endpoint_open_finish (endpoints[i], result, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_OPEN);
+      g_assert_nonnull (gsock_endpoint_get_local_address (endpoints[i]));
+    }
+
+  /* Opening what is open is refused, not repeated. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_open_async (GSOCK_ENDPOINT (server), NULL, store_result_cb, &result);
+    gsock_test_wait_until (result != NULL);
+    g_assert_false (gsock_endpoint_open_finish (GSOCK_ENDPOINT (server), result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  }
+}
+
+static void
+test_open_async_cancelled (void)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (cancellable);
+  gsock_endpoint_open_async (GSOCK_ENDPOINT (udp), cancellable, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  g_assert_false (gsock_endpoint_open_finish (GSOCK_ENDPOINT (udp), result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (udp)), ==, GSOCK_STATE_CLOSED);
+}
+
+/* The state moves through every value, each change notified once. */
+static void
+record_state_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 GArray     *states)
+{
+  GsockState state = gsock_endpoint_get_state (GSOCK_ENDPOINT (object));
+
+  g_array_append_val (states, state);
+}
+
+static void
+test_state_sequence (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GArray) states = g_array_new (FALSE, FALSE, sizeof (GsockState));
+  g_autoptr(GError) error = NULL;
+  GsockState expected[] = { GSOCK_STATE_OPENING, GSOCK_STATE_OPEN, GSOCK_STATE_CLOSING,
+                            GSOCK_STATE_CLOSED };
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  g_signal_connect (client, "notify::state", G_CALLBACK (record_state_cb), states);
+
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  /* Something queued makes the close go through CLOSING. */
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "bye", NULL, &error));
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)) ==
+                         GSOCK_STATE_CLOSED);
+
+  g_assert_cmpuint (states->len, >=, 3);
+  g_assert_cmpint (g_array_index (states, GsockState, 0), ==, expected[0]);
+  g_assert_cmpint (g_array_index (states, GsockState, 1), ==, expected[1]);
+  g_assert_cmpint (g_array_index (states, GsockState, states->len - 1), ==, expected[3]);
+  for (guint i = 1; i < states->len; i++)
+    g_assert_cmpint (g_array_index (states, GsockState, i), !=,
+                     g_array_index (states, GsockState, i - 1));
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(GsockTcpClient) client = gsock_tcp_client_new (NULL, 8080);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (client);
+
+  g_assert_cmpstr (gsock_endpoint_get_host (endpoint), ==, "127.0.0.1");
+  g_assert_cmpuint (gsock_endpoint_get_port (endpoint), ==, 8080);
+  g_assert_cmpstr (gsock_endpoint_get_encoding (endpoint), ==, "UTF-8");
+  g_assert_cmpuint (gsock_endpoint_get_max_message_size (endpoint), ==, 1024 * 1024);
+  g_assert_cmpuint (gsock_endpoint_get_timeout (endpoint), ==, 0);
+  g_assert_false (gsock_endpoint_get_active (endpoint));
+  g_assert_null (gsock_endpoint_get_last_error (endpoint));
+  g_assert_true (GSOCK_IS_LINE_FRAMER (gsock_tcp_client_get_framer (client)));
+
+  gsock_endpoint_set_encoding (endpoint, "GBK");
+  gsock_endpoint_set_encoding (endpoint, NULL);
+  g_assert_cmpstr (gsock_endpoint_get_encoding (endpoint), ==, "UTF-8");
+  gsock_endpoint_set_host (endpoint, "::1");
+  gsock_endpoint_set_host (endpoint, NULL);
+  g_assert_cmpstr (gsock_endpoint_get_host (endpoint), ==, "127.0.0.1");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Gsock/Endpoint/defaults", test_defaults);
+  g_test_add_func ("/Gsock/Endpoint/active/opens-after-construction",
+                   test_active_opens_after_construction);
+  g_test_add_func ("/Gsock/Endpoint/active/failure-reports-error",
+                   test_active_failure_reports_error);
+  g_test_add_func ("/Gsock/Endpoint/active/bind-in-use", test_active_bind_in_use);
+  g_test_add_func ("/Gsock/Endpoint/open-async/every-kind", test_open_async_every_kind);
+  g_test_add_func ("/Gsock/Endpoint/open-async/cancelled", test_open_async_cancelled);
+  g_test_add_func ("/Gsock/Endpoint/state/sequence", test_state_sequence);
+
+  return g_test_run ();
+}
