@@ -42,10 +42,15 @@ demo_parse_options (int                *argc,
   g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
   g_autoptr(GError) error = NULL;
   g_autofree char *prgname = g_path_get_basename ((*argv)[0]);
+  const char *locale;
 
   g_set_prgname (prgname);
-  /* g_print() converts UTF-8 text to the locale's character set. */
-  setlocale (LC_ALL, "");
+  /* g_print() converts UTF-8 text to the locale's character set. A plain C locale, without
+   * LC_ALL, means none was configured: take C.UTF-8 then, as Python does (PEP 538). */
+  locale = setlocale (LC_ALL, "");
+  if (g_getenv ("LC_ALL") == NULL
+      && (locale == NULL || g_str_equal (locale, "C") || g_str_equal (locale, "POSIX")))
+    setlocale (LC_CTYPE, "C.UTF-8");
   /* Line-buffered even into a pipe, so whoever reads us sees each line as it is printed. */
   setvbuf (stdout, NULL, _IOLBF, 0);
 

@@ -551,6 +551,23 @@ def test_echo_server_with_nc():
         assert server.stop() == 0, server.stderr_text()
 
 
+def test_demo_clients_with_demo_servers():
+    with Server('gsock-tcp-server') as server:
+        result = run('gsock-tcp-client', '--port', str(server.port))
+        assert result.stdout == 'server replied: Hello Client\n', result
+        assert server.wait() == 0, server.stderr_text()
+    with Server('gsock-receipt-server') as server:
+        result = run('gsock-udp-client', '--port', str(server.port))
+        assert result.stdout == 'server replied: 已收到\n', result
+        assert server.stop() == 0, server.stderr_text()
+    with Server('gsock-echo-server', '--framing', 'line') as server:
+        result = run('gsock-tcp-client', '--port', str(server.port), '--framing', 'line', '回声')
+        assert result.stdout == 'server replied: 回声\n', result
+        result = run('gsock-udp-client', '--port', str(server.port), 'echo me')
+        assert result.stdout == 'server replied: echo me\n', result
+        assert server.stop() == 0, server.stderr_text()
+
+
 def test_servers_exit_0_on_sigint_and_sigterm():
     for name in ('gsock-tcp-server', 'gsock-udp-server', 'gsock-receipt-server',
                  'gsock-chat-server', 'gsock-echo-server'):
