@@ -13,6 +13,8 @@ packages=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev libglib2.0-bin
   python3 socat netcat-openbsd
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gjs
+  valac gi-docgen
 )
 
 missing=()
@@ -31,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" --buildtype=debugoptimized
+  meson setup "$build" --buildtype=debugoptimized -Ddocs=true
 fi
 ninja -C "$build"
 

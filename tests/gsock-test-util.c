@@ -48,6 +48,38 @@ gsock_test_wait_end (GsockTestWait *wait)
   g_clear_pointer (&wait->context, g_main_context_unref);
 }
 
+static char *watchdog_path;
+static gint64 watchdog_start;
+
+static gboolean
+watchdog_cb (gpointer user_data)
+{
+  const char *path = g_test_get_path ();
+  gint64 now = g_get_monotonic_time ();
+
+  if (g_strcmp0 (path, watchdog_path) != 0)
+    {
+      g_free (watchdog_path);
+      watchdog_path = g_strdup (path);
+      watchdog_start = now;
+    }
+  else if (path != NULL && now - watchdog_start > GSOCK_TEST_WATCHDOG_S * G_USEC_PER_SEC)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("%s ran for more than %d s: a blocking call did not return", path,
+                         GSOCK_TEST_WATCHDOG_S);
+
+      g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+void
+gsock_test_install_watchdog (void)
+{
+  g_timeout_add_seconds (1, watchdog_cb, NULL);
+}
+
 void
 gsock_test_run_for (GMainContext *context,
                     guint         ms)

@@ -49,6 +49,13 @@ void     gsock_test_wait_end   (GsockTestWait *wait);
 #define gsock_test_wait_until(cond) \
   gsock_test_wait_until_full (NULL, GSOCK_TEST_TIMEOUT_MS, cond)
 
+/* Fails the running test when it has taken longer than this, as long as the default main
+ * context runs (blocking gsock calls run it): a blocking call that never returns then fails
+ * the test instead of hanging the program. */
+#define GSOCK_TEST_WATCHDOG_S 60
+
+void            gsock_test_install_watchdog    (void);
+
 /* Iterates @context (NULL: the thread-default one) for @ms milliseconds, to show that
  * something does NOT happen. */
 void            gsock_test_run_for             (GMainContext *context,

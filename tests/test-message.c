@@ -131,6 +131,25 @@ test_text_utf8_is_cached (void)
   g_assert_cmpstr (text, ==, utf8);
   g_assert_true (gsock_message_get_text (message, &error) == text);
   g_assert_no_error (error);
+
+  /* Cached: a later change of the endpoint's encoding does not decode it again. */
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (endpoint), "ISO-8859-1");
+  g_assert_cmpstr (gsock_message_get_text (message, &error), ==, utf8);
+  g_assert_no_error (error);
+}
+
+static void
+test_text_is_decoded_lazily (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockMessage) message = new_message (GSOCK_ENDPOINT (endpoint), gbk_hello,
+                                                 sizeof gbk_hello, 1000);
+  GError *error = NULL;
+
+  /* Made while the endpoint said UTF-8; first asked for once it says GBK. */
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (endpoint), "GBK");
+  g_assert_cmpstr (gsock_message_get_text (message, &error), ==, "你好");
+  g_assert_no_error (error);
 }
 
 static void
@@ -391,6 +410,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  gsock_test_install_watchdog ();
 
   g_test_add_func ("/Gsock/Message/new/holds-bytes-sender-and-endpoint",
                    test_new_holds_what_it_was_given);
@@ -399,6 +419,7 @@ main (int   argc,
   g_test_add_func ("/Gsock/Message/endpoint/is-kept-alive-by-message", test_keeps_endpoint_alive);
   g_test_add_func ("/Gsock/Message/autoptr/unrefs-at-end-of-scope", test_autoptr);
   g_test_add_func ("/Gsock/Message/text/decodes-utf8-once", test_text_utf8_is_cached);
+  g_test_add_func ("/Gsock/Message/text/is-decoded-lazily", test_text_is_decoded_lazily);
   g_test_add_func ("/Gsock/Message/text/uses-endpoint-encoding", test_text_uses_endpoint_encoding);
   g_test_add_func ("/Gsock/Message/text/decodes-latin1", test_text_latin1);
   g_test_add_func ("/Gsock/Message/text/fails-on-invalid-bytes-keeping-bytes",

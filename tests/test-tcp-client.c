@@ -1365,6 +1365,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  gsock_test_install_watchdog ();
 
 #define ADD(path, func) \
   g_test_add ("/Gsock/TcpClient/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

@@ -1337,6 +1337,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  gsock_test_install_watchdog ();
 
 #define ADD(path, func) \
   g_test_add ("/Gsock/UdpEndpoint/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

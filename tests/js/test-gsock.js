@@ -1,0 +1,391 @@
+// gsock from JavaScript (GJS), through the introspection data.
+//
+//   GI_TYPELIB_PATH=_build/gsock LD_LIBRARY_PATH=_build/gsock gjs -m tests/js/test-gsock.js
+//
+// Prints TAP ("ok N - name" / "not ok N - name" with the reason) and exits non-zero when a
+// case fails. Everything listens on 127.0.0.1, port 0; every wait is bounded; every endpoint
+// a case makes is closed before the next case starts.
+
+import GLib from 'gi://GLib';
+import GObject from 'gi://GObject';
+import Gio from 'gi://Gio';
+import Gsock from 'gi://Gsock?version=1.0';
+import System from 'system';
+
+const LOCALHOST = '127.0.0.1';
+const TIMEOUT_MS = 5000;
+
+Gio._promisify(Gsock.TcpClient.prototype, 'open_async', 'open_finish');
+Gio._promisify(Gsock.Endpoint.prototype, 'receive_async', 'receive_finish');
+Gio._promisify(Gsock.Endpoint.prototype, 'close_async', 'close_finish');
+
+const utf8 = new TextDecoder('utf-8');
+const encoder = new TextEncoder();
+
+function address(port) {
+    return Gio.InetSocketAddress.new_from_string(LOCALHOST, port);
+}
+
+function localPort(endpoint) {
+    return endpoint.get_local_address().get_port();
+}
+
+function assert(condition, message) {
+    if (!condition)
+        throw new Error(`assertion failed: ${message}`);
+}
+
+function assertEqual(actual, expected, what) {
+    const a = JSON.stringify(actual), e = JSON.stringify(expected);
+    if (a !== e)
+        throw new Error(`${what}: expected ${e}, got ${a}`);
+}
+
+function assertGError(error, domain, code, what) {
+    if (!(error instanceof GLib.Error))
+        throw new Error(`${what}: expected a GLib.Error, got ${error}`);
+    if (!error.matches(domain, code)) {
+        throw new Error(`${what}: expected ${GLib.quark_to_string(domain)} ${code}, got ` +
+            `${GLib.quark_to_string(error.domain)} ${error.code}: ${error.message}`);
+    }
+}
+
+// Resolves with PROMISE's value, or rejects after MS milliseconds naming WHAT.
+function withTimeout(promise, what, ms = TIMEOUT_MS) {
+    let source = 0;
+    const timeout = new Promise((_resolve, reject) => {
+        source = GLib.timeout_add(GLib.PRIORITY_DEFAULT, ms, () => {
+            source = 0;
+            reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+            return GLib.SOURCE_REMOVE;
+        });
+    });
+    return Promise.race([promise, timeout]).finally(() => {
+        if (source)
+            GLib.source_remove(source);
+    });
+}
+
+// Resolves when CONDITION() is true (checked every 10 ms); rejects after the timeout.
+function waitFor(condition, what, ms = TIMEOUT_MS) {
+    return withTimeout(new Promise(resolve => {
+        if (condition()) {
+            resolve();
+            return;
+        }
+        GLib.timeout_add(GLib.PRIORITY_DEFAULT, 10, () => {
+            if (!condition())
+                return GLib.SOURCE_CONTINUE;
+            resolve();
+            return GLib.SOURCE_REMOVE;
+        });
+    }), what, ms);
+}
+
+// Endpoints a case makes; all closed (and waited for) when the case ends.
+let endpoints = [];
+
+function track(endpoint) {
+    endpoints.push(endpoint);
+    return endpoint;
+}
+
+async function closeAll() {
+    const open = endpoints;
+    endpoints = [];
+    for (const endpoint of open)
+        endpoint.close();
+    await waitFor(() => open.every(e => e.state === Gsock.State.CLOSED), 'every endpoint to close');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const ReceiptServer = GObject.registerClass(
+class ReceiptServer extends Gsock.UdpEndpoint {
+    _init(params) {
+        super._init(params);
+        this.received = [];
+    }
+
+    vfunc_message_received(message) {
+        this.received.push([message.get_text(), message.get_sender().get_port()]);
+        message.reply('已收到');
+    }
+});
+
+// Each message behind its length in ASCII digits and a colon: "5:hello".
+const NetstringFramer = GObject.registerClass(
+class NetstringFramer extends Gsock.Framer {
+    vfunc_encode(payload, maxSize) {
+        const data = payload.get_data() ?? new Uint8Array();
+        if (data.length > maxSize) {
+            throw new GLib.Error(Gsock.error_quark(), Gsock.Error.MESSAGE_TOO_LARGE,
+                'message too large');
+        }
+        const prefix = encoder.encode(`${data.length}:`);
+        const wire = new Uint8Array(prefix.length + data.length);
+        wire.set(prefix);
+        wire.set(data, prefix.length);
+        return new GLib.Bytes(wire);
+    }
+
+    // GJS hides the length argument of DATA: (data, maxSize) -> [message or null, consumed]
+    vfunc_decode(data, maxSize) {
+        const colon = data.indexOf(0x3a);
+        const digits = utf8.decode(colon < 0 ? data : data.subarray(0, colon));
+        if (!/^[0-9]*$/.test(digits))
+            throw new GLib.Error(Gsock.error_quark(), Gsock.Error.INVALID_FRAME, 'not a length');
+        if (colon < 0)
+            return [null, 0];
+        const length = Number(digits);
+        if (digits === '' || length > maxSize) {
+            throw new GLib.Error(Gsock.error_quark(), Gsock.Error.MESSAGE_TOO_LARGE,
+                `${digits} bytes claimed`);
+        }
+        const end = colon + 1 + length;
+        if (data.length < end)
+            return [null, 0];
+        return [new GLib.Bytes(data.slice(colon + 1, end)), end];
+    }
+});
+
+async function openClients(port, count, framer = null) {
+    const clients = [];
+    for (let i = 0; i < count; i++) {
+        const client = track(new Gsock.TcpClient({host: LOCALHOST, port, timeout: TIMEOUT_MS}));
+        if (framer)
+            client.set_framer(framer);
+        clients.push(client);
+    }
+    await withTimeout(Promise.all(clients.map(c => c.open_async(null))), `${count} clients to open`);
+    for (const client of clients)
+        assertEqual(client.state, Gsock.State.OPEN, 'client state');
+    return clients;
+}
+
+const cases = [
+    ['UDP: the seed\'s section 4 server (vfunc override) and blocking client', () => {
+        const server = track(new ReceiptServer({host: LOCALHOST, port: 0}));
+        assert(server.bind(), 'bind');
+        const port = localPort(server);
+        assert(port !== 0, 'a real port after bind');
+
+        const client = track(Gsock.UdpEndpoint.new(null, 0));   // no bind: send does it
+        client.set_timeout(TIMEOUT_MS);
+        assert(client.send('Hello Server', address(port)), 'send');
+        const [reply, sender] = client.receive(null);
+        assertEqual(reply, '已收到', 'reply');
+        assertEqual(sender.get_port(), port, 'reply comes from the server');
+        assertEqual(server.received, [['Hello Server', localPort(client)]], 'server saw');
+        assertEqual(client.get_messages_received(), 1, 'client messages-received');
+    }],
+
+    ['UDP: signal handler and receive_async', async () => {
+        const server = track(Gsock.UdpEndpoint.new(LOCALHOST, 0));
+        server.connect('message-received', (_server, message) => {
+            message.reply(`echo: ${message.get_text()}`);
+        });
+        server.bind();
+        const client = track(new Gsock.UdpEndpoint({encoding: 'GBK'}));
+        server.encoding = 'GBK';
+        client.send('你好', address(localPort(server)));
+        const message = await withTimeout(client.receive_async(null), 'the echo');
+        assertEqual(message.get_text(), 'echo: 你好', 'echo');
+        assertEqual(Array.from(message.get_bytes().get_data()),
+            Array.from([0x65, 0x63, 0x68, 0x6f, 0x3a, 0x20, 0xc4, 0xe3, 0xba, 0xc3]), 'GBK bytes');
+    }],
+
+    ['TCP: a server and three clients (open_async), echo, connected/disconnected, clients model',
+        async () => {
+            const server = track(Gsock.TcpServer.new(LOCALHOST, 0));
+            const connected = [], disconnected = [];
+            server.connect('client-connected', (_s, client) => connected.push(client));
+            server.connect('client-disconnected', (_s, client, reason) =>
+                disconnected.push([client, reason]));
+            server.connect('message-received', (_s, message) =>
+                message.reply(`echo: ${message.get_text()}`));
+            assert(server.listen(), 'listen');
+
+            const clients = await openClients(localPort(server), 3);
+            await waitFor(() => connected.length === 3, 'client-connected three times');
+            assertEqual(server.get_clients().get_n_items(), 3, 'clients in the model');
+
+            const replies = clients.map((client, i) => {
+                client.send(`hello from ${i}`, null);
+                return client.receive_async(null).then(m => m.get_text());
+            });
+            assertEqual(await withTimeout(Promise.all(replies), 'three echoes'),
+                ['echo: hello from 0', 'echo: hello from 1', 'echo: hello from 2'], 'echoes');
+
+            clients[0].close();
+            await waitFor(() => disconnected.length === 1, 'client-disconnected');
+            assertEqual(disconnected[0][1], null, 'an orderly close has no reason');
+            assertEqual(server.get_clients().get_n_items(), 2, 'clients after one left');
+            await Promise.all(clients.slice(1).map(c => c.close_async(null)));
+            await waitFor(() => disconnected.length === 3, 'client-disconnected three times');
+            assertEqual(server.get_clients().get_n_items(), 0, 'clients after all left');
+        }],
+
+    ['TCP: a GObject.registerClass server subclass with vfunc overrides', async () => {
+        const UpperServer = GObject.registerClass(
+        class UpperServer extends Gsock.TcpServer {
+            _init(params) {
+                super._init(params);
+                this.joined = 0;
+            }
+
+            vfunc_message_received(message) {
+                message.reply(message.get_text().toUpperCase());
+            }
+
+            vfunc_client_connected(_client) {
+                this.joined++;
+            }
+        });
+        const server = track(new UpperServer({host: LOCALHOST, port: 0}));
+        server.listen();
+        const [client] = await openClients(localPort(server), 1);
+        client.send('shout', null);
+        const message = await withTimeout(client.receive_async(null), 'the answer');
+        assertEqual(message.get_text(), 'SHOUT', 'answer');
+        assertEqual(server.joined, 1, 'client_connected class handler');
+    }],
+
+    ['TCP: a JavaScript Framer subclass on both sides', async () => {
+        const framer = new NetstringFramer();
+        assertEqual(utf8.decode(framer.encode(new GLib.Bytes(encoder.encode('hello')), 100)
+            .get_data()), '5:hello', 'encode');
+        const [first, consumed] = framer.decode(encoder.encode('5:hello3:abc'), 100);
+        assertEqual([utf8.decode(first.get_data()), consumed], ['hello', 7], 'decode');
+        assertEqual(framer.decode(encoder.encode('5:hel'), 100), [null, 0], 'decode: need more');
+        try {
+            framer.decode(encoder.encode('x:'), 100);
+            throw new Error('decode of a bad frame did not throw');
+        } catch (error) {
+            assertGError(error, Gsock.error_quark(), Gsock.Error.INVALID_FRAME, 'bad frame');
+        }
+
+        const server = track(Gsock.TcpServer.new(LOCALHOST, 0));
+        server.set_framer(framer);
+        server.connect('message-received', (_s, message) =>
+            message.reply(`<${message.get_text()}>`));
+        server.listen();
+        const [client] = await openClients(localPort(server), 1, framer);
+        const got = [];
+        client.connect('message-received', (_c, message) => got.push(message.get_text()));
+        client.send('a:b\nc', null);
+        client.send('第二', null);
+        await waitFor(() => got.length === 2, 'two framed replies');
+        assertEqual(got, ['<a:b\nc>', '<第二>'], 'framed replies');
+    }],
+
+    ['errors: connection refused (open and open_async)', async () => {
+        // A bound TCP socket that does not listen refuses connections, with no race.
+        const closed = Gio.Socket.new(Gio.SocketFamily.IPV4, Gio.SocketType.STREAM,
+            Gio.SocketProtocol.TCP);
+        closed.bind(address(0), false);
+        const port = closed.get_local_address().get_port();
+        try {
+            const client = track(new Gsock.TcpClient({host: LOCALHOST, port, timeout: TIMEOUT_MS}));
+            try {
+                client.open(null);
+                throw new Error('open succeeded');
+            } catch (error) {
+                assertGError(error, Gio.io_error_quark(), Gio.IOErrorEnum.CONNECTION_REFUSED, 'open');
+            }
+            const other = track(new Gsock.TcpClient({host: LOCALHOST, port, timeout: TIMEOUT_MS}));
+            try {
+                await withTimeout(other.open_async(null), 'open_async to fail');
+                throw new Error('open_async succeeded');
+            } catch (error) {
+                assertGError(error, Gio.io_error_quark(), Gio.IOErrorEnum.CONNECTION_REFUSED,
+                    'open_async');
+            }
+        } finally {
+            closed.close();
+        }
+    }],
+
+    ['errors: receive timeout, unknown encoding, invalid text', () => {
+        const silent = track(Gsock.UdpEndpoint.new(LOCALHOST, 0));
+        silent.bind();
+        const client = track(Gsock.UdpEndpoint.new(null, 0));
+        client.timeout = 200;
+        client.send('anyone?', address(localPort(silent)));
+        try {
+            client.receive(null);
+            throw new Error('receive succeeded');
+        } catch (error) {
+            assertGError(error, Gio.io_error_quark(), Gio.IOErrorEnum.TIMED_OUT, 'receive');
+        }
+
+        const bad = track(new Gsock.UdpEndpoint({encoding: 'NO-SUCH-CHARSET-42'}));
+        try {
+            bad.send('x', address(9));
+            throw new Error('send succeeded');
+        } catch (error) {
+            assertGError(error, Gsock.error_quark(), Gsock.Error.UNKNOWN_ENCODING, 'send');
+        }
+
+        const message = Gsock.Message.new(client, new GLib.Bytes(new Uint8Array([0xff, 0xfe])),
+            null);
+        try {
+            message.get_text();
+            throw new Error('get_text succeeded');
+        } catch (error) {
+            assertGError(error, Gsock.error_quark(), Gsock.Error.INVALID_TEXT, 'get_text');
+        }
+        assertEqual(Array.from(message.get_bytes().get_data()), [0xff, 0xfe], 'bytes stay');
+    }],
+
+    ['connect is GObject\'s signal connect on every class', () => {
+        for (const obj of [Gsock.UdpEndpoint.new(null, 0), new Gsock.TcpClient(),
+            new Gsock.TcpServer(), Gsock.LineFramer.new(null), Gsock.LengthFramer.new(4),
+            Gsock.RawFramer.new(), new NetstringFramer()]) {
+            assert(obj.connect === GObject.Object.prototype.connect,
+                `${obj.constructor.name}.connect is not GObject's`);
+            const id = obj.connect('notify', () => {});
+            assert(id > 0, `${obj.constructor.name}: connect returned ${id}`);
+            obj.disconnect(id);
+        }
+    }],
+];
+
+async function main() {
+    print(`1..${cases.length}`);
+    let failures = 0;
+    for (const [i, [name, run]] of cases.entries()) {
+        let error = null;
+        try {
+            await withTimeout(Promise.resolve().then(run), name, 3 * TIMEOUT_MS);
+        } catch (e) {
+            error = e;
+        }
+        try {
+            await closeAll();
+        } catch (e) {
+            error ??= e;
+        }
+        if (error === null) {
+            print(`ok ${i + 1} - ${name}`);
+        } else {
+            failures++;
+            print(`not ok ${i + 1} - ${name}`);
+            for (const line of `${error}\n${error.stack ?? ''}`.trim().split('\n'))
+                print(`# ${line}`);
+        }
+    }
+    return failures;
+}
+
+const loop = new GLib.MainLoop(null, false);
+let status = 1;
+main().then(failures => {
+    status = failures > 0 ? 1 : 0;
+    if (failures > 0)
+        printerr(`test-gsock.js: ${failures} of ${cases.length} cases failed`);
+}, error => {
+    printerr(`test-gsock.js: ${error}\n${error.stack}`);
+}).finally(() => loop.quit());
+loop.run();
+System.exit(status);
