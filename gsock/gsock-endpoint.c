@@ -22,7 +22,9 @@
  * An endpoint is what the seed tutorial's `UDPSocket` class is: a socket together with the
  * address it binds or connects to and the character set its text travels in.
  * [class@Gsock.UdpEndpoint], [class@Gsock.TcpClient] and [class@Gsock.TcpServer] derive from
- * it and implement its virtual methods `send_bytes` and `close`.
+ * it and implement its virtual methods `send_bytes`, `close` and `open_async`; the last one
+ * lets generic code (and [property@Gsock.Endpoint:active], and so a GtkBuilder file) open any
+ * kind of endpoint.
  *
  * Messages arrive on the thread-default [struct@GLib.MainContext] that was current when the
  * endpoint was made, through [signal@Gsock.Endpoint::message-received]; a subclass can
