@@ -24,8 +24,11 @@ void          _gsock_endpoint_add_bytes_sent     (GsockEndpoint  *self,
 void          _gsock_endpoint_add_bytes_received (GsockEndpoint  *self,
                                                  gsize           bytes);
 gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
-                                                 GsockMessage   *message);
+                                                 GsockMessage   *message,
+                                                 gboolean        keep_unheard);
 void          _gsock_endpoint_deliver_error     (GsockEndpoint  *self,
+                                                 const GError   *error);
+void          _gsock_endpoint_report_error      (GsockEndpoint  *self,
                                                  const GError   *error);
 void          _gsock_endpoint_wait              (GsockEndpoint  *self,
                                                  GAsyncResult  **result);

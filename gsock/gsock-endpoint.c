@@ -69,6 +69,8 @@ typedef struct
   GSource *open_source; /* an open asked for through :active, run from the main context */
 
   GQueue receivers; /* GTask *, oldest first */
+  GQueue inbox;     /* GsockMessage * nobody handled yet, oldest first */
+  gsize inbox_bytes;
   GQueue closers;   /* GTask * */
 } GsockEndpointPrivate;
 
@@ -200,6 +202,8 @@ gsock_endpoint_dispose (GObject *object)
     }
   fail_all_receivers (self, error);
   complete_all_closers (self);
+  g_queue_clear_full (&priv->inbox, (GDestroyNotify) gsock_message_unref);
+  priv->inbox_bytes = 0;
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->dispose (object);
 }
@@ -524,6 +528,7 @@ gsock_endpoint_init (GsockEndpoint *self)
   priv->state = GSOCK_STATE_CLOSED;
   priv->context = g_main_context_ref_thread_default ();
   g_queue_init (&priv->receivers);
+  g_queue_init (&priv->inbox);
   g_queue_init (&priv->closers);
 }
 
@@ -861,9 +866,9 @@ gsock_endpoint_get_active (GsockEndpoint *self)
 }
 
 /* Keeps the error for :last-error and tells the application. */
-static void
-report_error (GsockEndpoint *self,
-              const GError  *error)
+void
+_gsock_endpoint_report_error (GsockEndpoint *self,
+                              const GError  *error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
@@ -882,7 +887,7 @@ active_open_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!gsock_endpoint_open_finish (self, result, &error))
-    report_error (self, error);
+    _gsock_endpoint_report_error (self, error);
 }
 
 static gboolean
@@ -1117,6 +1122,14 @@ receive_cancelled_cb (GCancellable *cancellable,
  * Takes the next message that arrives on @self, instead of
  * [signal@Gsock.Endpoint::message-received] being emitted for it.
  *
+ * Messages that arrive while nothing handles them (no receive pending, no handler connected
+ * to [signal@Gsock.Endpoint::message-received], no override of its class handler) wait in
+ * the endpoint's inbox for the next receive, as datagrams wait in a socket's buffer, even after
+ * the connection has closed. The inbox holds at most 4096 messages and 4 MiB (or two
+ * messages of [property@Gsock.Endpoint:max-message-size], if more); past that the oldest
+ * message is dropped and reported as `GSOCK_ERROR_INBOX_FULL` through
+ * [signal@Gsock.Endpoint::error].
+ *
  * Pending receives are served oldest first. The receive fails with `G_IO_ERROR_TIMED_OUT`
  * after [property@Gsock.Endpoint:timeout] milliseconds (when not 0), with
  * `G_IO_ERROR_CANCELLED` when @cancellable is cancelled, with `G_IO_ERROR_CLOSED` when the
@@ -1139,6 +1152,14 @@ gsock_endpoint_receive_async (GsockEndpoint      *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_endpoint_receive_async);
 
+  if (!g_queue_is_empty (&priv->inbox))
+    {
+      GsockMessage *message = g_queue_pop_head (&priv->inbox);
+
+      priv->inbox_bytes -= g_bytes_get_size (gsock_message_get_bytes (message));
+      g_task_return_pointer (task, message, (GDestroyNotify) gsock_message_unref);
+      return;
+    }
   if (priv->state != GSOCK_STATE_OPEN && priv->state != GSOCK_STATE_OPENING)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
@@ -1435,10 +1456,47 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
 }
 
-/* Returns TRUE when a pending receive took @message, FALSE when the signal was emitted. */
+#define INBOX_MAX_MESSAGES 4096
+#define INBOX_MIN_BYTES    (4 * 1024 * 1024)
+
+static gboolean
+is_heard (GsockEndpoint *self)
+{
+  return GSOCK_ENDPOINT_GET_CLASS (self)->message_received != NULL ||
+         g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, FALSE);
+}
+
+/* Keeps an unheard message for a later receive, within the inbox's bounds. */
+static void
+keep_in_inbox (GsockEndpoint *self,
+               GsockMessage  *message)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  gsize max_bytes = MAX (INBOX_MIN_BYTES, 2 * priv->max_message_size);
+
+  g_queue_push_tail (&priv->inbox, gsock_message_ref (message));
+  priv->inbox_bytes += g_bytes_get_size (gsock_message_get_bytes (message));
+
+  while (priv->inbox.length > INBOX_MAX_MESSAGES || priv->inbox_bytes > max_bytes)
+    {
+      g_autoptr(GsockMessage) dropped = g_queue_pop_head (&priv->inbox);
+      g_autoptr(GError) error = NULL;
+
+      priv->inbox_bytes -= g_bytes_get_size (gsock_message_get_bytes (dropped));
+      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_INBOX_FULL,
+                   "A message of %" G_GSIZE_FORMAT " bytes was dropped: nothing handled or "
+                   "received the %u messages before it",
+                   g_bytes_get_size (gsock_message_get_bytes (dropped)), priv->inbox.length);
+      _gsock_endpoint_report_error (self, error);
+    }
+}
+
+/* Hands @message to the oldest pending receive (and returns TRUE), or else emits
+ * message-received if anything listens, or else keeps it in the inbox when @keep_unheard. */
 gboolean
 _gsock_endpoint_deliver (GsockEndpoint *self,
-                         GsockMessage  *message)
+                         GsockMessage  *message,
+                         gboolean       keep_unheard)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   GTask *task;
@@ -1455,7 +1513,10 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
       return TRUE;
     }
 
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+  if (is_heard (self))
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+  else if (keep_unheard)
+    keep_in_inbox (self, message);
   return FALSE;
 }
 
@@ -1473,7 +1534,7 @@ _gsock_endpoint_deliver_error (GsockEndpoint *self,
       return;
     }
 
-  report_error (self, error);
+  _gsock_endpoint_report_error (self, error);
 }
 
 /* open_async for kinds whose open does not block: binding and listening. */

@@ -39,6 +39,9 @@ G_BEGIN_DECLS
  * @GSOCK_ERROR_NO_DESTINATION: a datagram was sent without a target address
  * @GSOCK_ERROR_NO_SUCH_PEER: no connected client has the given address
  * @GSOCK_ERROR_TOO_MANY_CLIENTS: the server already serves [property@Gsock.TcpServer:max-clients]
+ *   clients, so a new connection was closed
+ * @GSOCK_ERROR_INBOX_FULL: a message was dropped because nothing handled or received the
+ *   messages before it (see [method@Gsock.Endpoint.receive_async])
  *
  * The error codes of the [error@Gsock.Error] domain.
  */
@@ -52,6 +55,7 @@ typedef enum {
   GSOCK_ERROR_NO_DESTINATION,
   GSOCK_ERROR_NO_SUCH_PEER,
   GSOCK_ERROR_TOO_MANY_CLIENTS,
+  GSOCK_ERROR_INBOX_FULL,
 } GsockError;
 
 GSOCK_AVAILABLE_IN_ALL

@@ -281,9 +281,12 @@ deliver (GsockTcpClient *self,
   g_autoptr(GsockMessage) message = gsock_message_new (GSOCK_ENDPOINT (self), payload,
                                                        priv->remote_address);
 
-  /* A server's client reports to its own listeners first, then to the server's. */
-  if (!_gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message) && priv->server != NULL)
-    _gsock_endpoint_deliver (GSOCK_ENDPOINT (priv->server), message);
+  /* A server's client reports to its own listeners first, then to the server's, which keeps
+   * what nobody heard. */
+  if (priv->server == NULL)
+    _gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, TRUE);
+  else if (!_gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, FALSE))
+    _gsock_endpoint_deliver (GSOCK_ENDPOINT (priv->server), message, TRUE);
 }
 
 /* Cuts every complete message out of the read buffer; FALSE when the connection ended. */

@@ -195,9 +195,14 @@ reject (GsockTcpServer *self,
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
+  g_autoptr(GError) error = NULL;
+
   g_socket_close (socket, NULL);
   priv->clients_rejected++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENTS_REJECTED]);
+  g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_TOO_MANY_CLIENTS,
+               "A connection was closed: %u clients are connected already", priv->max_clients);
+  _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
 }
 
 static gboolean
@@ -355,7 +360,8 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
    * GsockTcpServer:max-clients:
    *
    * How many clients may be connected at once; a connection beyond it is closed as soon as it
-   * is accepted and counted in [property@Gsock.TcpServer:clients-rejected]. 0, the default,
+   * is accepted, counted in [property@Gsock.TcpServer:clients-rejected] and reported as
+   * `GSOCK_ERROR_TOO_MANY_CLIENTS` through [signal@Gsock.Endpoint::error]. 0, the default,
    * sets no limit.
    */
   properties[PROP_MAX_CLIENTS] =

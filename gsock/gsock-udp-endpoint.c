@@ -173,7 +173,7 @@ read_cb (GSocket      *socket,
           g_autoptr(GBytes) bytes = g_bytes_new (priv->buffer, n);
           g_autoptr(GsockMessage) message = gsock_message_new (endpoint, bytes, sender);
 
-          _gsock_endpoint_deliver (endpoint, message);
+          _gsock_endpoint_deliver (endpoint, message, TRUE);
         }
     }
   g_object_unref (self);

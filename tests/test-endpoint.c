@@ -227,6 +227,112 @@ test_defaults (void)
   g_assert_cmpstr (gsock_endpoint_get_host (endpoint), ==, "127.0.0.1");
 }
 
+/* Messages nobody handles wait for the next receive, in order, as in a socket buffer. */
+static void
+test_inbox_keeps_unheard_datagrams (void)
+{
+  g_autoptr(GsockUdpEndpoint) server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *texts[] = { "one", "two", "three" };
+
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), texts[i], target, &error));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 3);
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), 2000);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), NULL, NULL,
+                                                      &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (text, ==, texts[i]);
+    }
+}
+
+/* A connection's last messages can still be received after the peer closed it. */
+static void
+test_inbox_outlives_the_connection (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  GsockTcpClient *accepted;
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 2000);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  gsock_test_wait_until (g_list_model_get_n_items (gsock_tcp_server_get_clients (server)) == 1);
+
+  accepted = g_list_model_get_item (gsock_tcp_server_get_clients (server), 0);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (accepted), "first", NULL, &error));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (accepted), "last", NULL, &error));
+  gsock_endpoint_close (GSOCK_ENDPOINT (accepted));
+  g_object_unref (accepted);
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)) == GSOCK_STATE_CLOSED);
+
+  {
+    g_autofree char *first = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+    g_autofree char *last = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+    g_autofree char *none = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (first, ==, "first");
+    g_assert_cmpstr (last, ==, "last");
+    none = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+    g_assert_null (none);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  }
+}
+
+/* The inbox is bounded: past its limit the oldest message goes, and the application hears. */
+static void
+count_inbox_full_cb (GsockEndpoint *endpoint,
+                     const GError  *error,
+                     guint         *count)
+{
+  g_assert_error ((GError *) error, GSOCK_ERROR, GSOCK_ERROR_INBOX_FULL);
+  (*count)++;
+}
+
+static void
+test_inbox_is_bounded (void)
+{
+  g_autoptr(GsockUdpEndpoint) server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint dropped = 0;
+  guint64 received;
+
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  g_signal_connect (server, "error", G_CALLBACK (count_inbox_full_cb), &dropped);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+
+  /* In small batches, so the kernel's own buffer never overflows. */
+  for (guint i = 0; i < 4100; i++)
+    {
+      g_autofree char *number = g_strdup_printf ("%u", i);
+
+      g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), number, target, &error));
+      if (i % 50 == 49)
+        gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) ==
+                               i + 1);
+    }
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 4100);
+  received = gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server));
+
+  g_assert_cmpuint (dropped, ==, received - 4096);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_ascii_strtoull (text, NULL, 10), ==, dropped);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -242,6 +348,11 @@ main (int   argc,
   g_test_add_func ("/Gsock/Endpoint/open-async/every-kind", test_open_async_every_kind);
   g_test_add_func ("/Gsock/Endpoint/open-async/cancelled", test_open_async_cancelled);
   g_test_add_func ("/Gsock/Endpoint/state/sequence", test_state_sequence);
+  g_test_add_func ("/Gsock/Endpoint/inbox/keeps-unheard-datagrams",
+                   test_inbox_keeps_unheard_datagrams);
+  g_test_add_func ("/Gsock/Endpoint/inbox/outlives-the-connection",
+                   test_inbox_outlives_the_connection);
+  g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);
 
   return g_test_run ();
 }
