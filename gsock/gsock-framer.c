@@ -108,8 +108,10 @@
  * }
  * ```
  *
- * From Python, override `do_encode` and `do_decode`; `do_decode` receives the buffered bytes
- * and returns the message (or `None` when it needs more) and the number of bytes it consumed.
+ * From Python, override `do_encode` and `do_decode`. PyGObject 3.42 calls
+ * `do_decode (data, len, max_size)` with the buffered bytes and their length; GJS calls
+ * `vfunc_decode (data, maxSize)`. Both return the message (or `None`/`null` when more bytes
+ * are needed) and the number of bytes consumed.
  */
 
 G_DEFINE_ABSTRACT_TYPE (GsockFramer, gsock_framer, G_TYPE_OBJECT)

@@ -26,6 +26,13 @@ G_DECLARE_DERIVABLE_TYPE (GsockTcpClient, gsock_tcp_client, GSOCK, TCP_CLIENT, G
  *
  * The virtual methods of [class@Gsock.TcpClient].
  */
+/**
+ * GsockTcpClientClass::disconnected:
+ * @self: the client
+ * @reason: (nullable): why the connection ended; `NULL` for an orderly close
+ *
+ * The class handler of the signal of the same name.
+ */
 struct _GsockTcpClientClass
 {
   GsockEndpointClass parent_class;

@@ -28,6 +28,14 @@ G_DECLARE_DERIVABLE_TYPE (GsockTcpServer, gsock_tcp_server, GSOCK, TCP_SERVER, G
  *
  * The virtual methods of [class@Gsock.TcpServer].
  */
+/**
+ * GsockTcpServerClass::client_disconnected:
+ * @self: the server
+ * @client: the client whose connection ended
+ * @reason: (nullable): why the connection ended; `NULL` for an orderly close
+ *
+ * The class handler of the signal of the same name.
+ */
 struct _GsockTcpServerClass
 {
   GsockEndpointClass parent_class;
