@@ -38,6 +38,10 @@ void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
                                                  GCancellable       *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer            user_data);
+void          _gsock_source_clear               (GSource       **source);
+void          _gsock_store_result_cb            (GObject        *source,
+                                                 GAsyncResult   *result,
+                                                 gpointer        user_data);
 GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
                                                  GError        **error);
 

@@ -112,19 +112,10 @@ typedef struct
 } ReceiveData;
 
 static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
 receive_data_free (ReceiveData *data)
 {
-  clear_source (&data->timeout_source);
-  clear_source (&data->cancel_source);
+  _gsock_source_clear (&data->timeout_source);
+  _gsock_source_clear (&data->cancel_source);
   g_free (data);
 }
 
@@ -145,8 +136,8 @@ pop_receiver (GsockEndpoint *self,
     return NULL;
 
   data = g_task_get_task_data (task);
-  clear_source (&data->timeout_source);
-  clear_source (&data->cancel_source);
+  _gsock_source_clear (&data->timeout_source);
+  _gsock_source_clear (&data->cancel_source);
   return task;
 }
 
@@ -195,11 +186,7 @@ gsock_endpoint_dispose (GObject *object)
 
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
-  if (priv->open_source != NULL)
-    {
-      g_source_destroy (priv->open_source);
-      g_clear_pointer (&priv->open_source, g_source_unref);
-    }
+  _gsock_source_clear (&priv->open_source);
   fail_all_receivers (self, error);
   complete_all_closers (self);
   g_queue_clear_full (&priv->inbox, (GDestroyNotify) gsock_message_unref);
@@ -928,8 +915,7 @@ gsock_endpoint_set_active (GsockEndpoint *self,
     {
       if (priv->open_source != NULL)
         {
-          g_source_destroy (priv->open_source);
-          g_clear_pointer (&priv->open_source, g_source_unref);
+          _gsock_source_clear (&priv->open_source);
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
         }
       gsock_endpoint_close (self);
@@ -1213,16 +1199,6 @@ gsock_endpoint_receive_finish (GsockEndpoint *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* Runs the endpoint's context until *@result is set; see "Contexts and threads" in DESIGN.md. */
 void
 _gsock_endpoint_wait (GsockEndpoint  *self,
@@ -1260,7 +1236,7 @@ gsock_endpoint_receive_message (GsockEndpoint *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
   g_main_context_push_thread_default (priv->context);
-  gsock_endpoint_receive_async (self, cancellable, store_result_cb, &result);
+  gsock_endpoint_receive_async (self, cancellable, _gsock_store_result_cb, &result);
   _gsock_endpoint_wait (self, &result);
   g_main_context_pop_thread_default (priv->context);
 
@@ -1535,6 +1511,28 @@ _gsock_endpoint_deliver_error (GsockEndpoint *self,
     }
 
   _gsock_endpoint_report_error (self, error);
+}
+
+/* Destroys and drops *@source, if any. */
+void
+_gsock_source_clear (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* The callback of a blocking call made of an async one: keeps the result for
+ * _gsock_endpoint_wait(). */
+void
+_gsock_store_result_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
 }
 
 /* open_async for kinds whose open does not block: binding and listening. */

@@ -94,15 +94,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
 set_queued_bytes (GsockTcpClient *self,
                   gsize           queued_bytes)
 {
@@ -120,8 +111,8 @@ release_stream (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  clear_source (&priv->read_source);
-  clear_source (&priv->write_source);
+  _gsock_source_clear (&priv->read_source);
+  _gsock_source_clear (&priv->write_source);
   g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
   priv->out_offset = 0;
   if (priv->in != NULL)
@@ -256,7 +247,7 @@ flush (GsockTcpClient *self)
       return;
     }
 
-  clear_source (&priv->write_source);
+  _gsock_source_clear (&priv->write_source);
   if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
     finish_close (self);
 }
@@ -669,7 +660,7 @@ open_data_free (OpenData *data)
       g_cancellable_disconnect (data->user_cancellable, data->cancelled_id);
       g_object_unref (data->user_cancellable);
     }
-  clear_source (&data->timeout_source);
+  _gsock_source_clear (&data->timeout_source);
   g_free (data);
 }
 
@@ -708,7 +699,7 @@ open_cb (GObject      *source,
 
   connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
   g_clear_object (&priv->open_cancellable);
-  clear_source (&data->timeout_source);
+  _gsock_source_clear (&data->timeout_source);
 
   if (connection == NULL)
     {
@@ -819,16 +810,6 @@ gsock_tcp_client_open_finish (GsockTcpClient *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /**
  * gsock_tcp_client_open:
  * @self: a client made with [ctor@Gsock.TcpClient.new]
@@ -853,7 +834,7 @@ gsock_tcp_client_open (GsockTcpClient *self,
 
   context = _gsock_endpoint_get_context (GSOCK_ENDPOINT (self));
   g_main_context_push_thread_default (context);
-  gsock_tcp_client_open_async (self, cancellable, store_result_cb, &result);
+  gsock_tcp_client_open_async (self, cancellable, _gsock_store_result_cb, &result);
   _gsock_endpoint_wait (GSOCK_ENDPOINT (self), &result);
   g_main_context_pop_thread_default (context);
 

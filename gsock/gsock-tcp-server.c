@@ -87,11 +87,7 @@ stop_listening (GsockTcpServer *self)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
-  if (priv->accept_source != NULL)
-    {
-      g_source_destroy (priv->accept_source);
-      g_clear_pointer (&priv->accept_source, g_source_unref);
-    }
+  _gsock_source_clear (&priv->accept_source);
   if (priv->socket != NULL)
     {
       g_socket_close (priv->socket, NULL);

@@ -65,11 +65,7 @@ release_socket (GsockUdpEndpoint *self)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  if (priv->read_source != NULL)
-    {
-      g_source_destroy (priv->read_source);
-      g_clear_pointer (&priv->read_source, g_source_unref);
-    }
+  _gsock_source_clear (&priv->read_source);
   if (priv->socket != NULL)
     {
       g_socket_close (priv->socket, NULL);
