@@ -15,6 +15,7 @@ packages=(
   python3 socat netcat-openbsd
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gjs
   valac gi-docgen
+  libgtk-4-dev xvfb xauth
 )
 
 missing=()

@@ -135,6 +135,7 @@ typedef struct
   GPtrArray      *connected;      /* GsockTcpClient, from client-connected */
   GPtrArray      *disconnected;   /* GsockTcpClient, from client-disconnected */
   GPtrArray      *reasons;        /* GError, the non-NULL disconnect reasons */
+  GPtrArray      *errors;         /* GError, from the server's error signal */
   guint           n_null_reasons;
   guint           items_added;
   guint           items_removed;
@@ -192,6 +193,15 @@ client_disconnected_cb (GsockTcpServer *server,
 }
 
 static void
+server_error_cb (GsockEndpoint *server,
+                 const GError  *error,
+                 Fixture       *fx)
+{
+  g_assert_nonnull (error);
+  g_ptr_array_add (fx->errors, g_error_copy (error));
+}
+
+static void
 items_changed_cb (GListModel *model,
                   guint       position,
                   guint       removed,
@@ -211,11 +221,13 @@ fixture_init (Fixture        *fx,
   fx->connected = g_ptr_array_new_with_free_func (g_object_unref);
   fx->disconnected = g_ptr_array_new_with_free_func (g_object_unref);
   fx->reasons = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  fx->errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   fx->peers = g_ptr_array_new_with_free_func ((GDestroyNotify) peer_free);
   gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), GSOCK_TEST_TIMEOUT_MS);
   g_signal_connect (server, "message-received", G_CALLBACK (server_message_cb), fx);
   g_signal_connect (server, "client-connected", G_CALLBACK (client_connected_cb), fx);
   g_signal_connect (server, "client-disconnected", G_CALLBACK (client_disconnected_cb), fx);
+  g_signal_connect (server, "error", G_CALLBACK (server_error_cb), fx);
   g_signal_connect (gsock_tcp_server_get_clients (server), "items-changed",
                     G_CALLBACK (items_changed_cb), fx);
 }
@@ -257,6 +269,8 @@ fixture_teardown (Fixture      *fx,
   GsockTcpServer *server = g_steal_pointer (&fx->server);
   guint n_connected;
 
+  /* No test expects errors it did not check (and clear) itself. */
+  g_assert_cmpuint (fx->errors->len, ==, 0);
   g_clear_pointer (&fx->peers, g_ptr_array_unref);
   g_clear_pointer (&fx->messages, g_ptr_array_unref);
 
@@ -270,6 +284,7 @@ fixture_teardown (Fixture      *fx,
   g_clear_pointer (&fx->connected, g_ptr_array_unref);
   g_clear_pointer (&fx->disconnected, g_ptr_array_unref);
   g_clear_pointer (&fx->reasons, g_ptr_array_unref);
+  g_clear_pointer (&fx->errors, g_ptr_array_unref);
   g_assert_finalize_object (server);
   gsock_test_drain (NULL);
   /* The server kept none of its clients alive. */
@@ -388,7 +403,8 @@ test_listen_port_zero (Fixture      *fx,
   raw = gsock_test_tcp_connect (fx->port);
   gsock_test_wait_until (fx->connected->len == 1);
   g_socket_close (raw, NULL);
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
 }
 
 static void
@@ -457,7 +473,8 @@ test_client_connected_and_disconnected (Fixture      *fx,
                                              GSOCK_ENDPOINT (peer->client))));
 
   gsock_endpoint_close (GSOCK_ENDPOINT (peer->client));
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
   g_assert_true (fx->disconnected->pdata[0] == served);
   g_assert_cmpuint (fx->n_null_reasons, ==, 1);
   g_assert_cmpuint (fx->reasons->len, ==, 0);
@@ -505,9 +522,11 @@ test_server_closes_one_client (Fixture      *fx,
   GsockTcpClient *served = server_side_of (fx, peer);
 
   gsock_endpoint_close (GSOCK_ENDPOINT (served));
-  gsock_test_wait_until (peer->n_disconnected == 1);
+  gsock_test_wait_until (peer->n_disconnected >= 1);
+  g_assert_cmpuint (peer->n_disconnected, ==, 1);
   g_assert_no_error (peer->reason);
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
   g_assert_cmpuint (fx->n_null_reasons, ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (gsock_tcp_server_get_clients (fx->server)), ==, 0);
   /* The server goes on listening. */
@@ -525,7 +544,8 @@ test_client_disconnected_truncated (Fixture      *fx,
   gsock_test_socket_send_all (raw, "whole\npartial", 13);
   gsock_test_wait_until (fx->messages->len == 1);
   g_socket_close (raw, NULL);
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
   g_assert_cmpuint (fx->reasons->len, ==, 1);
   g_assert_error ((GError *) fx->reasons->pdata[0], GSOCK_ERROR, GSOCK_ERROR_TRUNCATED);
   g_assert_cmpstr (message_text (fx->messages->pdata[0]), ==, "whole");
@@ -749,10 +769,112 @@ test_send_to_departed_client (Fixture      *fx,
   GError *error = NULL;
 
   gsock_endpoint_close (GSOCK_ENDPOINT (a->client));
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
   g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (fx->server), "gone", address, &error));
   g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER);
   g_clear_error (&error);
+}
+
+/* ---- who hears a message first ---- */
+
+static void
+test_server_inbox_keeps_unheard (void)
+{
+  GsockTcpServer *server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *text = NULL;
+  Peer *peer;
+  GError *error = NULL;
+
+  /* Nobody listens to this server: its messages wait for a receive. */
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  peer = peer_new (gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_tcp_client_open (peer->client, NULL, &error));
+  g_assert_no_error (error);
+  peer_send (peer, "kept for later");
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 1);
+  gsock_test_run_for (NULL, 50);
+
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "kept for later");
+  g_assert_cmpuint (gsock_test_address_get_port (sender), ==,
+                    gsock_test_endpoint_get_port (peer->client));
+
+  peer_free (peer);
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (state_of (server) == GSOCK_STATE_CLOSED);
+  gsock_test_drain (NULL);
+  g_assert_finalize_object (server);
+}
+
+static void
+test_receive_on_served_client_takes_message (Fixture      *fx,
+                                             gconstpointer data)
+{
+  Peer *peer = fixture_connect (fx);
+  GsockTcpClient *served = server_side_of (fx, peer);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (served), NULL, store_result_cb, &result);
+  peer_send (peer, "for the client");
+  gsock_test_wait_until (result != NULL);
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (served), result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (message_text (message), ==, "for the client");
+  g_assert_true (gsock_message_get_endpoint (message) == GSOCK_ENDPOINT (served));
+
+  /* The client's receive took it: the server never heard of it. */
+  gsock_test_run_for (NULL, 100);
+  g_assert_cmpuint (fx->messages->len, ==, 0);
+
+  /* With nothing pending on the client, the next one reaches the server. */
+  peer_send (peer, "for the server");
+  gsock_test_wait_until (fx->messages->len == 1);
+  g_assert_cmpstr (message_text (fx->messages->pdata[0]), ==, "for the server");
+}
+
+static void
+order_client_cb (GsockEndpoint *endpoint,
+                 GsockMessage  *message,
+                 GPtrArray     *order)
+{
+  g_ptr_array_add (order, (gpointer) "client");
+}
+
+static void
+order_server_cb (GsockEndpoint *endpoint,
+                 GsockMessage  *message,
+                 GPtrArray     *order)
+{
+  g_ptr_array_add (order, (gpointer) "server");
+}
+
+static void
+test_served_client_listeners_hear_first (Fixture      *fx,
+                                         gconstpointer data)
+{
+  Peer *peer = fixture_connect (fx);
+  GsockTcpClient *served = server_side_of (fx, peer);
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+
+  g_signal_connect (served, "message-received", G_CALLBACK (order_client_cb), order);
+  g_signal_connect (fx->server, "message-received", G_CALLBACK (order_server_cb), order);
+  peer_send (peer, "both hear it");
+  gsock_test_wait_until (order->len >= 2);
+  gsock_test_run_for (NULL, 50);
+  g_assert_cmpuint (order->len, ==, 2);
+  g_assert_cmpstr (order->pdata[0], ==, "client");
+  g_assert_cmpstr (order->pdata[1], ==, "server");
+  g_assert_cmpuint (fx->messages->len, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (served, order);
+  g_signal_handlers_disconnect_by_data (fx->server, order);
 }
 
 /* ---- limits ---- */
@@ -779,10 +901,15 @@ test_max_clients (Fixture      *fx,
   g_ptr_array_add (fx->peers, c);
   g_assert_true (gsock_tcp_client_open (c->client, NULL, &error));
   g_assert_no_error (error);
-  gsock_test_wait_until (c->n_disconnected == 1);
+  gsock_test_wait_until (c->n_disconnected >= 1);
+  g_assert_cmpuint (c->n_disconnected, ==, 1);
   g_assert_cmpint (state_of (c->client), ==, GSOCK_STATE_CLOSED);
   g_assert_cmpuint (gsock_tcp_server_get_clients_rejected (fx->server), ==, 1);
   g_assert_cmpuint (rejected_notifies, ==, 1);
+  gsock_test_wait_until (fx->errors->len >= 1);
+  g_assert_cmpuint (fx->errors->len, ==, 1);
+  g_assert_error ((GError *) fx->errors->pdata[0], GSOCK_ERROR, GSOCK_ERROR_TOO_MANY_CLIENTS);
+  g_ptr_array_set_size (fx->errors, 0);
   g_assert_cmpuint (fx->connected->len, ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (gsock_tcp_server_get_clients (fx->server)), ==, 2);
 
@@ -795,7 +922,8 @@ test_max_clients (Fixture      *fx,
 
   /* A place freed is a place taken. */
   gsock_endpoint_close (GSOCK_ENDPOINT (a->client));
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
   fixture_connect (fx);
   g_assert_cmpuint (gsock_tcp_server_get_clients_rejected (fx->server), ==, 1);
   g_signal_handlers_disconnect_by_data (fx->server, &rejected_notifies);
@@ -818,7 +946,8 @@ test_max_message_size_applies_to_clients (Fixture      *fx,
   raw = gsock_test_tcp_connect (fx->port);
   gsock_test_wait_until (fx->connected->len == 2);
   gsock_test_socket_send_all (raw, g_bytes_get_data (big, NULL), 2000);
-  gsock_test_wait_until (fx->disconnected->len == 1);
+  gsock_test_wait_until (fx->disconnected->len >= 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
   g_assert_cmpuint (fx->reasons->len, ==, 1);
   g_assert_error ((GError *) fx->reasons->pdata[0], GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
   g_assert_cmpuint (fx->messages->len, ==, 0);
@@ -1053,26 +1182,41 @@ static void
 test_close_flushes_clients (Fixture      *fx,
                             gconstpointer data)
 {
-  g_autoptr(GSocket) raw = gsock_test_tcp_connect (fx->port);
-  g_autoptr(GBytes) big = gsock_test_pattern_bytes (4 * 1024 * 1024);
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (8 * 1024 * 1024);
   g_autoptr(GBytes) got = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   gboolean eof = FALSE;
   GError *error = NULL;
 
-  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->server), 8 * 1024 * 1024);
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->server), 16 * 1024 * 1024);
+  fixture_listen (fx);
+  raw = gsock_test_tcp_connect (fx->port);
   gsock_test_wait_until (fx->connected->len == 1);
-  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->connected->pdata[0]),
-                                       8 * 1024 * 1024);
+
   g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (fx->server), big, NULL, &error));
   g_assert_no_error (error);
-  gsock_endpoint_close (GSOCK_ENDPOINT (fx->server));
+  g_assert_cmpuint (gsock_tcp_client_get_queued_bytes (fx->connected->pdata[0]), >, 0);
+  gsock_endpoint_close_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &result);
+
+  /* While the peer does not read, the client cannot flush, so the server cannot close. */
+  gsock_test_run_for (NULL, 200);
+  g_assert_null (result);
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_CLOSING);
+  g_assert_cmpuint (fx->disconnected->len, ==, 0);
 
   got = gsock_test_socket_read (raw, G_MAXSIZE, 65536, &eof);
   g_assert_true (eof);
-  g_assert_cmpuint (g_bytes_get_size (got), ==, 4 * 1024 * 1024 + 1);
-  g_assert_cmpmem (g_bytes_get_data (got, NULL), 4 * 1024 * 1024, g_bytes_get_data (big, NULL),
-                   4 * 1024 * 1024);
-  gsock_test_wait_until (state_of (fx->server) == GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 8 * 1024 * 1024 + 1);
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), 8 * 1024 * 1024, g_bytes_get_data (big, NULL),
+                   8 * 1024 * 1024);
+
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_close_finish (GSOCK_ENDPOINT (fx->server), result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
+  g_assert_cmpuint (fx->n_null_reasons, ==, 1);
   g_socket_close (raw, NULL);
 }
 
@@ -1092,7 +1236,8 @@ test_dispose_closes_clients (void)
 
   /* Dropped while serving: nothing keeps it alive, and its clients are let go. */
   g_assert_finalize_object (server);
-  gsock_test_wait_until (peer->n_disconnected == 1);
+  gsock_test_wait_until (peer->n_disconnected >= 1);
+  g_assert_cmpuint (peer->n_disconnected, ==, 1);
   peer_free (peer);
 }
 
@@ -1223,6 +1368,12 @@ main (int   argc,
   ADD ("broadcast-bytes/skips-except", test_broadcast_bytes);
   ADD ("broadcast/fails-on-unknown-encoding", test_broadcast_encoding_error);
   ADD ("send-bytes/reaches-client-with-that-address", test_send_to_client_address);
+  g_test_add_func ("/Gsock/TcpServer/inbox/keeps-unheard-messages-for-receive",
+                   test_server_inbox_keeps_unheard);
+  ADD ("client-first/pending-receive-on-served-client-takes-message",
+       test_receive_on_served_client_takes_message);
+  ADD ("client-first/served-client-listeners-hear-before-server",
+       test_served_client_listeners_hear_first);
   ADD ("send/null-target-broadcasts", test_send_null_target_broadcasts);
   ADD ("send/fails-on-unknown-target", test_send_unknown_target);
   ADD ("send/fails-on-departed-client", test_send_to_departed_client);
@@ -1233,7 +1384,7 @@ main (int   argc,
   g_test_add ("/Gsock/TcpServer/subclass/overrides-message-received", Fixture, NULL,
               fixture_setup_subclass, test_subclass, fixture_teardown);
   ADD ("close-async/stops-listening-and-closes-clients", test_close_stops_everything);
-  ADD ("close/flushes-client-queues", test_close_flushes_clients);
+  ADD_IDLE ("close-async/completes-after-clients-flush", test_close_flushes_clients);
   g_test_add_func ("/Gsock/TcpServer/dispose/lets-clients-go", test_dispose_closes_clients);
   ADD_IDLE ("framer/length-frames-on-server", test_length_framer);
   ADD_IDLE ("framer/length-between-gsock-ends", test_length_framer_with_clients);

@@ -464,6 +464,52 @@ test_send_auto_binds_wildcard (Fixture      *fx,
   g_signal_handlers_disconnect_by_data (client, states);
 }
 
+static void
+test_send_auto_binds_ipv6 (void)
+{
+  GsockUdpEndpoint *server = gsock_udp_endpoint_new ("::1", 0);
+  GsockUdpEndpoint *client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *answer = NULL;
+  GSocketAddress *local;
+  GInetAddress *inet;
+  Recorder rec;
+  GError *error = NULL;
+
+  if (!gsock_udp_endpoint_bind (server, &error))
+    {
+      g_test_skip_printf ("no IPv6 loopback here: %s", error->message);
+      g_clear_error (&error);
+      g_assert_finalize_object (client);
+      g_assert_finalize_object (server);
+      return;
+    }
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (server));
+  rec.reply = "v6";
+  target = g_inet_socket_address_new_from_string ("::1", gsock_test_endpoint_get_port (server));
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "over v6", target, &error));
+  g_assert_no_error (error);
+  local = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (client));
+  g_assert_true (G_IS_INET_SOCKET_ADDRESS (local));
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local));
+  g_assert_cmpint (g_inet_address_get_family (inet), ==, G_SOCKET_FAMILY_IPV6);
+  g_assert_true (g_inet_address_get_is_any (inet));
+
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "v6");
+  g_assert_cmpuint (rec.messages->len, ==, 1);
+  g_assert_cmpstr (message_text (rec.messages->pdata[0]), ==, "over v6");
+
+  recorder_clear (&rec);
+  close_and_finalize (client);
+  close_and_finalize (server);
+}
+
 /* ---- send errors ---- */
 
 static void
@@ -1352,6 +1398,8 @@ main (int   argc,
                    test_bind_port_held_by_plain_socket);
   ADD ("seed/server-replies-to-auto-bound-client", test_seed_server_and_client);
   ADD ("send/auto-binds-wildcard-of-target-family", test_send_auto_binds_wildcard);
+  g_test_add_func ("/Gsock/UdpEndpoint/send/auto-binds-ipv6-wildcard-for-ipv6-target",
+                   test_send_auto_binds_ipv6);
   ADD ("send/fails-without-target", test_send_without_target);
   g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-unknown-encoding",
                    test_send_unknown_encoding);

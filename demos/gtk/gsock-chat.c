@@ -50,6 +50,7 @@ struct _GsockChatApp
   GtkLabel *server_error_label;
   GtkEditable *message_entry;
 
+  gboolean was_open;      /* the client got connected at least once */
   gboolean sent;          /* --send TEXT went out */
   gboolean finishing;     /* --quit-after-reply: quitting */
   int exit_status;
@@ -215,6 +216,7 @@ client_state_cb (GsockEndpoint *client,
   switch (gsock_endpoint_get_state (client))
     {
     case GSOCK_STATE_OPEN:
+      self->was_open = TRUE;
       name = address_to_string (gsock_tcp_client_get_remote_address (self->client));
       g_print ("connected to %s\n", name);
       line = g_strdup_printf ("* connected to %s", name);
@@ -229,7 +231,8 @@ client_state_cb (GsockEndpoint *client,
       break;
 
     case GSOCK_STATE_CLOSED:
-      if (self->quit_after_reply && !self->finishing)
+      /* A connection that never opened is reported by the error signal. */
+      if (self->quit_after_reply && self->was_open && !self->finishing)
         {
           g_printerr ("%s: the connection closed before a reply came\n", g_get_prgname ());
           finish (self, 1);
@@ -381,6 +384,13 @@ chat_connect_label (gpointer this_object,
 }
 
 static char *
+chat_serve_label (gpointer this_object,
+                  gboolean active)
+{
+  return g_strdup (active ? "Stop the server" : "Host a server");
+}
+
+static char *
 chat_server_status (gpointer        this_object,
                     GsockState      state,
                     GSocketAddress *local)
@@ -518,6 +528,7 @@ build_ui (GsockChatApp *self)
     "chat_client_row_bind", G_CALLBACK (chat_client_row_bind),
     "chat_state_to_text", G_CALLBACK (chat_state_to_text),
     "chat_connect_label", G_CALLBACK (chat_connect_label),
+    "chat_serve_label", G_CALLBACK (chat_serve_label),
     "chat_server_status", G_CALLBACK (chat_server_status),
     NULL);
   gtk_builder_set_scope (builder, scope);
