@@ -42,6 +42,8 @@ void          _gsock_source_clear               (GSource       **source);
 void          _gsock_store_result_cb            (GObject        *source,
                                                  GAsyncResult   *result,
                                                  gpointer        user_data);
+GSocketProtocol _gsock_protocol_for             (GSocketAddress *address,
+                                                 GSocketType     type);
 GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
                                                  GError        **error);
 

@@ -53,6 +53,7 @@ typedef struct
 {
   char *host;
   char *encoding;
+  GSocketAddress *address;
   GSocketAddress *local_address;
   GMainContext *context;
   gsize max_message_size;
@@ -83,6 +84,7 @@ enum {
   PROP_ENCODING,
   PROP_MAX_MESSAGE_SIZE,
   PROP_TIMEOUT,
+  PROP_ADDRESS,
   PROP_LOCAL_ADDRESS,
   PROP_STATE,
   PROP_ACTIVE,
@@ -203,6 +205,7 @@ gsock_endpoint_finalize (GObject *object)
 
   g_free (priv->host);
   g_free (priv->encoding);
+  g_clear_object (&priv->address);
   g_clear_object (&priv->local_address);
   g_clear_error (&priv->last_error);
   g_main_context_unref (priv->context);
@@ -235,6 +238,9 @@ gsock_endpoint_get_property (GObject    *object,
       break;
     case PROP_TIMEOUT:
       g_value_set_uint (value, priv->timeout);
+      break;
+    case PROP_ADDRESS:
+      g_value_set_object (value, priv->address);
       break;
     case PROP_LOCAL_ADDRESS:
       g_value_set_object (value, priv->local_address);
@@ -289,6 +295,9 @@ gsock_endpoint_set_property (GObject      *object,
       break;
     case PROP_TIMEOUT:
       gsock_endpoint_set_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_ADDRESS:
+      gsock_endpoint_set_address (self, g_value_get_object (value));
       break;
     case PROP_ACTIVE:
       gsock_endpoint_set_active (self, g_value_get_boolean (value));
@@ -375,6 +384,20 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:address:
+   *
+   * An address to bind, listen on or connect to instead of [property@Gsock.Endpoint:host]
+   * and [property@Gsock.Endpoint:port]: an IPv4 or IPv6 [class@Gio.InetSocketAddress], or a
+   * [class@Gio.UnixSocketAddress] for a Unix domain socket (stream for the TCP classes,
+   * datagram for [class@Gsock.UdpEndpoint]). `NULL`, the default, uses host and port.
+   *
+   * A Unix socket path must not exist when binding; remove a stale one first.
+   */
+  properties[PROP_ADDRESS] =
+    g_param_spec_object ("address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * GsockEndpoint:local-address:
@@ -723,6 +746,44 @@ gsock_endpoint_set_timeout (GsockEndpoint *self,
     return;
   priv->timeout = timeout_ms;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+}
+
+/**
+ * gsock_endpoint_get_address:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:address].
+ *
+ * Returns: (transfer none) (nullable): the address used instead of host and port, or `NULL`
+ */
+GSocketAddress *
+gsock_endpoint_get_address (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  return priv->address;
+}
+
+/**
+ * gsock_endpoint_set_address:
+ * @self: an endpoint
+ * @address: (nullable): the address to use instead of host and port, or `NULL`
+ *
+ * Sets [property@Gsock.Endpoint:address]; it takes effect at the next bind, listen or open.
+ */
+void
+gsock_endpoint_set_address (GsockEndpoint  *self,
+                            GSocketAddress *address)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+  g_return_if_fail (address == NULL || G_IS_SOCKET_ADDRESS (address));
+
+  if (g_set_object (&priv->address, address))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDRESS]);
 }
 
 /**
@@ -1366,6 +1427,15 @@ gsock_endpoint_close_finish (GsockEndpoint *self,
 
 /* Internal API, see gsock-endpoint-private.h */
 
+GSocketProtocol
+_gsock_protocol_for (GSocketAddress *address,
+                     GSocketType     type)
+{
+  if (g_socket_address_get_family (address) == G_SOCKET_FAMILY_UNIX)
+    return G_SOCKET_PROTOCOL_DEFAULT;
+  return type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP;
+}
+
 GMainContext *
 _gsock_endpoint_get_context (GsockEndpoint *self)
 {
@@ -1566,6 +1636,8 @@ _gsock_endpoint_resolve (GsockEndpoint *self,
   GList *addresses;
   GSocketAddress *address;
 
+  if (priv->address != NULL)
+    return g_object_ref (priv->address);
   if (literal != NULL)
     return g_inet_socket_address_new (literal, priv->port);
 

@@ -100,6 +100,11 @@ GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_set_timeout          (GsockEndpoint *self,
                                                      guint          timeout_ms);
 GSOCK_AVAILABLE_IN_ALL
+GSocketAddress *gsock_endpoint_get_address          (GsockEndpoint  *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_address          (GsockEndpoint  *self,
+                                                     GSocketAddress *address);
+GSOCK_AVAILABLE_IN_ALL
 GSocketAddress *gsock_endpoint_get_local_address    (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 GsockState      gsock_endpoint_get_state            (GsockEndpoint *self);

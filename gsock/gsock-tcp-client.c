@@ -697,7 +697,7 @@ open_cb (GObject      *source,
   g_autoptr(GSocketConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
 
-  connection = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (source), result, &error);
+  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   g_clear_object (&priv->open_cancellable);
   _gsock_source_clear (&data->timeout_source);
 
@@ -743,6 +743,7 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   g_autoptr(GSocketClient) socket_client = NULL;
+  g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GTask) task = NULL;
   OpenData *data;
   guint timeout;
@@ -783,10 +784,13 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
   /* A message socket to a host and port: system proxy settings (HTTP proxies, mostly) do not
    * apply, and looking them up costs a thread and a settings backend per connection. */
   g_socket_client_set_enable_proxy (socket_client, FALSE);
-  g_socket_client_connect_to_host_async (socket_client, gsock_endpoint_get_host (endpoint),
-                                         gsock_endpoint_get_port (endpoint),
-                                         priv->open_cancellable, open_cb,
-                                         g_steal_pointer (&task));
+  if (gsock_endpoint_get_address (endpoint) != NULL)
+    connectable = G_SOCKET_CONNECTABLE (g_object_ref (gsock_endpoint_get_address (endpoint)));
+  else
+    connectable = g_network_address_new (gsock_endpoint_get_host (endpoint),
+                                         gsock_endpoint_get_port (endpoint));
+  g_socket_client_connect_async (socket_client, connectable, priv->open_cancellable, open_cb,
+                                 g_steal_pointer (&task));
 }
 
 /**

@@ -490,7 +490,7 @@ gsock_tcp_server_listen (GsockTcpServer *self,
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
   socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                         G_SOCKET_PROTOCOL_TCP, error);
+                         _gsock_protocol_for (address, G_SOCKET_TYPE_STREAM), error);
   if (socket == NULL)
     goto failed;
   g_socket_set_blocking (socket, FALSE);

@@ -192,7 +192,7 @@ open_socket (GsockUdpEndpoint *self,
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
 
   socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
-                         G_SOCKET_PROTOCOL_UDP, error);
+                         _gsock_protocol_for (address, G_SOCKET_TYPE_DATAGRAM), error);
   if (socket == NULL)
     goto failed;
   g_socket_set_blocking (socket, FALSE);

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
 #include <gsock/gsock.h>
 
 #include "gsock-test-util.h"
@@ -333,6 +335,85 @@ test_inbox_is_bounded (void)
   g_assert_cmpuint (g_ascii_strtoull (text, NULL, 10), ==, dropped);
 }
 
+static void
+echo_cb (GsockEndpoint *endpoint,
+         GsockMessage  *message,
+         gpointer       user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_message_reply_bytes (message, gsock_message_get_bytes (message), &error));
+  g_assert_no_error (error);
+}
+
+/* :address takes a Unix socket path: a stream for the TCP classes. */
+static void
+test_unix_stream (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gsock-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "socket", NULL);
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (NULL, 0);
+  g_autoptr(GsockTcpClient) client = gsock_tcp_client_new (NULL, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  gsock_endpoint_set_address (GSOCK_ENDPOINT (server), address);
+  g_signal_connect (server, "message-received", G_CALLBACK (echo_cb), NULL);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  g_assert_true (G_IS_UNIX_SOCKET_ADDRESS (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (server))));
+
+  g_object_set (client, "address", address, "timeout", 5000, NULL);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "over a unix socket", NULL, &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "over a unix socket");
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_CLOSED);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+/* ... and datagrams for GsockUdpEndpoint; both sides bind, so the answer has somewhere to go. */
+static void
+test_unix_datagram (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gsock-test-XXXXXX", NULL);
+  g_autofree char *server_path = g_build_filename (dir, "server", NULL);
+  g_autofree char *client_path = g_build_filename (dir, "client", NULL);
+  g_autoptr(GSocketAddress) server_address = g_unix_socket_address_new (server_path);
+  g_autoptr(GSocketAddress) client_address = g_unix_socket_address_new (client_path);
+  g_autoptr(GsockUdpEndpoint) server = gsock_udp_endpoint_new (NULL, 0);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new (NULL, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  gsock_endpoint_set_address (GSOCK_ENDPOINT (server), server_address);
+  gsock_endpoint_set_address (GSOCK_ENDPOINT (client), client_address);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  g_signal_connect (server, "message-received", G_CALLBACK (echo_cb), NULL);
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  g_assert_true (gsock_udp_endpoint_bind (client, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "datagram", server_address,
+                                      &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "datagram");
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  g_unlink (server_path);
+  g_unlink (client_path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -353,6 +434,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/Endpoint/inbox/outlives-the-connection",
                    test_inbox_outlives_the_connection);
   g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);
+  g_test_add_func ("/Gsock/Endpoint/address/unix-stream", test_unix_stream);
+  g_test_add_func ("/Gsock/Endpoint/address/unix-datagram", test_unix_datagram);
 
   return g_test_run ();
 }

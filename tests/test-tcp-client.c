@@ -1039,6 +1039,85 @@ test_open_resolves_host_name (void)
   g_socket_close (listener, NULL);
 }
 
+static void
+test_many_lines_in_odd_chunks (Fixture      *fx,
+                               gconstpointer data)
+{
+  GString *stream = g_string_new (NULL);
+  guint i, n = 10000;
+  gsize off;
+
+  fixture_open (fx);
+  for (i = 0; i < n; i++)
+    g_string_append_printf (stream, "line %05u\n", i);
+  /* Chunks that cut lines anywhere. */
+  for (off = 0; off < stream->len; off += 997)
+    gsock_test_socket_send_all (fx->peer, stream->str + off, MIN (997, stream->len - off));
+  g_string_free (stream, TRUE);
+
+  gsock_test_wait_until (fx->rec.messages->len >= n);
+  g_assert_cmpuint (fx->rec.messages->len, ==, n);
+  for (i = 0; i < n; i++)
+    {
+      char expected[16];
+
+      g_snprintf (expected, sizeof expected, "line %05u", i);
+      g_assert_cmpstr (message_text (fx->rec.messages->pdata[i]), ==, expected);
+    }
+  g_assert_cmpuint (fx->rec.n_disconnected, ==, 0);
+}
+
+static void
+test_send_empty_line (Fixture      *fx,
+                      gconstpointer data)
+{
+  g_autoptr(GBytes) got = NULL;
+  GError *error = NULL;
+
+  fixture_open (fx);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (fx->client), "", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (fx->client), "x", NULL, &error));
+  g_assert_no_error (error);
+  got = peer_read (fx, 3);
+  gsock_test_assert_bytes (got, "\nx\n", 3);
+}
+
+static void
+test_close_before_open (Fixture      *fx,
+                        gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_close_async (GSOCK_ENDPOINT (fx->client), NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_close_finish (GSOCK_ENDPOINT (fx->client), result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (state_of (fx->client), ==, GSOCK_STATE_CLOSED);
+  /* Nothing was connected, so nothing was disconnected. */
+  g_assert_cmpuint (fx->rec.n_disconnected, ==, 0);
+
+  /* And it can still be opened afterwards. */
+  fixture_open (fx);
+}
+
+static void
+test_length_framer_empty_message (Fixture      *fx,
+                                  gconstpointer data)
+{
+  static const guint8 wire[] = { 0, 0, 0, 0, 0, 0, 0, 1, 'z' };
+  g_autoptr(GsockFramer) framer = gsock_length_framer_new (4);
+
+  gsock_tcp_client_set_framer (fx->client, framer);
+  fixture_open (fx);
+  gsock_test_socket_send_all (fx->peer, wire, sizeof wire);
+  gsock_test_wait_until (fx->rec.messages->len >= 2);
+  g_assert_cmpuint (g_bytes_get_size (gsock_message_get_bytes (fx->rec.messages->pdata[0])), ==,
+                    0);
+  gsock_test_assert_bytes (gsock_message_get_bytes (fx->rec.messages->pdata[1]), "z", 1);
+}
+
 /* ---- other framers ---- */
 
 static void
@@ -1304,6 +1383,267 @@ test_close_async_when_idle (Fixture      *fx,
   g_assert_cmpuint (fx->rec.n_disconnected, ==, 1);
 }
 
+static void
+test_write_failure_is_the_reason (Fixture      *fx,
+                                  gconstpointer data)
+{
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (BIG_SIZE);
+  GError *error = NULL;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->client), 2 * BIG_SIZE);
+  fixture_open (fx);
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (fx->client), big, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gsock_tcp_client_get_queued_bytes (fx->client), >, 0);
+
+  /* The peer goes away without reading: the queued write fails. */
+  reset_socket (&fx->peer);
+  gsock_test_wait_until (fx->rec.n_disconnected >= 1);
+  g_assert_cmpuint (fx->rec.n_disconnected, ==, 1);
+  g_assert_nonnull (fx->rec.reason);
+  g_assert_true (fx->rec.reason->domain == G_IO_ERROR);
+  g_assert_cmpint (state_of (fx->client), ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (gsock_tcp_client_get_queued_bytes (fx->client), ==, 0);
+}
+
+static void
+test_close_async_completes_when_flush_fails (Fixture      *fx,
+                                             gconstpointer data)
+{
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (BIG_SIZE);
+  CloseData cd = { NULL, GSOCK_STATE_OPEN, 1 };
+  GError *error = NULL;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->client), 2 * BIG_SIZE);
+  fixture_open (fx);
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (fx->client), big, NULL, &error));
+  g_assert_no_error (error);
+  gsock_endpoint_close_async (GSOCK_ENDPOINT (fx->client), NULL, close_done_cb, &cd);
+  gsock_test_run_for (NULL, 50);
+  g_assert_null (cd.result);
+
+  /* The flush can never finish now; the close must end anyway. */
+  reset_socket (&fx->peer);
+  gsock_test_wait_until (cd.result != NULL);
+  g_assert_cmpint (cd.state, ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (fx->rec.n_disconnected, ==, 1);
+  g_assert_nonnull (fx->rec.reason);
+  /* Whether the close reports the lost data is the library's choice; it must not hang. */
+  if (!gsock_endpoint_close_finish (GSOCK_ENDPOINT (fx->client), cd.result, &error))
+    {
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+    }
+  g_clear_object (&cd.result);
+}
+
+static void
+close_on_first_message_cb (GsockEndpoint *endpoint,
+                           GsockMessage  *message,
+                           guint         *count)
+{
+  (*count)++;
+  gsock_endpoint_close (endpoint);
+}
+
+static void
+test_close_inside_message_handler (Fixture      *fx,
+                                   gconstpointer data)
+{
+  guint handled = 0;
+
+  g_signal_connect (fx->client, "message-received", G_CALLBACK (close_on_first_message_cb),
+                    &handled);
+  fixture_open (fx);
+  /* Three messages in one read; the first handler call closes the client. */
+  peer_send (fx, "one\ntwo\nthree\n");
+  gsock_test_wait_until (fx->rec.n_disconnected >= 1);
+  gsock_test_run_for (NULL, 50);
+  g_assert_cmpuint (fx->rec.n_disconnected, ==, 1);
+  g_assert_no_error (fx->rec.reason);
+  g_assert_cmpint (state_of (fx->client), ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (handled, >=, 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "one");
+  g_signal_handlers_disconnect_by_data (fx->client, &handled);
+}
+
+static void
+unref_on_disconnect_cb (GsockTcpClient *client,
+                        const GError   *reason,
+                        gboolean       *done)
+{
+  *done = TRUE;
+  g_object_unref (client);
+}
+
+static void
+test_unref_inside_disconnected_handler (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) listener = gsock_test_tcp_listen (4, &port);
+  g_autoptr(GSocket) peer = NULL;
+  GsockTcpClient *client = gsock_tcp_client_new ("127.0.0.1", port);
+  gboolean done = FALSE;
+  GError *error = NULL;
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  peer = gsock_test_tcp_accept (listener);
+  g_object_add_weak_pointer (G_OBJECT (client), (gpointer *) &client);
+  g_signal_connect (client, "disconnected", G_CALLBACK (unref_on_disconnect_cb), &done);
+
+  /* The usual clean-up: drop the client from its own disconnected handler. */
+  g_socket_close (peer, NULL);
+  gsock_test_wait_until (done);
+  gsock_test_drain (NULL);
+  g_assert_null (client);
+  g_socket_close (listener, NULL);
+}
+
+static void
+test_reply_after_disconnect (Fixture      *fx,
+                             gconstpointer data)
+{
+  GError *error = NULL;
+
+  fixture_open (fx);
+  peer_send (fx, "question\n");
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  close_socket (&fx->peer);
+  gsock_test_wait_until (fx->rec.n_disconnected >= 1);
+
+  g_assert_false (gsock_message_reply (fx->rec.messages->pdata[0], "too late", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+}
+
+static void
+test_receive_async_times_out (Fixture      *fx,
+                              gconstpointer data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  fixture_open (fx);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (fx->client), 100);
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (fx->client), NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (fx->client), result, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  g_assert_null (message);
+  g_assert_cmpint (state_of (fx->client), ==, GSOCK_STATE_OPEN);
+}
+
+static void
+test_close_while_opening (void)
+{
+  BlackHole hole;
+  GsockTcpClient *client;
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+  gboolean opened;
+
+  black_hole_init (&hole);
+  client = gsock_tcp_client_new ("127.0.0.1", hole.port);
+  gsock_tcp_client_open_async (client, NULL, store_result_cb, &result);
+  gsock_test_run_for (NULL, 50);
+  if (result != NULL)
+    {
+      g_assert_true (gsock_tcp_client_open_finish (client, result, &error));
+      g_assert_no_error (error);
+      g_test_skip ("the kernel completed a connection to a full backlog; cannot close a "
+                   "client that is still connecting");
+    }
+  else
+    {
+      g_assert_cmpint (state_of (client), ==, GSOCK_STATE_OPENING);
+      gsock_endpoint_close (GSOCK_ENDPOINT (client));
+      gsock_test_wait_until (result != NULL);
+      opened = gsock_tcp_client_open_finish (client, result, &error);
+      g_assert_false (opened);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+      gsock_test_wait_until (state_of (client) == GSOCK_STATE_CLOSED);
+    }
+
+  g_clear_object (&result);
+  close_and_finalize (client);
+  black_hole_clear (&hole);
+}
+
+#define TEST_TYPE_WATCHED_CLIENT (test_watched_client_get_type ())
+G_DECLARE_FINAL_TYPE (TestWatchedClient, test_watched_client, TEST, WATCHED_CLIENT,
+                      GsockTcpClient)
+
+struct _TestWatchedClient
+{
+  GsockTcpClient parent_instance;
+  guint          n_disconnected;
+  gboolean       had_reason;
+  guint          n_messages;
+};
+
+G_DEFINE_FINAL_TYPE (TestWatchedClient, test_watched_client, GSOCK_TYPE_TCP_CLIENT)
+
+static void
+test_watched_client_disconnected (GsockTcpClient *client,
+                                  const GError   *reason)
+{
+  TestWatchedClient *self = TEST_WATCHED_CLIENT (client);
+
+  self->n_disconnected++;
+  self->had_reason = reason != NULL;
+}
+
+static void
+test_watched_client_message_received (GsockEndpoint *endpoint,
+                                      GsockMessage  *message)
+{
+  TEST_WATCHED_CLIENT (endpoint)->n_messages++;
+}
+
+static void
+test_watched_client_class_init (TestWatchedClientClass *klass)
+{
+  GSOCK_TCP_CLIENT_CLASS (klass)->disconnected = test_watched_client_disconnected;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_watched_client_message_received;
+}
+
+static void
+test_watched_client_init (TestWatchedClient *self)
+{
+}
+
+static void
+test_subclass_class_handlers (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) listener = gsock_test_tcp_listen (4, &port);
+  g_autoptr(GSocket) peer = NULL;
+  TestWatchedClient *client = g_object_new (TEST_TYPE_WATCHED_CLIENT,
+                                            "host", "127.0.0.1", "port", port,
+                                            "timeout", GSOCK_TEST_TIMEOUT_MS, NULL);
+  GError *error = NULL;
+
+  g_assert_true (gsock_tcp_client_open (GSOCK_TCP_CLIENT (client), NULL, &error));
+  g_assert_no_error (error);
+  peer = gsock_test_tcp_accept (listener);
+  gsock_test_socket_send_all (peer, "a\nb\n", 4);
+  gsock_test_wait_until (client->n_messages == 2);
+  g_socket_close (peer, NULL);
+  gsock_test_wait_until (client->n_disconnected >= 1);
+  gsock_test_run_for (NULL, 50);
+  g_assert_cmpuint (client->n_disconnected, ==, 1);
+  g_assert_false (client->had_reason);
+
+  gsock_test_drain (NULL);
+  g_assert_finalize_object (client);
+  g_socket_close (listener, NULL);
+}
+
 /* ---- counters, contexts, lifetime ---- */
 
 static void
@@ -1450,6 +1790,10 @@ main (int   argc,
   ADD ("receive/accepts-line-of-exactly-max-size", test_line_of_exactly_max_size);
   ADD ("receive/large-line-arrives-whole", test_large_line_arrives_whole);
   g_test_add_func ("/Gsock/TcpClient/open/resolves-host-name", test_open_resolves_host_name);
+  ADD ("receive/many-lines-in-odd-chunks-arrive-in-order", test_many_lines_in_odd_chunks);
+  ADD ("send/empty-text-is-an-empty-line", test_send_empty_line);
+  ADD ("close-async/before-open-completes", test_close_before_open);
+  ADD ("length-framer/delivers-empty-message", test_length_framer_empty_message);
   ADD ("length-framer/round-trips-binary", test_length_framer_round_trip);
   ADD ("length-framer/rejects-4gib-prefix-without-allocating",
        test_length_framer_4gib_prefix);
@@ -1461,6 +1805,17 @@ main (int   argc,
   ADD ("close/flushes-queue-before-eof", test_close_flushes_queue);
   ADD ("close-async/completes-after-flush", test_close_async_completes_after_flush);
   ADD ("close-async/completes-when-idle", test_close_async_when_idle);
+  ADD ("disconnected/write-failure-is-the-reason", test_write_failure_is_the_reason);
+  ADD ("close-async/completes-when-flush-fails", test_close_async_completes_when_flush_fails);
+  ADD ("close/inside-message-handler-is-safe", test_close_inside_message_handler);
+  g_test_add_func ("/Gsock/TcpClient/disconnected/handler-may-drop-last-reference",
+                   test_unref_inside_disconnected_handler);
+  ADD ("reply/fails-after-disconnect", test_reply_after_disconnect);
+  ADD ("receive-async/times-out", test_receive_async_times_out);
+  g_test_add_func ("/Gsock/TcpClient/open-async/is-cancelled-by-close",
+                   test_close_while_opening);
+  g_test_add_func ("/Gsock/TcpClient/subclass/class-handlers-run",
+                   test_subclass_class_handlers);
   ADD ("counters/move-and-notify", test_counters);
   g_test_add_func ("/Gsock/TcpClient/context/signals-on-construction-context",
                    test_signals_on_construction_context);

@@ -4,6 +4,7 @@
  */
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include <gsock/gsock.h>
 
@@ -439,7 +440,7 @@ test_listen_twice_is_busy (Fixture      *fx,
   GError *error = NULL;
 
   g_assert_false (gsock_tcp_server_listen (fx->server, &error));
-  g_assert_nonnull (error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   g_clear_error (&error);
   /* Still listening where it was. */
   g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_OPEN);
@@ -722,6 +723,45 @@ test_send_to_client_address (Fixture      *fx,
   gsock_test_run_for (NULL, 100);
   g_assert_cmpuint (a->messages->len, ==, 1);
   g_assert_cmpuint (b->messages->len, ==, 1);
+}
+
+static void
+test_broadcast_skips_closing_clients (Fixture      *fx,
+                                      gconstpointer data)
+{
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (8 * 1024 * 1024);
+  g_autoptr(GBytes) got = NULL;
+  GsockTcpClient *served_raw;
+  Peer *b;
+  gboolean eof = FALSE;
+  GError *error = NULL;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->server), 16 * 1024 * 1024);
+  fixture_listen (fx);
+  raw = gsock_test_tcp_connect (fx->port);
+  gsock_test_wait_until (fx->connected->len == 1);
+  served_raw = fx->connected->pdata[0];
+  b = fixture_connect (fx);
+
+  /* The raw peer does not read, so its connection stays closing with data queued. */
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (fx->server), big,
+                                            gsock_tcp_client_get_remote_address (served_raw),
+                                            &error));
+  g_assert_no_error (error);
+  gsock_endpoint_close (GSOCK_ENDPOINT (served_raw));
+  g_assert_cmpint (state_of (served_raw), ==, GSOCK_STATE_CLOSING);
+
+  g_assert_true (gsock_tcp_server_broadcast (fx->server, "hi", NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (b->messages->len >= 1);
+  g_assert_cmpstr (peer_text (b, 0), ==, "hi");
+
+  /* The closing client got its queue, then the end, and not the broadcast. */
+  got = gsock_test_socket_read (raw, G_MAXSIZE, 65536, &eof);
+  g_assert_true (eof);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 8 * 1024 * 1024 + 1);
+  g_socket_close (raw, NULL);
 }
 
 static void
@@ -1241,6 +1281,73 @@ test_dispose_closes_clients (void)
   peer_free (peer);
 }
 
+static void
+close_server_cb (GsockEndpoint *server,
+                 GsockMessage  *message,
+                 guint         *count)
+{
+  (*count)++;
+  gsock_endpoint_close (server);
+}
+
+static void
+test_close_inside_message_handler (Fixture      *fx,
+                                   gconstpointer data)
+{
+  Peer *a = fixture_connect (fx);
+  Peer *b = fixture_connect (fx);
+  guint handled = 0;
+
+  g_signal_connect (fx->server, "message-received", G_CALLBACK (close_server_cb), &handled);
+  peer_send (a, "one");
+  peer_send (a, "two");
+  peer_send (b, "three");
+  gsock_test_wait_until (state_of (fx->server) == GSOCK_STATE_CLOSED);
+  gsock_test_wait_until (a->n_disconnected >= 1 && b->n_disconnected >= 1);
+  gsock_test_run_for (NULL, 50);
+  g_assert_cmpuint (handled, >=, 1);
+  g_assert_cmpuint (a->n_disconnected, ==, 1);
+  g_assert_cmpuint (b->n_disconnected, ==, 1);
+  g_assert_cmpuint (fx->disconnected->len, ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (gsock_tcp_server_get_clients (fx->server)), ==, 0);
+  g_signal_handlers_disconnect_by_data (fx->server, &handled);
+}
+
+static void
+test_close_async_completes_when_client_flush_fails (Fixture      *fx,
+                                                    gconstpointer data)
+{
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (8 * 1024 * 1024);
+  g_autoptr(GAsyncResult) result = NULL;
+  struct linger lin = { 1, 0 };
+  GError *error = NULL;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->server), 16 * 1024 * 1024);
+  fixture_listen (fx);
+  raw = gsock_test_tcp_connect (fx->port);
+  gsock_test_wait_until (fx->connected->len == 1);
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (fx->server), big, NULL, &error));
+  g_assert_no_error (error);
+  gsock_endpoint_close_async (GSOCK_ENDPOINT (fx->server), NULL, store_result_cb, &result);
+  gsock_test_run_for (NULL, 50);
+  g_assert_null (result);
+
+  /* The only client's peer resets: its flush fails, and the server's close ends anyway. */
+  g_assert_cmpint (setsockopt (g_socket_get_fd (raw), SOL_SOCKET, SO_LINGER, &lin, sizeof lin),
+                   ==, 0);
+  g_socket_close (raw, NULL);
+  gsock_test_wait_until (result != NULL);
+  if (!gsock_endpoint_close_finish (GSOCK_ENDPOINT (fx->server), result, &error))
+    {
+      g_assert_nonnull (error);
+      g_clear_error (&error);
+    }
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (fx->disconnected->len, ==, 1);
+  g_assert_cmpuint (fx->reasons->len, ==, 1);
+}
+
 /* ---- framers ---- */
 
 static void
@@ -1337,6 +1444,22 @@ test_framer_is_shared (Fixture      *fx,
   g_assert_true (gsock_tcp_server_get_framer (fx->server) == framer);
 }
 
+static void
+test_framer_change_applies_to_later_clients (Fixture      *fx,
+                                             gconstpointer data)
+{
+  g_autoptr(GsockFramer) raw_framer = gsock_raw_framer_new ();
+  Peer *before = fixture_connect (fx);
+  GsockTcpClient *served_before = server_side_of (fx, before);
+  Peer *after;
+
+  gsock_tcp_server_set_framer (fx->server, raw_framer);
+  after = fixture_connect (fx);
+  g_assert_true (gsock_tcp_client_get_framer (server_side_of (fx, after)) == raw_framer);
+  g_assert_true (gsock_tcp_client_get_framer (served_before) != raw_framer);
+  g_assert_true (GSOCK_IS_LINE_FRAMER (gsock_tcp_client_get_framer (served_before)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1374,6 +1497,7 @@ main (int   argc,
        test_receive_on_served_client_takes_message);
   ADD ("client-first/served-client-listeners-hear-before-server",
        test_served_client_listeners_hear_first);
+  ADD_IDLE ("broadcast/skips-closing-clients", test_broadcast_skips_closing_clients);
   ADD ("send/null-target-broadcasts", test_send_null_target_broadcasts);
   ADD ("send/fails-on-unknown-target", test_send_unknown_target);
   ADD ("send/fails-on-departed-client", test_send_to_departed_client);
@@ -1390,6 +1514,10 @@ main (int   argc,
   ADD_IDLE ("framer/length-between-gsock-ends", test_length_framer_with_clients);
   ADD_IDLE ("framer/raw-passes-bytes-through", test_raw_framer);
   ADD_IDLE ("framer/is-shared-by-every-client", test_framer_is_shared);
+  ADD ("framer/change-applies-to-later-clients", test_framer_change_applies_to_later_clients);
+  ADD ("close/inside-message-handler-is-safe", test_close_inside_message_handler);
+  ADD_IDLE ("close-async/completes-when-a-client-flush-fails",
+            test_close_async_completes_when_client_flush_fails);
 
 #undef ADD
 #undef ADD_IDLE

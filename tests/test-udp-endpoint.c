@@ -380,6 +380,37 @@ test_bind_port_held_by_plain_socket (void)
   g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
 }
 
+static void
+test_bind_twice_is_busy (Fixture      *fx,
+                         gconstpointer data)
+{
+  GError *error = NULL;
+
+  g_assert_false (gsock_udp_endpoint_bind (fx->server, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+  /* Still bound where it was. */
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_OPEN);
+  g_assert_cmpuint (gsock_test_endpoint_get_port (fx->server), ==, fx->port);
+}
+
+static void
+test_bind_resolves_host_name (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("localhost", 0);
+  GSocketAddress *local;
+  GError *error = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  local = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (endpoint));
+  g_assert_true (G_IS_INET_SOCKET_ADDRESS (local));
+  g_assert_true (g_inet_address_get_is_loopback (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local))));
+  g_assert_cmpuint (gsock_test_address_get_port (local), !=, 0);
+  close_and_finalize (endpoint);
+}
+
 /* ---- the seed, section 4 ---- */
 
 static void
@@ -878,6 +909,50 @@ test_receive_async_fails_when_closed (Fixture      *fx,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_clear_error (&error);
   g_assert_null (message);
+}
+
+static void
+test_empty_datagram (Fixture      *fx,
+                     gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+
+  /* A zero-length datagram is a message, not an end of anything. */
+  gsock_test_socket_send_to (peer, fx->port, "", 0);
+  gsock_test_wait_until (fx->rec.messages->len >= 1);
+  g_assert_cmpuint (g_bytes_get_size (gsock_message_get_bytes (fx->rec.messages->pdata[0])), ==,
+                    0);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "");
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_OPEN);
+
+  gsock_test_socket_send_to (peer, fx->port, "after", 5);
+  gsock_test_wait_until (fx->rec.messages->len >= 2);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[1]), ==, "after");
+  g_assert_cmpuint (fx->rec.errors->len, ==, 0);
+}
+
+static void
+test_burst_of_datagrams (Fixture      *fx,
+                         gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  guint i, n = 200;
+
+  /* Well within the socket buffer, so loopback drops none. */
+  for (i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("datagram %u", i);
+
+      gsock_test_socket_send_to (peer, fx->port, text, strlen (text));
+    }
+  gsock_test_wait_until (fx->rec.messages->len >= n);
+  for (i = 0; i < n; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("datagram %u", i);
+
+      g_assert_cmpstr (message_text (fx->rec.messages->pdata[i]), ==, expected);
+    }
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (fx->server)), ==, n);
 }
 
 /* ---- oversize datagrams ---- */
@@ -1396,6 +1471,8 @@ main (int   argc,
   ADD ("bind/fails-when-endpoint-holds-port", test_bind_port_in_use);
   g_test_add_func ("/Gsock/UdpEndpoint/bind/fails-when-plain-socket-holds-port",
                    test_bind_port_held_by_plain_socket);
+  ADD ("bind/twice-is-busy", test_bind_twice_is_busy);
+  g_test_add_func ("/Gsock/UdpEndpoint/bind/resolves-host-name", test_bind_resolves_host_name);
   ADD ("seed/server-replies-to-auto-bound-client", test_seed_server_and_client);
   ADD ("send/auto-binds-wildcard-of-target-family", test_send_auto_binds_wildcard);
   g_test_add_func ("/Gsock/UdpEndpoint/send/auto-binds-ipv6-wildcard-for-ipv6-target",
@@ -1420,6 +1497,8 @@ main (int   argc,
   ADD ("receive-async/serves-oldest-first", test_receive_async_oldest_first);
   ADD ("receive-async/can-be-cancelled", test_receive_async_cancelled);
   ADD ("receive-async/fails-when-endpoint-closes", test_receive_async_fails_when_closed);
+  ADD ("empty-datagram/is-an-empty-message", test_empty_datagram);
+  ADD ("burst/delivers-every-datagram-in-order", test_burst_of_datagrams);
   ADD ("oversize-datagram/goes-to-error-signal", test_oversize_datagram_error_signal);
   ADD ("oversize-datagram/fails-pending-receive", test_oversize_datagram_fails_pending_receive);
   ADD ("max-size-datagram/is-delivered-whole", test_max_size_datagram_delivered);
