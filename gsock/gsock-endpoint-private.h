@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * GSOCK_UDP_MAX_PAYLOAD in its init. */
 #define GSOCK_STREAM_MAX_MESSAGE_SIZE (1024 * 1024)
 #define GSOCK_UDP_MAX_PAYLOAD         65507
+/* Default write queue limit of a connection. */
+#define GSOCK_DEFAULT_MAX_QUEUED_BYTES (8 * 1024 * 1024)
 
 GMainContext *_gsock_endpoint_get_context       (GsockEndpoint  *self);
 void          _gsock_endpoint_set_state         (GsockEndpoint  *self,

@@ -60,6 +60,7 @@ typedef struct
   guint timeout;
   guint16 port;
   GsockState state;
+  gboolean was_open; /* it has been open: receiving now fails with CLOSED, not NOT_CONNECTED */
 
   guint64 bytes_sent;
   guint64 bytes_received;
@@ -1180,7 +1181,7 @@ receive_cancelled_cb (GCancellable *cancellable,
  * Pending receives are served oldest first. The receive fails with `G_IO_ERROR_TIMED_OUT`
  * after [property@Gsock.Endpoint:timeout] milliseconds (when not 0), with
  * `G_IO_ERROR_CANCELLED` when @cancellable is cancelled, with `G_IO_ERROR_CLOSED` when the
- * endpoint closes, and with the error of a message that could not be received (an oversize
+ * endpoint closes or is closed (`G_IO_ERROR_NOT_CONNECTED` if it was never open), and with the error of a message that could not be received (an oversize
  * datagram, say).
  */
 void
@@ -1209,8 +1210,11 @@ gsock_endpoint_receive_async (GsockEndpoint      *self,
     }
   if (priv->state != GSOCK_STATE_OPEN && priv->state != GSOCK_STATE_OPENING)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                               "The endpoint is not open");
+      if (priv->was_open)
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closed");
+      else
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                                 "The endpoint is not open");
       return;
     }
   if (g_task_return_error_if_cancelled (task))
@@ -1369,6 +1373,34 @@ gsock_endpoint_close (GsockEndpoint *self)
 }
 
 /**
+ * gsock_endpoint_abort:
+ * @self: an endpoint
+ *
+ * Closes @self at once: what is queued is dropped, not written. For a
+ * [class@Gsock.TcpServer], listening stops and every client is aborted.
+ *
+ * Use it when the graceful [method@Gsock.Endpoint.close] could wait too long, for a peer that
+ * never reads, say. Aborting a closed endpoint does nothing.
+ */
+void
+gsock_endpoint_abort (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointClass *klass;
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  if (priv->state == GSOCK_STATE_CLOSED)
+    return;
+
+  klass = GSOCK_ENDPOINT_GET_CLASS (self);
+  if (klass->abort != NULL)
+    klass->abort (self);
+  else
+    klass->close (self);
+}
+
+/**
  * gsock_endpoint_close_async:
  * @self: an endpoint
  * @cancellable: (nullable): a cancellable; cancelling it stops the wait, not the close
@@ -1456,6 +1488,7 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
     return;
   was_active = gsock_endpoint_get_active (self);
   priv->state = state;
+  priv->was_open |= state == GSOCK_STATE_OPEN;
 
   g_object_ref (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);

@@ -48,6 +48,7 @@ G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObjec
  *   [property@Gsock.Endpoint:state] to `GSOCK_STATE_CLOSED`
  * @open_async: opens the endpoint the way its kind does: binds, listens or connects
  * @open_finish: finishes @open_async
+ * @abort: closes at once, dropping whatever is queued; when unset, @close is used
  *
  * The virtual methods of [class@Gsock.Endpoint].
  */
@@ -69,6 +70,7 @@ struct _GsockEndpointClass
   gboolean (*open_finish)      (GsockEndpoint  *self,
                                 GAsyncResult   *result,
                                 GError        **error);
+  void     (*abort)            (GsockEndpoint  *self);
 
   /*< private >*/
   gpointer padding[8];
@@ -167,6 +169,8 @@ char           *gsock_endpoint_receive              (GsockEndpoint   *self,
 
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_close                (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_abort                (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_close_async          (GsockEndpoint      *self,
                                                      GCancellable       *cancellable,

@@ -42,6 +42,10 @@ G_BEGIN_DECLS
  *   clients, so a new connection was closed
  * @GSOCK_ERROR_INBOX_FULL: a message was dropped because nothing handled or received the
  *   messages before it (see [method@Gsock.Endpoint.receive_async])
+ * @GSOCK_ERROR_QUEUE_FULL: a send was refused because the peer does not read fast enough:
+ *   the write queue is at [property@Gsock.TcpClient:max-queued-bytes]
+ * @GSOCK_ERROR_TLS_UNAVAILABLE: TLS was asked for, but no TLS backend is installed (on Debian,
+ *   the glib-networking package provides one)
  *
  * The error codes of the [error@Gsock.Error] domain.
  */
@@ -56,6 +60,8 @@ typedef enum {
   GSOCK_ERROR_NO_SUCH_PEER,
   GSOCK_ERROR_TOO_MANY_CLIENTS,
   GSOCK_ERROR_INBOX_FULL,
+  GSOCK_ERROR_QUEUE_FULL,
+  GSOCK_ERROR_TLS_UNAVAILABLE,
 } GsockError;
 
 GSOCK_AVAILABLE_IN_ALL

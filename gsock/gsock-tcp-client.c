@@ -64,6 +64,8 @@ typedef struct
 
   GSource *read_source;
   GSource *write_source;
+  GSource *idle_source;
+  gint64 last_read; /* monotonic µs, for idle-timeout */
 
   GByteArray *in; /* bytes read and not yet decoded start at in_start */
   gsize in_start;
@@ -71,8 +73,12 @@ typedef struct
   GQueue out; /* GBytes * of wire bytes; the head is written up to out_offset */
   gsize out_offset;
   gsize queued_bytes;
+  guint64 max_queued_bytes;
+  guint idle_timeout;
 
   gboolean was_open;
+  gboolean send_refused; /* drained is due once the queue is down to half */
+  gboolean read_paused;
 } GsockTcpClientPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockTcpClient, gsock_tcp_client, GSOCK_TYPE_ENDPOINT)
@@ -82,11 +88,15 @@ enum {
   PROP_REMOTE_ADDRESS,
   PROP_FRAMER,
   PROP_QUEUED_BYTES,
+  PROP_MAX_QUEUED_BYTES,
+  PROP_IDLE_TIMEOUT,
+  PROP_READ_PAUSED,
   N_PROPS
 };
 
 enum {
   SIGNAL_DISCONNECTED,
+  SIGNAL_DRAINED,
   N_SIGNALS
 };
 
@@ -113,6 +123,8 @@ release_stream (GsockTcpClient *self)
 
   _gsock_source_clear (&priv->read_source);
   _gsock_source_clear (&priv->write_source);
+  _gsock_source_clear (&priv->idle_source);
+  priv->send_refused = FALSE;
   g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
   priv->out_offset = 0;
   if (priv->in != NULL)
@@ -219,6 +231,13 @@ flush (GsockTcpClient *self)
 
       add_bytes_sent (self, written);
       set_queued_bytes (self, priv->queued_bytes - written);
+      if (priv->send_refused && priv->queued_bytes <= priv->max_queued_bytes / 2)
+        {
+          priv->send_refused = FALSE;
+          g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
+          if (priv->stream == NULL)
+            return;
+        }
       while (written > 0)
         {
           GBytes *head = g_queue_peek_head (&priv->out);
@@ -371,6 +390,7 @@ read_cb (GObject *stream,
           break;
         }
 
+      priv->last_read = g_source_get_time (priv->read_source);
       add_bytes_received (self, n);
       if (!decode_messages (self))
         break;
@@ -378,6 +398,76 @@ read_cb (GObject *stream,
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
+}
+
+/* Watches the stream for input unless reading is paused. */
+static void
+update_reading (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->read_paused || priv->stream == NULL)
+    {
+      _gsock_source_clear (&priv->read_source);
+      return;
+    }
+  if (priv->read_source != NULL)
+    return;
+  priv->read_source = g_pollable_input_stream_create_source (priv->input, NULL);
+  g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
+  g_source_attach (priv->read_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+}
+
+static gboolean
+idle_dispatch (GSource    *source,
+               GSourceFunc callback,
+               gpointer    user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs idle_source_funcs = { NULL, NULL, idle_dispatch, NULL, NULL, NULL };
+
+/* One source per connection, re-armed from the time of the last read when it fires, so that
+ * reading costs no timer work at all. */
+static gboolean
+idle_cb (gpointer user_data)
+{
+  GsockTcpClient *self = user_data;
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gint64 now = g_source_get_time (priv->idle_source);
+  gint64 deadline = priv->last_read + (gint64) priv->idle_timeout * 1000;
+  g_autoptr(GError) error = NULL;
+
+  if (priv->read_paused)
+    deadline = now + (gint64) priv->idle_timeout * 1000;
+  if (now < deadline)
+    {
+      g_source_set_ready_time (priv->idle_source, deadline);
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "The peer sent nothing for %u ms", priv->idle_timeout);
+  disconnect (self, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_idle_watch (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  _gsock_source_clear (&priv->idle_source);
+  if (priv->idle_timeout == 0 || priv->stream == NULL)
+    return;
+
+  priv->last_read = g_get_monotonic_time ();
+  priv->idle_source = g_source_new (&idle_source_funcs, sizeof (GSource));
+  g_source_set_callback (priv->idle_source, idle_cb, self, NULL);
+  g_source_set_ready_time (priv->idle_source,
+                           priv->last_read + (gint64) priv->idle_timeout * 1000);
+  g_source_attach (priv->idle_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
 }
 
 /* Takes over an established connection: the end of open, or a server's accept. */
@@ -410,9 +500,8 @@ attach_stream (GsockTcpClient *self,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
     }
 
-  priv->read_source = g_pollable_input_stream_create_source (priv->input, NULL);
-  g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
-  g_source_attach (priv->read_source, _gsock_endpoint_get_context (endpoint));
+  update_reading (self);
+  update_idle_watch (self);
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
 }
@@ -434,6 +523,17 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
       else
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                              "The client is not connected");
+      return FALSE;
+    }
+
+  if (priv->max_queued_bytes > 0 && priv->queued_bytes > 0 &&
+      priv->queued_bytes + g_bytes_get_size (payload) > priv->max_queued_bytes)
+    {
+      priv->send_refused = TRUE;
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
+                   "The peer is not reading: %" G_GSIZE_FORMAT " bytes are queued already "
+                   "(the limit is %" G_GUINT64_FORMAT ")", priv->queued_bytes,
+                   priv->max_queued_bytes);
       return FALSE;
     }
 
@@ -472,6 +572,20 @@ gsock_tcp_client_close (GsockEndpoint *endpoint)
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
   if (g_queue_is_empty (&priv->out))
     finish_close (self);
+}
+
+static void
+gsock_tcp_client_abort (GsockEndpoint *endpoint)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->open_cancellable != NULL)
+    g_cancellable_cancel (priv->open_cancellable);
+  else if (priv->stream != NULL)
+    disconnect (self, NULL);
+  else
+    _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
 static void
@@ -529,6 +643,15 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_QUEUED_BYTES:
       g_value_set_uint64 (value, priv->queued_bytes);
       break;
+    case PROP_MAX_QUEUED_BYTES:
+      g_value_set_uint64 (value, priv->max_queued_bytes);
+      break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, priv->idle_timeout);
+      break;
+    case PROP_READ_PAUSED:
+      g_value_set_boolean (value, priv->read_paused);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -546,6 +669,15 @@ gsock_tcp_client_set_property (GObject      *object,
     {
     case PROP_FRAMER:
       gsock_tcp_client_set_framer (self, g_value_get_object (value));
+      break;
+    case PROP_MAX_QUEUED_BYTES:
+      gsock_tcp_client_set_max_queued_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      gsock_tcp_client_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_READ_PAUSED:
+      gsock_tcp_client_set_read_paused (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -566,6 +698,7 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
   endpoint_class->send_bytes = gsock_tcp_client_send_bytes;
   endpoint_class->close = gsock_tcp_client_close;
   endpoint_class->open_async = gsock_tcp_client_endpoint_open_async;
+  endpoint_class->abort = gsock_tcp_client_abort;
 
   /**
    * GsockTcpClient:remote-address:
@@ -596,7 +729,63 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
     g_param_spec_uint64 ("queued-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpClient:max-queued-bytes:
+   *
+   * How many bytes may wait in the write queue before [method@Gsock.Endpoint.send] refuses
+   * more with `GSOCK_ERROR_QUEUE_FULL`; 8 MiB by default, 0 for no limit.
+   *
+   * A message is always accepted into an empty queue, whatever its size. After a refusal,
+   * [signal@Gsock.TcpClient::drained] tells when the queue is down to half the limit. So a
+   * peer that never reads cannot make memory grow without bound.
+   */
+  properties[PROP_MAX_QUEUED_BYTES] =
+    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64,
+                         GSOCK_DEFAULT_MAX_QUEUED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:idle-timeout:
+   *
+   * How long, in milliseconds, the peer may send nothing before the connection is closed with
+   * `G_IO_ERROR_TIMED_OUT` as the [signal@Gsock.TcpClient::disconnected] reason; 0, the
+   * default, waits for ever. Time spent with [property@Gsock.TcpClient:read-paused] set does
+   * not count.
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:read-paused:
+   *
+   * Whether reading is paused: while `TRUE`, nothing is read from the connection, and once
+   * the kernel's buffers fill up, the peer's writes wait. Set it back to `FALSE` to go on.
+   */
+  properties[PROP_READ_PAUSED] =
+    g_param_spec_boolean ("read-paused", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GsockTcpClient::drained:
+   * @self: the client
+   *
+   * Emitted when the write queue is down to half of
+   * [property@Gsock.TcpClient:max-queued-bytes] after a send was refused for a full queue:
+   * the moment to send again.
+   */
+  signals[SIGNAL_DRAINED] =
+    g_signal_new ("drained",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  NULL, NULL,
+                  g_cclosure_marshal_VOID__VOID,
+                  G_TYPE_NONE, 0);
+  g_signal_set_va_marshaller (signals[SIGNAL_DRAINED], G_TYPE_FROM_CLASS (klass),
+                              g_cclosure_marshal_VOID__VOIDv);
 
   /**
    * GsockTcpClient::disconnected:
@@ -624,6 +813,7 @@ gsock_tcp_client_init (GsockTcpClient *self)
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   priv->framer = gsock_line_framer_new (NULL);
+  priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   g_queue_init (&priv->out);
 }
 
@@ -923,6 +1113,127 @@ gsock_tcp_client_get_queued_bytes (GsockTcpClient *self)
   return priv->queued_bytes;
 }
 
+/**
+ * gsock_tcp_client_get_max_queued_bytes:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:max-queued-bytes].
+ *
+ * Returns: the write queue's limit in bytes, 0 for none
+ */
+guint64
+gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->max_queued_bytes;
+}
+
+/**
+ * gsock_tcp_client_set_max_queued_bytes:
+ * @self: a client
+ * @max_queued_bytes: the write queue's limit in bytes, 0 for none
+ *
+ * Sets [property@Gsock.TcpClient:max-queued-bytes].
+ */
+void
+gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
+                                       guint64         max_queued_bytes)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  if (priv->max_queued_bytes == max_queued_bytes)
+    return;
+  priv->max_queued_bytes = max_queued_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
+}
+
+/**
+ * gsock_tcp_client_get_idle_timeout:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:idle-timeout].
+ *
+ * Returns: the idle timeout in milliseconds, 0 for none
+ */
+guint
+gsock_tcp_client_get_idle_timeout (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->idle_timeout;
+}
+
+/**
+ * gsock_tcp_client_set_idle_timeout:
+ * @self: a client
+ * @idle_timeout_ms: the idle timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.TcpClient:idle-timeout]; on an open connection the new timeout counts
+ * from now.
+ */
+void
+gsock_tcp_client_set_idle_timeout (GsockTcpClient *self,
+                                   guint           idle_timeout_ms)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  if (priv->idle_timeout == idle_timeout_ms)
+    return;
+  priv->idle_timeout = idle_timeout_ms;
+  update_idle_watch (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * gsock_tcp_client_get_read_paused:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:read-paused].
+ *
+ * Returns: whether reading is paused
+ */
+gboolean
+gsock_tcp_client_get_read_paused (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+
+  return priv->read_paused;
+}
+
+/**
+ * gsock_tcp_client_set_read_paused:
+ * @self: a client
+ * @read_paused: `TRUE` to stop reading, `FALSE` to go on
+ *
+ * Sets [property@Gsock.TcpClient:read-paused].
+ */
+void
+gsock_tcp_client_set_read_paused (GsockTcpClient *self,
+                                  gboolean        read_paused)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  read_paused = !!read_paused;
+  if (priv->read_paused == read_paused)
+    return;
+  priv->read_paused = read_paused;
+  update_reading (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_PAUSED]);
+}
+
 /* Internal API, see gsock-tcp-client-private.h */
 
 GsockTcpClient *
@@ -943,6 +1254,8 @@ _gsock_tcp_client_new_for_server (GsockTcpServer    *server,
                        (guint64) gsock_endpoint_get_max_message_size (server_endpoint),
                        "timeout", gsock_endpoint_get_timeout (server_endpoint),
                        "framer", gsock_tcp_server_get_framer (server),
+                       "idle-timeout", gsock_tcp_server_get_idle_timeout (server),
+                       "max-queued-bytes", gsock_tcp_server_get_max_queued_bytes (server),
                        NULL);
   g_main_context_pop_thread_default (_gsock_endpoint_get_context (server_endpoint));
 

@@ -71,5 +71,20 @@ void            gsock_tcp_client_set_framer         (GsockTcpClient *self,
                                                      GsockFramer    *framer);
 GSOCK_AVAILABLE_IN_ALL
 gsize           gsock_tcp_client_get_queued_bytes   (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
+                                                       guint64         max_queued_bytes);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_tcp_client_get_idle_timeout   (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_idle_timeout   (GsockTcpClient *self,
+                                                     guint           idle_timeout_ms);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_client_get_read_paused    (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_read_paused    (GsockTcpClient *self,
+                                                     gboolean        read_paused);
 
 G_END_DECLS

@@ -57,6 +57,8 @@ typedef struct
   GListStore *clients;
   GsockFramer *framer;
   guint max_clients;
+  guint idle_timeout;
+  guint64 max_queued_bytes;
   gboolean reuse_address;
   guint64 clients_rejected;
 } GsockTcpServerPrivate;
@@ -70,6 +72,8 @@ enum {
   PROP_MAX_CLIENTS,
   PROP_REUSE_ADDRESS,
   PROP_CLIENTS_REJECTED,
+  PROP_IDLE_TIMEOUT,
+  PROP_MAX_QUEUED_BYTES,
   N_PROPS
 };
 
@@ -156,6 +160,12 @@ gsock_tcp_server_get_property (GObject    *object,
     case PROP_CLIENTS_REJECTED:
       g_value_set_uint64 (value, priv->clients_rejected);
       break;
+    case PROP_IDLE_TIMEOUT:
+      g_value_set_uint (value, priv->idle_timeout);
+      break;
+    case PROP_MAX_QUEUED_BYTES:
+      g_value_set_uint64 (value, priv->max_queued_bytes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -179,6 +189,12 @@ gsock_tcp_server_set_property (GObject      *object,
       break;
     case PROP_REUSE_ADDRESS:
       gsock_tcp_server_set_reuse_address (self, g_value_get_boolean (value));
+      break;
+    case PROP_IDLE_TIMEOUT:
+      gsock_tcp_server_set_idle_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_MAX_QUEUED_BYTES:
+      gsock_tcp_server_set_max_queued_bytes (self, g_value_get_uint64 (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -319,6 +335,20 @@ gsock_tcp_server_open_async (GsockEndpoint      *endpoint,
 }
 
 static void
+gsock_tcp_server_abort (GsockEndpoint *endpoint)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
+  g_autoptr(GPtrArray) clients = dup_clients (self);
+
+  stop_listening (self);
+  /* CLOSING first, so the last client to go closes the server. */
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
+  for (guint i = 0; i < clients->len; i++)
+    gsock_endpoint_abort (clients->pdata[i]);
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+}
+
+static void
 gsock_tcp_server_class_init (GsockTcpServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -331,6 +361,7 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
   endpoint_class->send_bytes = gsock_tcp_server_send_bytes;
   endpoint_class->close = gsock_tcp_server_close;
   endpoint_class->open_async = gsock_tcp_server_open_async;
+  endpoint_class->abort = gsock_tcp_server_abort;
 
   /**
    * GsockTcpServer:clients:
@@ -385,6 +416,28 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
     g_param_spec_uint64 ("clients-rejected", NULL, NULL, 0, G_MAXUINT64, 0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpServer:idle-timeout:
+   *
+   * The [property@Gsock.TcpClient:idle-timeout] of every client accepted from now on: a client
+   * that sends nothing for that many milliseconds is disconnected, so idle or slow peers
+   * cannot hold the server's slots for ever. 0, the default, sets none.
+   */
+  properties[PROP_IDLE_TIMEOUT] =
+    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:max-queued-bytes:
+   *
+   * The [property@Gsock.TcpClient:max-queued-bytes] of every client accepted from now on;
+   * 8 MiB by default, 0 for no limit.
+   */
+  properties[PROP_MAX_QUEUED_BYTES] =
+    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64,
+                         GSOCK_DEFAULT_MAX_QUEUED_BYTES,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -435,6 +488,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->clients = g_list_store_new (GSOCK_TYPE_TCP_CLIENT);
   priv->framer = gsock_line_framer_new (NULL);
   priv->reuse_address = TRUE;
+  priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
 }
 
 /**
@@ -751,6 +805,84 @@ gsock_tcp_server_get_clients_rejected (GsockTcpServer *self)
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
 
   return priv->clients_rejected;
+}
+
+/**
+ * gsock_tcp_server_get_idle_timeout:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:idle-timeout].
+ *
+ * Returns: the clients' idle timeout in milliseconds, 0 for none
+ */
+guint
+gsock_tcp_server_get_idle_timeout (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->idle_timeout;
+}
+
+/**
+ * gsock_tcp_server_set_idle_timeout:
+ * @self: a server
+ * @idle_timeout_ms: the clients' idle timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.TcpServer:idle-timeout].
+ */
+void
+gsock_tcp_server_set_idle_timeout (GsockTcpServer *self,
+                                   guint           idle_timeout_ms)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->idle_timeout == idle_timeout_ms)
+    return;
+  priv->idle_timeout = idle_timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
+}
+
+/**
+ * gsock_tcp_server_get_max_queued_bytes:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:max-queued-bytes].
+ *
+ * Returns: the clients' write queue limit in bytes, 0 for none
+ */
+guint64
+gsock_tcp_server_get_max_queued_bytes (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->max_queued_bytes;
+}
+
+/**
+ * gsock_tcp_server_set_max_queued_bytes:
+ * @self: a server
+ * @max_queued_bytes: the clients' write queue limit in bytes, 0 for none
+ *
+ * Sets [property@Gsock.TcpServer:max-queued-bytes].
+ */
+void
+gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
+                                       guint64         max_queued_bytes)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->max_queued_bytes == max_queued_bytes)
+    return;
+  priv->max_queued_bytes = max_queued_bytes;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
 }
 
 /* Internal API, see gsock-tcp-server-private.h */

@@ -87,5 +87,15 @@ void            gsock_tcp_server_set_reuse_address    (GsockTcpServer *self,
                                                        gboolean        reuse_address);
 GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_tcp_server_get_clients_rejected (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_tcp_server_get_idle_timeout     (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_idle_timeout     (GsockTcpServer *self,
+                                                       guint           idle_timeout_ms);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_server_get_max_queued_bytes (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
+                                                       guint64         max_queued_bytes);
 
 G_END_DECLS

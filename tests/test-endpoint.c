@@ -287,7 +287,7 @@ test_inbox_outlives_the_connection (void)
     g_assert_cmpstr (last, ==, "last");
     none = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
     g_assert_null (none);
-    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   }
 }
 
