@@ -2,6 +2,7 @@
 # One entry point for README's quick start and for CI:
 #   bash build-aux/run.sh demo   installs what is missing, builds, runs gsock-demo
 #   bash build-aux/run.sh test   installs what is missing, builds, runs the whole suite
+#   bash build-aux/run.sh asan | valgrind | fuzz   the checks CI runs after `test` (see below)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,10 +13,11 @@ build=${GSOCK_BUILD_DIR:-_build}
 packages=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev libglib2.0-bin
-  python3 socat netcat-openbsd
+  python3 socat netcat-openbsd openssl glib-networking
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gjs
   valac gi-docgen
   libgtk-4-dev xvfb xauth
+  clang libclang-rt-14-dev valgrind
 )
 
 missing=()
@@ -32,6 +34,95 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# asan, valgrind and fuzz: each in its own build directory, ending with its own closing line
+# ("gsock (asan): N passed, ..."; .ci/run adds them up). They build without introspection,
+# Vala and docs and leave out the bindings, docs and gtk-chat tests: those run interpreters
+# (python3, gjs) or GTK, fontconfig and Xvfb, whose own leaks and uninstrumented code would
+# drown gsock's; the plain `test` run covers them.
+checks_summary() {   # LABEL TESTLOG.json...: one closing line from meson's logs
+  /usr/bin/python3 - "$@" <<'PY'
+import json, os, sys
+passed = failed = skipped = 0
+for path in sys.argv[2:]:
+    if not os.path.exists(path):
+        failed += 1   # the run never wrote its log
+        continue
+    for line in open(path):
+        result = json.loads(line)["result"]
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"gsock ({sys.argv[1]}): {passed} passed, {failed} failed, {skipped} skipped")
+PY
+}
+checks_options=(-Dintrospection=disabled -Dvapi=disabled -Ddocs=false)
+case "$what" in
+  asan)
+    # The unit and demos tests built with AddressSanitizer (leaks included) and UBSan; the
+    # first error fails the test. No LeakSanitizer suppressions: none are needed.
+    b=_build-asan
+    [ -f "$b/build.ninja" ] || meson setup "$b" --buildtype=debug "${checks_options[@]}" \
+      -Db_sanitize=address,undefined -Db_lundef=false
+    ninja -C "$b"
+    export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
+    export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+    export G_SLICE=always-malloc
+    rm -f "$b"/meson-logs/asan-*.json
+    status=0
+    meson test -C "$b" --suite unit --logbase asan-unit --print-errorlogs --num-processes 2 \
+      --timeout-multiplier 2 || status=$?
+    meson test -C "$b" demos --logbase asan-demos --print-errorlogs --timeout-multiplier 2 \
+      || status=$?
+    checks_summary asan "$b/meson-logs/asan-unit.json" "$b/meson-logs/asan-demos.json"
+    exit $status
+    ;;
+  valgrind)
+    # The unit tests under memcheck: any error, or a definitely lost block, fails the test.
+    # Only GLib's own suppressions (its type system and caches). The demos test would put
+    # valgrind around python3 rather than the demos; the asan run covers it.
+    b=_build-vg
+    [ -f "$b/build.ninja" ] || meson setup "$b" --buildtype=debug "${checks_options[@]}"
+    ninja -C "$b"
+    export G_SLICE=always-malloc   # the tests set G_DEBUG=gc-friendly themselves
+    rm -f "$b"/meson-logs/valgrind-unit.json
+    status=0
+    meson test -C "$b" --suite unit --logbase valgrind-unit --print-errorlogs --num-processes 2 \
+      --timeout-multiplier 4 \
+      --wrapper "valgrind --quiet --error-exitcode=1 --leak-check=full --show-leak-kinds=definite
+        --errors-for-leak-kinds=definite --track-origins=yes --num-callers=30
+        --suppressions=/usr/share/glib-2.0/valgrind/glib.supp" || status=$?
+    checks_summary valgrind "$b/meson-logs/valgrind-unit.json"
+    exit $status
+    ;;
+  fuzz)
+    # Each libFuzzer target for GSOCK_FUZZ_SECONDS (30) from its seed corpus in fuzz/corpus;
+    # what it finds new goes to _build-fuzz/corpus, a crash to _build-fuzz/crash-*.
+    b=_build-fuzz
+    [ -f "$b/build.ninja" ] || CC=clang meson setup "$b" --buildtype=debugoptimized \
+      "${checks_options[@]}" -Dfuzzing=true
+    targets=(fuzz-line-framer fuzz-length-framer fuzz-raw-framer fuzz-encoding)
+    ninja -C "$b" "${targets[@]/#/fuzz/}"
+    passed=0 failed=0
+    for t in "${targets[@]}"; do
+      mkdir -p "$b/corpus/$t"
+      if "$b/fuzz/$t" -max_total_time="${GSOCK_FUZZ_SECONDS:-30}" -timeout=10 -rss_limit_mb=1024 \
+           -artifact_prefix="$b/crash-$t-" "$b/corpus/$t" "fuzz/corpus/$t" >"$b/$t.log" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok $t: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$b/$t.log")"
+      else
+        failed=$((failed + 1))
+        tail -n 60 "$b/$t.log"
+        echo "FAIL $t: see $b/$t.log and $b/crash-$t-*"
+      fi
+    done
+    echo "gsock (fuzz): $passed passed, $failed failed, 0 skipped"
+    exit $((failed > 0))
+    ;;
+esac
 
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" --buildtype=debugoptimized -Ddocs=true
@@ -62,7 +153,7 @@ PY
     exit $status
     ;;
   *)
-    echo "usage: bash build-aux/run.sh demo|test" >&2
+    echo "usage: bash build-aux/run.sh demo|test|asan|valgrind|fuzz" >&2
     exit 2
     ;;
 esac

@@ -10,8 +10,10 @@
 
 G_BEGIN_DECLS
 
-GsockTcpClient *_gsock_tcp_client_new_for_server (GsockTcpServer    *server,
-                                                  GSocketConnection *connection);
-void            _gsock_tcp_client_forget_server  (GsockTcpClient    *self);
+GsockTcpClient    *_gsock_tcp_client_new_for_server (GsockTcpServer *server,
+                                                    GIOStream      *stream);
+GSocketConnection *_gsock_socket_connection_of      (GIOStream      *stream);
+gboolean           _gsock_tls_check_available       (GError        **error);
+void               _gsock_tcp_client_forget_server  (GsockTcpClient *self);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-line-framer.h"
+#include "gsock-marshal.h"
 #include "gsock-message.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-private.h"
@@ -55,6 +56,7 @@
 typedef struct
 {
   GIOStream *stream;
+  GTlsConnection *tls; /* the TLS layer of stream, if any; not owned */
   GPollableInputStream *input;
   GPollableOutputStream *output;
   GSocketAddress *remote_address;
@@ -76,6 +78,10 @@ typedef struct
   guint64 max_queued_bytes;
   guint idle_timeout;
 
+  gboolean use_tls;
+  GTlsCertificate *tls_certificate;
+  GTlsDatabase *tls_database;
+
   gboolean was_open;
   gboolean send_refused; /* drained is due once the queue is down to half */
   gboolean read_paused;
@@ -91,12 +97,17 @@ enum {
   PROP_MAX_QUEUED_BYTES,
   PROP_IDLE_TIMEOUT,
   PROP_READ_PAUSED,
+  PROP_TLS,
+  PROP_TLS_CERTIFICATE,
+  PROP_TLS_DATABASE,
+  PROP_PEER_CERTIFICATE,
   N_PROPS
 };
 
 enum {
   SIGNAL_DISCONNECTED,
   SIGNAL_DRAINED,
+  SIGNAL_ACCEPT_CERTIFICATE,
   N_SIGNALS
 };
 
@@ -130,8 +141,13 @@ release_stream (GsockTcpClient *self)
   if (priv->in != NULL)
     g_byte_array_set_size (priv->in, 0);
   priv->in_start = 0;
-  if (priv->stream != NULL)
+  /* TLS says goodbye (close_notify) before the socket closes, which may have to wait for the
+   * socket: that part runs on its own. */
+  if (priv->tls != NULL)
+    g_io_stream_close_async (priv->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  else if (priv->stream != NULL)
     g_io_stream_close (priv->stream, NULL, NULL);
+  priv->tls = NULL;
   g_clear_object (&priv->stream);
   priv->input = NULL;
   priv->output = NULL;
@@ -163,7 +179,8 @@ finish_close (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  if (G_IS_SOCKET_CONNECTION (priv->stream))
+  /* For TLS, closing the stream sends close_notify itself. */
+  if (priv->tls == NULL && G_IS_SOCKET_CONNECTION (priv->stream))
     g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (priv->stream)),
                        FALSE, TRUE, NULL);
   disconnect (self, NULL);
@@ -477,17 +494,24 @@ attach_stream (GsockTcpClient *self,
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  GSocketConnection *connection = _gsock_socket_connection_of (stream);
 
   priv->stream = g_object_ref (stream);
+  if (G_IS_TLS_CONNECTION (stream))
+    priv->tls = G_TLS_CONNECTION (stream);
+  else if (G_IS_TCP_WRAPPER_CONNECTION (stream) &&
+           G_IS_TLS_CONNECTION (g_tcp_wrapper_connection_get_base_io_stream (
+             G_TCP_WRAPPER_CONNECTION (stream))))
+    priv->tls = G_TLS_CONNECTION (g_tcp_wrapper_connection_get_base_io_stream (
+      G_TCP_WRAPPER_CONNECTION (stream)));
   priv->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   priv->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
   priv->was_open = TRUE;
   if (priv->in == NULL)
     priv->in = g_byte_array_sized_new (READ_CHUNK);
 
-  if (G_IS_SOCKET_CONNECTION (stream))
+  if (connection != NULL)
     {
-      GSocketConnection *connection = G_SOCKET_CONNECTION (stream);
       g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
       g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection,
                                                                                  NULL);
@@ -504,6 +528,8 @@ attach_stream (GsockTcpClient *self,
   update_idle_watch (self);
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
+  if (priv->tls != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
 }
 
 static gboolean
@@ -607,6 +633,8 @@ gsock_tcp_client_dispose (GObject *object)
     g_cancellable_cancel (priv->open_cancellable);
   release_stream (self);
   g_clear_object (&priv->framer);
+  g_clear_object (&priv->tls_certificate);
+  g_clear_object (&priv->tls_database);
 
   G_OBJECT_CLASS (gsock_tcp_client_parent_class)->dispose (object);
 }
@@ -652,6 +680,18 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_READ_PAUSED:
       g_value_set_boolean (value, priv->read_paused);
       break;
+    case PROP_TLS:
+      g_value_set_boolean (value, priv->use_tls);
+      break;
+    case PROP_TLS_CERTIFICATE:
+      g_value_set_object (value, priv->tls_certificate);
+      break;
+    case PROP_TLS_DATABASE:
+      g_value_set_object (value, priv->tls_database);
+      break;
+    case PROP_PEER_CERTIFICATE:
+      g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -678,6 +718,15 @@ gsock_tcp_client_set_property (GObject      *object,
       break;
     case PROP_READ_PAUSED:
       gsock_tcp_client_set_read_paused (self, g_value_get_boolean (value));
+      break;
+    case PROP_TLS:
+      gsock_tcp_client_set_tls (self, g_value_get_boolean (value));
+      break;
+    case PROP_TLS_CERTIFICATE:
+      gsock_tcp_client_set_tls_certificate (self, g_value_get_object (value));
+      break;
+    case PROP_TLS_DATABASE:
+      gsock_tcp_client_set_tls_database (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -766,7 +815,76 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
     g_param_spec_boolean ("read-paused", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpClient:tls:
+   *
+   * Whether [method@Gsock.TcpClient.open] speaks TLS over the connection.
+   *
+   * The server's certificate must be valid for [property@Gsock.Endpoint:host] and signed by a
+   * trusted authority ([property@Gsock.TcpClient:tls-database], the system's by default);
+   * otherwise [signal@Gsock.TcpClient::accept-certificate] decides, and the open fails with a
+   * `G_TLS_ERROR` when nothing accepts it. Without a TLS backend the open fails with
+   * `GSOCK_ERROR_TLS_UNAVAILABLE`.
+   */
+  properties[PROP_TLS] =
+    g_param_spec_boolean ("tls", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:tls-certificate:
+   *
+   * The certificate (with its private key) the client shows when the server asks for one.
+   */
+  properties[PROP_TLS_CERTIFICATE] =
+    g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:tls-database:
+   *
+   * The authorities the server's certificate is checked against, such as a
+   * [func@Gio.TlsFileDatabase.new] of one CA file; `NULL` uses the system's.
+   */
+  properties[PROP_TLS_DATABASE] =
+    g_param_spec_object ("tls-database", NULL, NULL, G_TYPE_TLS_DATABASE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:peer-certificate:
+   *
+   * The certificate the peer showed over TLS, once connected; `NULL` without TLS or when the
+   * peer showed none (a client a server did not ask for one).
+   */
+  properties[PROP_PEER_CERTIFICATE] =
+    g_param_spec_object ("peer-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GsockTcpClient::accept-certificate:
+   * @self: the client
+   * @peer_certificate: the certificate the server showed
+   * @errors: what is wrong with it
+   *
+   * Emitted during a TLS open when the server's certificate does not pass verification
+   * (self-signed, expired, for another name ...); return `TRUE` to accept it anyway.
+   *
+   * With no handler, or when every handler returns `FALSE`, the open fails. Accepting a
+   * certificate the application pinned or its user checked is the usual reason to connect.
+   *
+   * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
+   */
+  signals[SIGNAL_ACCEPT_CERTIFICATE] =
+    g_signal_new ("accept-certificate",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  g_signal_accumulator_true_handled, NULL,
+                  _gsock_marshal_BOOLEAN__OBJECT_FLAGS,
+                  G_TYPE_BOOLEAN, 2, G_TYPE_TLS_CERTIFICATE, G_TYPE_TLS_CERTIFICATE_FLAGS);
+  g_signal_set_va_marshaller (signals[SIGNAL_ACCEPT_CERTIFICATE], G_TYPE_FROM_CLASS (klass),
+                              _gsock_marshal_BOOLEAN__OBJECT_FLAGSv);
 
   /**
    * GsockTcpClient::drained:
@@ -909,6 +1027,43 @@ open_cb (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
+static gboolean
+tls_accept_certificate_cb (GTlsConnection       *connection,
+                           GTlsCertificate      *peer_certificate,
+                           GTlsCertificateFlags  errors,
+                           GsockTcpClient       *self)
+{
+  gboolean accepted = FALSE;
+
+  /* The TLS backend may ask about a certificate that passed verification too (a client's, on
+   * the server side); only a failing one is the application's call. */
+  if (errors == 0)
+    return TRUE;
+  g_signal_emit (self, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, peer_certificate, errors, &accepted);
+  return accepted;
+}
+
+/* Hands the client's certificate and trusted authorities to the TLS layer GSocketClient
+ * makes, and lets the application judge a certificate that fails verification. */
+static void
+socket_client_event_cb (GSocketClient      *socket_client,
+                        GSocketClientEvent  event,
+                        GSocketConnectable *connectable,
+                        GIOStream          *connection,
+                        GsockTcpClient     *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    return;
+  if (priv->tls_certificate != NULL)
+    g_tls_connection_set_certificate (G_TLS_CONNECTION (connection), priv->tls_certificate);
+  if (priv->tls_database != NULL)
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection), priv->tls_database);
+  g_signal_connect_object (connection, "accept-certificate",
+                           G_CALLBACK (tls_accept_certificate_cb), self, 0);
+}
+
 /**
  * gsock_tcp_client_open_async:
  * @self: a client made with [ctor@Gsock.TcpClient.new]
@@ -935,6 +1090,7 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
   g_autoptr(GSocketClient) socket_client = NULL;
   g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   OpenData *data;
   guint timeout;
 
@@ -969,8 +1125,20 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
       g_source_attach (data->timeout_source, _gsock_endpoint_get_context (endpoint));
     }
 
+  if (priv->use_tls && !_gsock_tls_check_available (&error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
   socket_client = g_socket_client_new ();
+  if (priv->use_tls)
+    {
+      g_socket_client_set_tls (socket_client, TRUE);
+      g_signal_connect_object (socket_client, "event", G_CALLBACK (socket_client_event_cb), self,
+                               0);
+    }
   /* A message socket to a host and port: system proxy settings (HTTP proxies, mostly) do not
    * apply, and looking them up costs a thread and a settings backend per connection. */
   g_socket_client_set_enable_proxy (socket_client, FALSE);
@@ -1234,11 +1402,170 @@ gsock_tcp_client_set_read_paused (GsockTcpClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_PAUSED]);
 }
 
+/**
+ * gsock_tcp_client_get_tls:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:tls].
+ *
+ * Returns: whether the client opens with TLS
+ */
+gboolean
+gsock_tcp_client_get_tls (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+
+  return priv->use_tls;
+}
+
+/**
+ * gsock_tcp_client_set_tls:
+ * @self: a client
+ * @tls: whether to open with TLS
+ *
+ * Sets [property@Gsock.TcpClient:tls], used by the next open.
+ */
+void
+gsock_tcp_client_set_tls (GsockTcpClient *self,
+                          gboolean        tls)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  tls = !!tls;
+  if (priv->use_tls == tls)
+    return;
+  priv->use_tls = tls;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS]);
+}
+
+/**
+ * gsock_tcp_client_get_tls_certificate:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:tls-certificate].
+ *
+ * Returns: (transfer none) (nullable): the client's certificate
+ */
+GTlsCertificate *
+gsock_tcp_client_get_tls_certificate (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls_certificate;
+}
+
+/**
+ * gsock_tcp_client_set_tls_certificate:
+ * @self: a client
+ * @certificate: (nullable): a certificate with its private key, or `NULL`
+ *
+ * Sets [property@Gsock.TcpClient:tls-certificate], used by the next open.
+ */
+void
+gsock_tcp_client_set_tls_certificate (GsockTcpClient  *self,
+                                      GTlsCertificate *certificate)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+
+  if (g_set_object (&priv->tls_certificate, certificate))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
+}
+
+/**
+ * gsock_tcp_client_get_tls_database:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:tls-database].
+ *
+ * Returns: (transfer none) (nullable): the trusted authorities, or `NULL` for the system's
+ */
+GTlsDatabase *
+gsock_tcp_client_get_tls_database (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls_database;
+}
+
+/**
+ * gsock_tcp_client_set_tls_database:
+ * @self: a client
+ * @database: (nullable): the trusted authorities, or `NULL` for the system's
+ *
+ * Sets [property@Gsock.TcpClient:tls-database], used by the next open.
+ */
+void
+gsock_tcp_client_set_tls_database (GsockTcpClient *self,
+                                   GTlsDatabase   *database)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  if (g_set_object (&priv->tls_database, database))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
+}
+
+/**
+ * gsock_tcp_client_get_peer_certificate:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:peer-certificate].
+ *
+ * Returns: (transfer none) (nullable): the peer's certificate, or `NULL`
+ */
+GTlsCertificate *
+gsock_tcp_client_get_peer_certificate (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  return priv->tls != NULL ? g_tls_connection_get_peer_certificate (priv->tls) : NULL;
+}
+
 /* Internal API, see gsock-tcp-client-private.h */
 
+GSocketConnection *
+_gsock_socket_connection_of (GIOStream *stream)
+{
+  g_autoptr(GIOStream) base = NULL;
+
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return G_SOCKET_CONNECTION (stream);
+  if (!G_IS_TLS_CONNECTION (stream))
+    return NULL;
+  g_object_get (stream, "base-io-stream", &base, NULL);
+  /* The TLS connection holds its base stream for as long as it lives. */
+  return _gsock_socket_connection_of (base);
+}
+
+gboolean
+_gsock_tls_check_available (GError **error)
+{
+  if (g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    return TRUE;
+  g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_TLS_UNAVAILABLE,
+                       "TLS is not available: no TLS backend is installed "
+                       "(on Debian, install the glib-networking package)");
+  return FALSE;
+}
+
 GsockTcpClient *
-_gsock_tcp_client_new_for_server (GsockTcpServer    *server,
-                                  GSocketConnection *connection)
+_gsock_tcp_client_new_for_server (GsockTcpServer *server,
+                                  GIOStream      *stream)
 {
   GsockEndpoint *server_endpoint = GSOCK_ENDPOINT (server);
   GsockTcpClient *self;
@@ -1261,7 +1588,7 @@ _gsock_tcp_client_new_for_server (GsockTcpServer    *server,
 
   priv = gsock_tcp_client_get_instance_private (self);
   priv->server = server;
-  attach_stream (self, G_IO_STREAM (connection));
+  attach_stream (self, stream);
   return self;
 }
 

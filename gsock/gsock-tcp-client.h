@@ -72,6 +72,23 @@ void            gsock_tcp_client_set_framer         (GsockTcpClient *self,
 GSOCK_AVAILABLE_IN_ALL
 gsize           gsock_tcp_client_get_queued_bytes   (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL
+gboolean         gsock_tcp_client_get_tls             (GsockTcpClient  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_tls             (GsockTcpClient  *self,
+                                                       gboolean         tls);
+GSOCK_AVAILABLE_IN_ALL
+GTlsCertificate *gsock_tcp_client_get_tls_certificate (GsockTcpClient  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_tls_certificate (GsockTcpClient  *self,
+                                                       GTlsCertificate *certificate);
+GSOCK_AVAILABLE_IN_ALL
+GTlsDatabase    *gsock_tcp_client_get_tls_database    (GsockTcpClient  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_tls_database    (GsockTcpClient  *self,
+                                                       GTlsDatabase    *database);
+GSOCK_AVAILABLE_IN_ALL
+GTlsCertificate *gsock_tcp_client_get_peer_certificate (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,

@@ -56,6 +56,10 @@ typedef struct
   GSource *accept_source;
   GListStore *clients;
   GsockFramer *framer;
+  GTlsCertificate *tls_certificate;
+  GTlsDatabase *tls_database;
+  GTlsAuthenticationMode tls_authentication_mode;
+  GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
   guint max_clients;
   guint idle_timeout;
   guint64 max_queued_bytes;
@@ -74,12 +78,16 @@ enum {
   PROP_CLIENTS_REJECTED,
   PROP_IDLE_TIMEOUT,
   PROP_MAX_QUEUED_BYTES,
+  PROP_TLS_CERTIFICATE,
+  PROP_TLS_DATABASE,
+  PROP_TLS_AUTHENTICATION_MODE,
   N_PROPS
 };
 
 enum {
   SIGNAL_CLIENT_CONNECTED,
   SIGNAL_CLIENT_DISCONNECTED,
+  SIGNAL_ACCEPT_CERTIFICATE,
   N_SIGNALS
 };
 
@@ -92,6 +100,8 @@ stop_listening (GsockTcpServer *self)
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   _gsock_source_clear (&priv->accept_source);
+  for (guint i = 0; i < priv->handshakes->len; i++)
+    g_cancellable_cancel (priv->handshakes->pdata[i]);
   if (priv->socket != NULL)
     {
       g_socket_close (priv->socket, NULL);
@@ -130,8 +140,21 @@ gsock_tcp_server_dispose (GObject *object)
     }
   g_clear_object (&priv->clients);
   g_clear_object (&priv->framer);
+  g_clear_object (&priv->tls_certificate);
+  g_clear_object (&priv->tls_database);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->dispose (object);
+}
+
+static void
+gsock_tcp_server_finalize (GObject *object)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (object);
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_ptr_array_unref (priv->handshakes);
+
+  G_OBJECT_CLASS (gsock_tcp_server_parent_class)->finalize (object);
 }
 
 static void
@@ -166,6 +189,15 @@ gsock_tcp_server_get_property (GObject    *object,
     case PROP_MAX_QUEUED_BYTES:
       g_value_set_uint64 (value, priv->max_queued_bytes);
       break;
+    case PROP_TLS_CERTIFICATE:
+      g_value_set_object (value, priv->tls_certificate);
+      break;
+    case PROP_TLS_DATABASE:
+      g_value_set_object (value, priv->tls_database);
+      break;
+    case PROP_TLS_AUTHENTICATION_MODE:
+      g_value_set_enum (value, priv->tls_authentication_mode);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -196,6 +228,15 @@ gsock_tcp_server_set_property (GObject      *object,
     case PROP_MAX_QUEUED_BYTES:
       gsock_tcp_server_set_max_queued_bytes (self, g_value_get_uint64 (value));
       break;
+    case PROP_TLS_CERTIFICATE:
+      gsock_tcp_server_set_tls_certificate (self, g_value_get_object (value));
+      break;
+    case PROP_TLS_DATABASE:
+      gsock_tcp_server_set_tls_database (self, g_value_get_object (value));
+      break;
+    case PROP_TLS_AUTHENTICATION_MODE:
+      gsock_tcp_server_set_tls_authentication_mode (self, g_value_get_enum (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -217,6 +258,123 @@ reject (GsockTcpServer *self,
   _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
 }
 
+static void
+add_client (GsockTcpServer *self,
+            GIOStream      *stream)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  g_autoptr(GsockTcpClient) client = _gsock_tcp_client_new_for_server (self, stream);
+
+  g_list_store_append (priv->clients, client);
+  g_signal_emit (self, signals[SIGNAL_CLIENT_CONNECTED], 0, client);
+}
+
+static gboolean
+tls_accept_certificate_cb (GTlsConnection       *connection,
+                           GTlsCertificate      *peer_certificate,
+                           GTlsCertificateFlags  errors,
+                           GsockTcpServer       *self)
+{
+  gboolean accepted = FALSE;
+
+  /* The TLS backend may ask about a certificate that passed verification too (a client's, on
+   * the server side); only a failing one is the application's call. */
+  if (errors == 0)
+    return TRUE;
+  g_signal_emit (self, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, peer_certificate, errors, &accepted);
+  return accepted;
+}
+
+/* A TLS handshake under way: bounded by the server's idle-timeout (or timeout) when set, and
+ * cancelled when the server stops listening. */
+typedef struct
+{
+  GsockTcpServer *self;
+  GCancellable *cancellable;
+  GSource *timeout_source;
+} Handshake;
+
+static void
+handshake_free (Handshake *handshake)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (handshake->self);
+
+  g_ptr_array_remove_fast (priv->handshakes, handshake->cancellable);
+  _gsock_source_clear (&handshake->timeout_source);
+  g_object_unref (handshake->cancellable);
+  g_object_unref (handshake->self);
+  g_free (handshake);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Handshake *handshake = user_data;
+  GsockTcpServer *self = handshake->self;
+  g_autoptr(GError) error = NULL;
+
+  if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN)
+        add_client (self, G_IO_STREAM (source));
+    }
+  else
+    {
+      g_prefix_error (&error, "TLS handshake with a new client failed: ");
+      _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
+    }
+  handshake_free (handshake);
+}
+
+static void
+start_handshake (GsockTcpServer    *self,
+                 GSocketConnection *connection)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  Handshake *handshake;
+  guint timeout;
+
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection), priv->tls_certificate, &error);
+  if (tls == NULL)
+    {
+      _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
+      return;
+    }
+  g_object_set (tls, "authentication-mode", priv->tls_authentication_mode, NULL);
+  if (priv->tls_database != NULL)
+    g_tls_connection_set_database (G_TLS_CONNECTION (tls), priv->tls_database);
+  g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (tls_accept_certificate_cb),
+                           self, 0);
+
+  handshake = g_new0 (Handshake, 1);
+  handshake->self = g_object_ref (self);
+  handshake->cancellable = g_cancellable_new ();
+  g_ptr_array_add (priv->handshakes, handshake->cancellable);
+  timeout = priv->idle_timeout > 0 ? priv->idle_timeout
+                                   : gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self));
+  if (timeout > 0)
+    {
+      handshake->timeout_source = g_timeout_source_new (timeout);
+      g_source_set_callback (handshake->timeout_source, handshake_timeout_cb,
+                             handshake->cancellable, NULL);
+      g_source_attach (handshake->timeout_source,
+                       _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+    }
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    handshake->cancellable, handshake_cb, handshake);
+}
+
 static gboolean
 accept_cb (GSocket      *listener,
            GIOCondition  condition,
@@ -231,28 +389,29 @@ accept_cb (GSocket      *listener,
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocket) socket = NULL;
       g_autoptr(GSocketConnection) connection = NULL;
-      g_autoptr(GsockTcpClient) client = NULL;
 
       socket = g_socket_accept (listener, NULL, &error);
       if (socket == NULL)
         {
           /* Out of descriptors, say: the server goes on and the application hears of it. */
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            _gsock_endpoint_deliver_error (GSOCK_ENDPOINT (self), error);
+            _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
           break;
         }
 
       if (priv->max_clients > 0 &&
-          g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) >= priv->max_clients)
+          g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) + priv->handshakes->len >=
+            priv->max_clients)
         {
           reject (self, socket);
           continue;
         }
 
       connection = g_socket_connection_factory_create_connection (socket);
-      client = _gsock_tcp_client_new_for_server (self, connection);
-      g_list_store_append (priv->clients, client);
-      g_signal_emit (self, signals[SIGNAL_CLIENT_CONNECTED], 0, client);
+      if (priv->tls_certificate != NULL)
+        start_handshake (self, connection);
+      else
+        add_client (self, G_IO_STREAM (connection));
     }
   g_object_unref (self);
 
@@ -355,6 +514,7 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
   GsockEndpointClass *endpoint_class = GSOCK_ENDPOINT_CLASS (klass);
 
   object_class->dispose = gsock_tcp_server_dispose;
+  object_class->finalize = gsock_tcp_server_finalize;
   object_class->get_property = gsock_tcp_server_get_property;
   object_class->set_property = gsock_tcp_server_set_property;
 
@@ -438,7 +598,68 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                          GSOCK_DEFAULT_MAX_QUEUED_BYTES,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpServer:tls-certificate:
+   *
+   * The certificate, with its private key, that makes the server speak TLS: every
+   * connection accepted from then on does a TLS handshake before it becomes a client. A
+   * failed handshake is reported through [signal@Gsock.Endpoint::error]. `NULL`, the
+   * default, serves plain TCP.
+   *
+   * ```c
+   * g_autoptr(GTlsCertificate) certificate =
+   *   g_tls_certificate_new_from_files ("server.pem", "server.key", &error);
+   * gsock_tcp_server_set_tls_certificate (server, certificate);
+   * ```
+   */
+  properties[PROP_TLS_CERTIFICATE] =
+    g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:tls-database:
+   *
+   * The authorities client certificates are checked against; `NULL` uses the system's.
+   */
+  properties[PROP_TLS_DATABASE] =
+    g_param_spec_object ("tls-database", NULL, NULL, G_TYPE_TLS_DATABASE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:tls-authentication-mode:
+   *
+   * Whether TLS clients are asked for a certificate (`G_TLS_AUTHENTICATION_REQUESTED`) or
+   * must show a valid one (`G_TLS_AUTHENTICATION_REQUIRED`); none is asked for by default.
+   * A client's certificate is then [property@Gsock.TcpClient:peer-certificate].
+   */
+  properties[PROP_TLS_AUTHENTICATION_MODE] =
+    g_param_spec_enum ("tls-authentication-mode", NULL, NULL, G_TYPE_TLS_AUTHENTICATION_MODE,
+                       G_TLS_AUTHENTICATION_NONE,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * GsockTcpServer::accept-certificate:
+   * @self: the server
+   * @peer_certificate: the certificate a client showed
+   * @errors: what is wrong with it
+   *
+   * Emitted during a TLS handshake when a client's certificate does not pass verification;
+   * return `TRUE` to accept it anyway. With no handler the client is refused.
+   *
+   * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
+   */
+  signals[SIGNAL_ACCEPT_CERTIFICATE] =
+    g_signal_new ("accept-certificate",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0,
+                  g_signal_accumulator_true_handled, NULL,
+                  _gsock_marshal_BOOLEAN__OBJECT_FLAGS,
+                  G_TYPE_BOOLEAN, 2, G_TYPE_TLS_CERTIFICATE, G_TYPE_TLS_CERTIFICATE_FLAGS);
+  g_signal_set_va_marshaller (signals[SIGNAL_ACCEPT_CERTIFICATE], G_TYPE_FROM_CLASS (klass),
+                              _gsock_marshal_BOOLEAN__OBJECT_FLAGSv);
 
   /**
    * GsockTcpServer::client-connected:
@@ -489,6 +710,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->framer = gsock_line_framer_new (NULL);
   priv->reuse_address = TRUE;
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
+  priv->handshakes = g_ptr_array_new ();
 }
 
 /**
@@ -517,7 +739,8 @@ gsock_tcp_server_new (const char *host,
  *
  * Returns: `TRUE` once listening; `FALSE` with @error set otherwise:
  *   `G_IO_ERROR_ADDRESS_IN_USE` when another socket has the port, `G_IO_ERROR_BUSY` when
- *   already listening, or a resolver error for an unknown host
+ *   already listening, `GSOCK_ERROR_TLS_UNAVAILABLE` when a TLS certificate is set but no TLS
+ *   backend is installed, or a resolver error for an unknown host
  */
 gboolean
 gsock_tcp_server_listen (GsockTcpServer *self,
@@ -538,6 +761,8 @@ gsock_tcp_server_listen (GsockTcpServer *self,
       return FALSE;
     }
 
+  if (priv->tls_certificate != NULL && !_gsock_tls_check_available (error))
+    return FALSE;
   address = _gsock_endpoint_resolve (endpoint, error);
   if (address == NULL)
     return FALSE;
@@ -883,6 +1108,121 @@ gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
     return;
   priv->max_queued_bytes = max_queued_bytes;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
+}
+
+/**
+ * gsock_tcp_server_get_tls_certificate:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:tls-certificate].
+ *
+ * Returns: (transfer none) (nullable): the server's certificate, or `NULL` for plain TCP
+ */
+GTlsCertificate *
+gsock_tcp_server_get_tls_certificate (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  return priv->tls_certificate;
+}
+
+/**
+ * gsock_tcp_server_set_tls_certificate:
+ * @self: a server
+ * @certificate: (nullable): a certificate with its private key, or `NULL` for plain TCP
+ *
+ * Sets [property@Gsock.TcpServer:tls-certificate], used for connections accepted from now on.
+ */
+void
+gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
+                                      GTlsCertificate *certificate)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+
+  if (g_set_object (&priv->tls_certificate, certificate))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
+}
+
+/**
+ * gsock_tcp_server_get_tls_database:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:tls-database].
+ *
+ * Returns: (transfer none) (nullable): the trusted authorities, or `NULL` for the system's
+ */
+GTlsDatabase *
+gsock_tcp_server_get_tls_database (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  return priv->tls_database;
+}
+
+/**
+ * gsock_tcp_server_set_tls_database:
+ * @self: a server
+ * @database: (nullable): the trusted authorities, or `NULL` for the system's
+ *
+ * Sets [property@Gsock.TcpServer:tls-database].
+ */
+void
+gsock_tcp_server_set_tls_database (GsockTcpServer *self,
+                                   GTlsDatabase   *database)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  if (g_set_object (&priv->tls_database, database))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
+}
+
+/**
+ * gsock_tcp_server_get_tls_authentication_mode:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:tls-authentication-mode].
+ *
+ * Returns: whether clients are asked for certificates
+ */
+GTlsAuthenticationMode
+gsock_tcp_server_get_tls_authentication_mode (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), G_TLS_AUTHENTICATION_NONE);
+
+  return priv->tls_authentication_mode;
+}
+
+/**
+ * gsock_tcp_server_set_tls_authentication_mode:
+ * @self: a server
+ * @mode: whether to ask clients for certificates
+ *
+ * Sets [property@Gsock.TcpServer:tls-authentication-mode].
+ */
+void
+gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
+                                              GTlsAuthenticationMode  mode)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->tls_authentication_mode == mode)
+    return;
+  priv->tls_authentication_mode = mode;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_AUTHENTICATION_MODE]);
 }
 
 /* Internal API, see gsock-tcp-server-private.h */

@@ -88,6 +88,21 @@ void            gsock_tcp_server_set_reuse_address    (GsockTcpServer *self,
 GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_tcp_server_get_clients_rejected (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
+GTlsCertificate *gsock_tcp_server_get_tls_certificate (GsockTcpServer  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
+                                                       GTlsCertificate *certificate);
+GSOCK_AVAILABLE_IN_ALL
+GTlsDatabase    *gsock_tcp_server_get_tls_database    (GsockTcpServer  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_server_set_tls_database    (GsockTcpServer  *self,
+                                                       GTlsDatabase    *database);
+GSOCK_AVAILABLE_IN_ALL
+GTlsAuthenticationMode gsock_tcp_server_get_tls_authentication_mode (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
+                                                               GTlsAuthenticationMode  mode);
+GSOCK_AVAILABLE_IN_ALL
 guint           gsock_tcp_server_get_idle_timeout     (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_server_set_idle_timeout     (GsockTcpServer *self,

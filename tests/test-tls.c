@@ -1,0 +1,470 @@
+/* test-tls.c: TLS servers and clients, certificates both ways, and openssl as the other side
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Certificates are made for each run with the openssl command in a temporary folder; none is
+ * committed.
+ */
+
+#include <glib/gstdio.h>
+#include <gsock/gsock.h>
+
+#include "gsock-test-util.h"
+
+static char *certs_dir;
+
+static char *
+cert_path (const char *name)
+{
+  return g_build_filename (certs_dir, name, NULL);
+}
+
+static void
+run_openssl (const char *arguments)
+{
+  g_autofree char *command = g_strdup_printf ("openssl %s", arguments);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (certs_dir, (char *[]) { "/bin/sh", "-c", command, NULL }, NULL,
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status,
+                               &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("openssl %s failed: %s\n%s", arguments, error->message, err);
+}
+
+/* A CA; a server certificate it signed for localhost and 127.0.0.1, and one for localhost
+ * only; and a client certificate it signed. */
+static void
+make_certificates (void)
+{
+  certs_dir = g_dir_make_tmp ("gsock-tls-XXXXXX", NULL);
+  g_assert_nonnull (certs_dir);
+
+  run_openssl ("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=gsock-test-ca "
+               "-keyout ca.key -out ca.pem");
+  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key "
+               "-out server.csr");
+  g_assert_true (g_file_set_contents (
+    g_build_filename (certs_dir, "server.ext", NULL),
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\n", -1, NULL));
+  run_openssl ("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+               "-extfile server.ext -out server.pem");
+  g_assert_true (g_file_set_contents (
+    g_build_filename (certs_dir, "nameonly.ext", NULL), "subjectAltName=DNS:localhost\n", -1,
+    NULL));
+  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout nameonly.key "
+               "-out nameonly.csr");
+  run_openssl ("x509 -req -in nameonly.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+               "-extfile nameonly.ext -out nameonly.pem");
+  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=gsock-test-client -keyout client.key "
+               "-out client.csr");
+  run_openssl ("x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+               "-out client.pem");
+}
+
+static void
+remove_certificates (void)
+{
+  g_autoptr(GDir) dir = g_dir_open (certs_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = cert_path (name);
+      g_unlink (path);
+    }
+  g_rmdir (certs_dir);
+  g_free (certs_dir);
+}
+
+static GTlsCertificate *
+load_certificate (const char *name)
+{
+  g_autofree char *pem = g_strdup_printf ("%s.pem", name);
+  g_autofree char *key = g_strdup_printf ("%s.key", name);
+  g_autofree char *pem_path = cert_path (pem);
+  g_autofree char *key_path = cert_path (key);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  certificate = g_tls_certificate_new_from_files (pem_path, key_path, &error);
+  g_assert_no_error (error);
+  return certificate;
+}
+
+static GTlsDatabase *
+load_ca (void)
+{
+  g_autofree char *path = cert_path ("ca.pem");
+  g_autoptr(GError) error = NULL;
+  GTlsDatabase *database = g_tls_file_database_new (path, &error);
+
+  g_assert_no_error (error);
+  return database;
+}
+
+typedef struct
+{
+  GsockTcpServer *server;
+  GError *server_error;
+  guint connected;
+} Fixture;
+
+static void
+echo_cb (GsockEndpoint *endpoint,
+         GsockMessage  *message,
+         gpointer       user_data)
+{
+  gsock_message_reply_bytes (message, gsock_message_get_bytes (message), NULL);
+}
+
+static void
+server_error_cb (GsockEndpoint *endpoint,
+                 const GError  *error,
+                 Fixture       *fixture)
+{
+  g_clear_error (&fixture->server_error);
+  fixture->server_error = g_error_copy (error);
+}
+
+static void
+client_connected_cb (GsockTcpServer *server,
+                     GsockTcpClient *client,
+                     Fixture        *fixture)
+{
+  fixture->connected++;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GTlsCertificate) certificate = load_certificate (data != NULL ? data : "server");
+  g_autoptr(GError) error = NULL;
+
+  fixture->server = gsock_tcp_server_new ("127.0.0.1", 0);
+  gsock_tcp_server_set_tls_certificate (fixture->server, certificate);
+  g_signal_connect (fixture->server, "message-received", G_CALLBACK (echo_cb), NULL);
+  g_signal_connect (fixture->server, "error", G_CALLBACK (server_error_cb), fixture);
+  g_signal_connect (fixture->server, "client-connected", G_CALLBACK (client_connected_cb),
+                    fixture);
+  g_assert_true (gsock_tcp_server_listen (fixture->server, &error));
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  /* A handshake under way holds the server until its cancellation is dispatched. */
+  gsock_endpoint_abort (GSOCK_ENDPOINT (fixture->server));
+  g_object_add_weak_pointer (G_OBJECT (fixture->server), (gpointer *) &fixture->server);
+  g_object_unref (fixture->server);
+  gsock_test_wait_until (fixture->server == NULL);
+  g_clear_error (&fixture->server_error);
+}
+
+static GsockTcpClient *
+new_tls_client (Fixture    *fixture,
+                const char *host,
+                gboolean    trust_ca)
+{
+  GsockTcpClient *client = gsock_tcp_client_new (host,
+                                                 gsock_test_endpoint_get_port (fixture->server));
+
+  gsock_tcp_client_set_tls (client, TRUE);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  if (trust_ca)
+    {
+      g_autoptr(GTlsDatabase) ca = load_ca ();
+      gsock_tcp_client_set_tls_database (client, ca);
+    }
+  return client;
+}
+
+static void
+assert_echo (GsockTcpClient *client,
+             const char     *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), text, NULL, &error));
+  g_assert_no_error (error);
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, text);
+}
+
+static void
+test_echo_with_trusted_ca (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (gsock_tcp_client_get_peer_certificate (client));
+  assert_echo (client, "secret hello");
+  assert_echo (client, "二つ目");
+  g_assert_cmpuint (fixture->connected, ==, 1);
+
+  /* A graceful close over TLS still delivers what was queued. */
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "last words", NULL, &error));
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (fixture->server))
+                         == 3);
+}
+
+static void
+test_unknown_ca_is_refused (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", FALSE);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)), ==, GSOCK_STATE_CLOSED);
+  gsock_test_wait_until (fixture->server_error != NULL);
+  g_assert_cmpuint (fixture->connected, ==, 0);
+}
+
+typedef struct
+{
+  GTlsCertificateFlags errors;
+  gboolean answer;
+  guint calls;
+} Judge;
+
+static gboolean
+judge_cb (GsockTcpClient       *client,
+          GTlsCertificate      *certificate,
+          GTlsCertificateFlags  errors,
+          Judge                *judge)
+{
+  g_assert_true (G_IS_TLS_CERTIFICATE (certificate));
+  judge->errors = errors;
+  judge->calls++;
+  return judge->answer;
+}
+
+/* The application may accept a certificate it knows, a self-signed one in a test, say. */
+static void
+test_accept_certificate_signal (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", FALSE);
+  g_autoptr(GError) error = NULL;
+  Judge judge = { 0, TRUE, 0 };
+
+  g_signal_connect (client, "accept-certificate", G_CALLBACK (judge_cb), &judge);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (judge.calls, ==, 1);
+  g_assert_true (judge.errors & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  assert_echo (client, "accepted on purpose");
+}
+
+/* A valid certificate for another name is as bad as an unknown one: the server's certificate
+ * names only localhost, and the client asks for 127.0.0.1. */
+static void
+test_wrong_name_is_refused (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "127.0.0.1", TRUE);
+  g_autoptr(GError) error = NULL;
+  Judge judge = { 0, FALSE, 0 };
+
+  g_signal_connect (client, "accept-certificate", G_CALLBACK (judge_cb), &judge);
+  g_assert_false (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+  g_assert_cmpuint (judge.calls, ==, 1);
+  g_assert_true (judge.errors & G_TLS_CERTIFICATE_BAD_IDENTITY);
+}
+
+static void
+test_client_certificate_required (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GTlsDatabase) ca = load_ca ();
+  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
+  g_autoptr(GsockTcpClient) anonymous = new_tls_client (fixture, "localhost", TRUE);
+  g_autoptr(GsockTcpClient) accepted = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  gsock_tcp_server_set_tls_authentication_mode (fixture->server, G_TLS_AUTHENTICATION_REQUIRED);
+  gsock_tcp_server_set_tls_database (fixture->server, ca);
+
+  gsock_tcp_client_set_tls_certificate (client, client_certificate);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  assert_echo (client, "I can prove who I am");
+  accepted = g_list_model_get_item (gsock_tcp_server_get_clients (fixture->server), 0);
+  g_assert_nonnull (gsock_tcp_client_get_peer_certificate (accepted));
+  g_assert_true (g_tls_certificate_is_same (gsock_tcp_client_get_peer_certificate (accepted),
+                                            client_certificate));
+
+  /* Without a certificate the server refuses the handshake; with TLS 1.3 the client may only
+   * learn it at its first read. */
+  if (gsock_tcp_client_open (anonymous, NULL, &error))
+    {
+      gsock_endpoint_send (GSOCK_ENDPOINT (anonymous), "let me in", NULL, NULL);
+      reply = gsock_endpoint_receive (GSOCK_ENDPOINT (anonymous), NULL, NULL, &error);
+      g_assert_null (reply);
+    }
+  g_assert_nonnull (error);
+  gsock_test_wait_until (fixture->server_error != NULL);
+  g_assert_cmpuint (fixture->connected, ==, 1);
+}
+
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* openssl s_client, the reference client, talks to a gsock TLS server. */
+static void
+test_openssl_client (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autofree char *ca = cert_path ("ca.pem");
+  g_autofree char *connect = g_strdup_printf ("127.0.0.1:%u",
+                                              gsock_test_endpoint_get_port (fixture->server));
+  g_autoptr(GSubprocess) openssl = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  openssl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, "openssl", "s_client", "-connect", connect,
+                              "-servername", "localhost", "-verify_return_error",
+                              "-CAfile", ca, "-quiet", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_subprocess_get_stdin_pipe (openssl),
+                                            "from openssl\n", 13, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (openssl));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  line = g_data_input_stream_read_line_finish_utf8 (out, result, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (line, ==, "from openssl");
+  g_assert_cmpuint (fixture->connected, ==, 1);
+
+  g_subprocess_force_exit (openssl);
+  g_subprocess_wait (openssl, NULL, NULL);
+}
+
+/* ... and a gsock TLS client talks to openssl s_server, the reference server. */
+static void
+test_openssl_server (void)
+{
+  g_autofree char *cert = cert_path ("server.pem");
+  g_autofree char *key = cert_path ("server.key");
+  guint16 port = gsock_test_unused_tcp_port ();
+  g_autofree char *accept = g_strdup_printf ("127.0.0.1:%u", port);
+  g_autoptr(GTlsDatabase) ca = load_ca ();
+  g_autoptr(GSubprocess) openssl = NULL;
+  g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("localhost", port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  gboolean open = FALSE;
+
+  /* -rev answers every line reversed. */
+  openssl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                              &error, "openssl", "s_server", "-accept", accept, "-cert", cert,
+                              "-key", key, "-rev", NULL);
+  g_assert_no_error (error);
+
+  gsock_tcp_client_set_tls (client, TRUE);
+  gsock_tcp_client_set_tls_database (client, ca);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  /* s_server needs a moment to listen. */
+  for (guint attempt = 0; attempt < 50 && !open; attempt++)
+    {
+      g_clear_error (&error);
+      open = gsock_tcp_client_open (client, NULL, &error);
+      if (!open)
+        gsock_test_run_for (NULL, 100);
+    }
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "gsock", NULL, &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "kcosg");
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  g_subprocess_force_exit (openssl);
+  g_subprocess_wait (openssl, NULL, NULL);
+}
+
+/* Run with GIO_MODULE_DIR pointing nowhere: no TLS backend, so a clear error, not plain TCP. */
+static void
+test_no_backend (void)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1", 1);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (g_tls_backend_supports_tls (g_tls_backend_get_default ()));
+  gsock_tcp_client_set_tls (client, TRUE);
+  g_assert_false (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_TLS_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "glib-networking"));
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)), ==, GSOCK_STATE_CLOSED);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("GSOCK_TEST_NO_TLS_BACKEND") != NULL)
+    {
+      g_test_add_func ("/Gsock/Tls/no-backend/clear-error", test_no_backend);
+      return g_test_run ();
+    }
+
+  if (g_find_program_in_path ("openssl") == NULL ||
+      !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("needs the openssl command and a TLS backend (glib-networking)");
+      return g_test_run ();
+    }
+  make_certificates ();
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("/Gsock/Tls/client/echo-with-trusted-ca", test_echo_with_trusted_ca);
+  ADD ("/Gsock/Tls/client/unknown-ca-is-refused", test_unknown_ca_is_refused);
+  ADD ("/Gsock/Tls/client/accept-certificate-signal", test_accept_certificate_signal);
+  g_test_add ("/Gsock/Tls/client/wrong-name-is-refused", Fixture, "nameonly", fixture_set_up,
+              test_wrong_name_is_refused, fixture_tear_down);
+  ADD ("/Gsock/Tls/server/client-certificate-required", test_client_certificate_required);
+  ADD ("/Gsock/Tls/interop/openssl-s-client", test_openssl_client);
+#undef ADD
+  g_test_add_func ("/Gsock/Tls/interop/openssl-s-server", test_openssl_server);
+
+  status = g_test_run ();
+  remove_certificates ();
+  return status;
+}
