@@ -28,6 +28,9 @@ void          _gsock_endpoint_add_bytes_received (GsockEndpoint  *self,
 gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
                                                  GsockMessage   *message,
                                                  gboolean        keep_unheard);
+void          _gsock_endpoint_count_message     (GsockEndpoint  *self);
+void          _gsock_endpoint_emit_message      (GsockEndpoint  *self,
+                                                 GsockMessage   *message);
 void          _gsock_endpoint_deliver_error     (GsockEndpoint  *self,
                                                  const GError   *error);
 void          _gsock_endpoint_report_error      (GsockEndpoint  *self,

@@ -1090,6 +1090,50 @@ gsock_endpoint_send (GsockEndpoint  *self,
   return gsock_endpoint_send_bytes (self, payload, target, error);
 }
 
+static gboolean
+send_now (GsockEndpoint  *self,
+          GBytes         *payload,
+          GSocketAddress *target,
+          GError        **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error))
+    return FALSE;
+
+  priv->messages_sent++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_SENT]);
+  return TRUE;
+}
+
+/* A send from another thread, on its way to the thread that owns the endpoint. */
+typedef struct
+{
+  GsockEndpoint *self;
+  GBytes *payload;
+  GSocketAddress *target;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_object_unref (data->self);
+  g_bytes_unref (data->payload);
+  g_clear_object (&data->target);
+  g_free (data);
+}
+
+static gboolean
+send_in_owner_cb (gpointer user_data)
+{
+  SendData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!send_now (data->self, data->payload, data->target, &error))
+    _gsock_endpoint_report_error (data->self, error);
+  return G_SOURCE_REMOVE;
+}
+
 /**
  * gsock_endpoint_send_bytes:
  * @self: an endpoint
@@ -1097,6 +1141,11 @@ gsock_endpoint_send (GsockEndpoint  *self,
  * @target: (nullable): where to send it, as for [method@Gsock.Endpoint.send]
  *
  * Sends @payload as one message, without any conversion.
+ *
+ * It may be called from any thread. From a thread other than the one running the endpoint's
+ * main context, the message is handed to that thread, in order with the others sent the same
+ * way, and this returns `TRUE` once the size was checked; an error found there is reported
+ * through [signal@Gsock.Endpoint::error].
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise:
  *   `GSOCK_ERROR_MESSAGE_TOO_LARGE` above [property@Gsock.Endpoint:max-message-size],
@@ -1111,6 +1160,7 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
                            GError        **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  gboolean ok;
   gsize size;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
@@ -1127,12 +1177,22 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
       return FALSE;
     }
 
-  if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error))
-    return FALSE;
+  /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
+   * is handed over to it. */
+  if (!g_main_context_acquire (priv->context))
+    {
+      SendData *data = g_new0 (SendData, 1);
 
-  priv->messages_sent++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_SENT]);
-  return TRUE;
+      data->self = g_object_ref (self);
+      data->payload = g_bytes_ref (payload);
+      data->target = target != NULL ? g_object_ref (target) : NULL;
+      g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT, send_in_owner_cb, data,
+                                  (GDestroyNotify) send_data_free);
+      return TRUE;
+    }
+  ok = send_now (self, payload, target, error);
+  g_main_context_release (priv->context);
+  return ok;
 }
 
 static gboolean
@@ -1577,11 +1637,9 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
                          GsockMessage  *message,
                          gboolean       keep_unheard)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   GTask *task;
 
-  priv->messages_received++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_RECEIVED]);
+  _gsock_endpoint_count_message (self);
 
   task = pop_receiver (self, NULL);
   if (task != NULL)
@@ -1597,6 +1655,23 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
   else if (keep_unheard)
     keep_in_inbox (self, message);
   return FALSE;
+}
+
+void
+_gsock_endpoint_count_message (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->messages_received++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_RECEIVED]);
+}
+
+/* Emits message-received, from whatever thread calls it (a server's handler threads). */
+void
+_gsock_endpoint_emit_message (GsockEndpoint *self,
+                              GsockMessage  *message)
+{
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
 }
 
 void

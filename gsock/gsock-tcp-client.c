@@ -313,7 +313,7 @@ deliver (GsockTcpClient *self,
   if (priv->server == NULL)
     _gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, TRUE);
   else if (!_gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, FALSE))
-    _gsock_endpoint_deliver (GSOCK_ENDPOINT (priv->server), message, TRUE);
+    _gsock_tcp_server_deliver (priv->server, self, message);
 }
 
 /* Cuts every complete message out of the read buffer; FALSE when the connection ended. */

@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+void _gsock_tcp_server_deliver     (GsockTcpServer *self,
+                                    GsockTcpClient *client,
+                                    GsockMessage   *message);
 void _gsock_tcp_server_client_gone (GsockTcpServer *self,
                                     GsockTcpClient *client,
                                     const GError   *reason);

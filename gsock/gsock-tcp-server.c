@@ -14,6 +14,7 @@
 #include "gsock-error.h"
 #include "gsock-line-framer.h"
 #include "gsock-marshal.h"
+#include "gsock-message.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-private.h"
 
@@ -62,6 +63,10 @@ typedef struct
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
   guint max_clients;
   guint idle_timeout;
+  guint handler_threads;
+  GThreadPool *handler_pool;
+  GMutex handler_lock;
+  GHashTable *handler_queues; /* GsockTcpClient * -> GQueue * of GsockMessage *, under the lock */
   guint64 max_queued_bytes;
   gboolean reuse_address;
   guint64 clients_rejected;
@@ -81,6 +86,7 @@ enum {
   PROP_TLS_CERTIFICATE,
   PROP_TLS_DATABASE,
   PROP_TLS_AUTHENTICATION_MODE,
+  PROP_HANDLER_THREADS,
   N_PROPS
 };
 
@@ -142,8 +148,18 @@ gsock_tcp_server_dispose (GObject *object)
   g_clear_object (&priv->framer);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
+  /* Every handler job holds a reference on the server, so none is left: do not wait, this
+   * may run on a handler thread. */
+  if (priv->handler_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&priv->handler_pool), FALSE, FALSE);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->dispose (object);
+}
+
+static void
+free_message_queue (gpointer queue)
+{
+  g_queue_free_full (queue, (GDestroyNotify) gsock_message_unref);
 }
 
 static void
@@ -153,6 +169,8 @@ gsock_tcp_server_finalize (GObject *object)
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   g_ptr_array_unref (priv->handshakes);
+  g_hash_table_unref (priv->handler_queues);
+  g_mutex_clear (&priv->handler_lock);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->finalize (object);
 }
@@ -198,6 +216,9 @@ gsock_tcp_server_get_property (GObject    *object,
     case PROP_TLS_AUTHENTICATION_MODE:
       g_value_set_enum (value, priv->tls_authentication_mode);
       break;
+    case PROP_HANDLER_THREADS:
+      g_value_set_uint (value, priv->handler_threads);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -236,6 +257,9 @@ gsock_tcp_server_set_property (GObject      *object,
       break;
     case PROP_TLS_AUTHENTICATION_MODE:
       gsock_tcp_server_set_tls_authentication_mode (self, g_value_get_enum (value));
+      break;
+    case PROP_HANDLER_THREADS:
+      gsock_tcp_server_set_handler_threads (self, g_value_get_uint (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -637,6 +661,24 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                        G_TLS_AUTHENTICATION_NONE,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpServer:handler-threads:
+   *
+   * How many threads run the server's [signal@Gsock.Endpoint::message-received] handlers;
+   * 0, the default, runs them on the server's main context like every other signal.
+   *
+   * This is the tutorial's thread-per-client style, as an option: a handler may block (on a
+   * database, a file, a computation) without stalling the other clients. Each client's
+   * messages are still handled one at a time and in order; different clients' messages run
+   * in parallel, up to this many at once. Handlers then run on those threads: whatever they
+   * touch must be thread-safe. Sending is (see [method@Gsock.Endpoint.send_bytes]), so
+   * [method@Gsock.Message.reply] is fine. Pending receives and the inbox are not used in this
+   * mode. Set it before [method@Gsock.TcpServer.listen].
+   */
+  properties[PROP_HANDLER_THREADS] =
+    g_param_spec_uint ("handler-threads", NULL, NULL, 0, 1024, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -711,6 +753,8 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->reuse_address = TRUE;
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   priv->handshakes = g_ptr_array_new ();
+  g_mutex_init (&priv->handler_lock);
+  priv->handler_queues = g_hash_table_new_full (NULL, NULL, g_object_unref, free_message_queue);
 }
 
 /**
@@ -1225,7 +1269,124 @@ gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_AUTHENTICATION_MODE]);
 }
 
+/**
+ * gsock_tcp_server_get_handler_threads:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:handler-threads].
+ *
+ * Returns: the number of handler threads, 0 when handlers run on the main context
+ */
+guint
+gsock_tcp_server_get_handler_threads (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->handler_threads;
+}
+
+/* One job: handle one client's queued messages in order, until its queue is empty. */
+typedef struct
+{
+  GsockTcpServer *self;
+  GsockTcpClient *client;
+} HandlerJob;
+
+static void
+run_handlers (gpointer data,
+              gpointer user_data)
+{
+  HandlerJob *job = data;
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (job->self);
+
+  for (;;)
+    {
+      g_autoptr(GsockMessage) message = NULL;
+      GQueue *queue;
+
+      g_mutex_lock (&priv->handler_lock);
+      queue = g_hash_table_lookup (priv->handler_queues, job->client);
+      message = g_queue_pop_head (queue);
+      if (message == NULL)
+        g_hash_table_remove (priv->handler_queues, job->client);
+      g_mutex_unlock (&priv->handler_lock);
+      if (message == NULL)
+        break;
+
+      _gsock_endpoint_emit_message (GSOCK_ENDPOINT (job->self), message);
+    }
+
+  g_object_unref (job->client);
+  g_object_unref (job->self);
+  g_free (job);
+}
+
+/**
+ * gsock_tcp_server_set_handler_threads:
+ * @self: a server
+ * @handler_threads: how many threads run message handlers, 0 for the main context
+ *
+ * Sets [property@Gsock.TcpServer:handler-threads].
+ */
+void
+gsock_tcp_server_set_handler_threads (GsockTcpServer *self,
+                                      guint           handler_threads)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->handler_threads == handler_threads)
+    return;
+  priv->handler_threads = handler_threads;
+  if (priv->handler_pool == NULL && handler_threads > 0)
+    priv->handler_pool = g_thread_pool_new (run_handlers, self, handler_threads, FALSE, NULL);
+  else if (priv->handler_pool != NULL)
+    g_thread_pool_set_max_threads (priv->handler_pool, MAX (handler_threads, 1), NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDLER_THREADS]);
+}
+
 /* Internal API, see gsock-tcp-server-private.h */
+
+void
+_gsock_tcp_server_deliver (GsockTcpServer *self,
+                           GsockTcpClient *client,
+                           GsockMessage   *message)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  gboolean start_job = FALSE;
+  GQueue *queue;
+
+  if (priv->handler_threads == 0)
+    {
+      _gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, TRUE);
+      return;
+    }
+
+  _gsock_endpoint_count_message (GSOCK_ENDPOINT (self));
+  g_mutex_lock (&priv->handler_lock);
+  queue = g_hash_table_lookup (priv->handler_queues, client);
+  if (queue == NULL)
+    {
+      /* No job runs for this client: start one. */
+      queue = g_queue_new ();
+      g_hash_table_insert (priv->handler_queues, g_object_ref (client), queue);
+      start_job = TRUE;
+    }
+  g_queue_push_tail (queue, gsock_message_ref (message));
+  g_mutex_unlock (&priv->handler_lock);
+
+  if (start_job)
+    {
+      HandlerJob *job = g_new0 (HandlerJob, 1);
+
+      job->self = g_object_ref (self);
+      job->client = g_object_ref (client);
+      g_thread_pool_push (priv->handler_pool, job, NULL);
+    }
+}
 
 void
 _gsock_tcp_server_client_gone (GsockTcpServer *self,

@@ -103,6 +103,11 @@ GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
                                                                GTlsAuthenticationMode  mode);
 GSOCK_AVAILABLE_IN_ALL
+guint           gsock_tcp_server_get_handler_threads  (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_handler_threads  (GsockTcpServer *self,
+                                                       guint           handler_threads);
+GSOCK_AVAILABLE_IN_ALL
 guint           gsock_tcp_server_get_idle_timeout     (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_server_set_idle_timeout     (GsockTcpServer *self,

@@ -7,6 +7,15 @@
 
 #include "gsock-udp-endpoint.h"
 
+#include <errno.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <gio/gnetworking.h>
+#ifdef __linux__
+#include <linux/sock_diag.h>
+#endif
+
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message.h"
@@ -27,6 +36,17 @@
  * `GSOCK_ERROR_MESSAGE_TOO_LARGE` through [signal@Gsock.Endpoint::error] or to a pending
  * receive.
  *
+ * Sending never blocks the main loop: when the system cannot take a datagram at once, it
+ * waits in a send queue (in order, at most 1024 datagrams or 4 MiB; past that a send fails with
+ * `GSOCK_ERROR_QUEUE_FULL`) and goes out as soon as the socket is writable. A graceful
+ * [method@Gsock.Endpoint.close] sends what is queued first; [method@Gsock.Endpoint.abort] drops
+ * it. [property@Gsock.Endpoint:bytes-sent] counts what has left.
+ *
+ * Datagrams that arrive faster than they are read are dropped by the system once the receive
+ * buffer ([property@Gsock.UdpEndpoint:receive-buffer-size]) is full; on Linux
+ * [property@Gsock.UdpEndpoint:datagrams-dropped] counts them. An endpoint can receive multicast
+ * datagrams after [method@Gsock.UdpEndpoint.join_multicast_group].
+ *
  * ```c
  * g_autoptr(GsockUdpEndpoint) server = gsock_udp_endpoint_new ("127.0.0.1", 8080);
  *
@@ -40,14 +60,44 @@
 #define READ_BUFFER_SIZE 65536
 /* Datagrams read in one dispatch before other sources get their turn. */
 #define MAX_READS_PER_DISPATCH 64
+/* The send queue's bounds: a sender faster than the network cannot grow memory past them. */
+#define MAX_QUEUED_DATAGRAMS 1024
+#define MAX_QUEUED_BYTES     (4 * 1024 * 1024)
+/* How long to wait before trying again when the socket said it was writable but the send
+ * still would block (an unconnected Unix datagram socket whose peer's queue is full does that;
+ * waiting for G_IO_OUT again would spin). */
+#define SEND_RETRY_MS 5
+/* The multicast TTL the system uses unless told otherwise: stay on the local network. */
+#define DEFAULT_MULTICAST_TTL 1
+
+typedef struct
+{
+  GBytes         *payload;
+  GSocketAddress *target;
+} QueuedDatagram;
 
 typedef struct
 {
   GSocket *socket;
   GSource *read_source;
+  GSource *write_source; /* G_IO_OUT, or a retry timeout, while the send queue is not empty */
   guint8 *buffer;
+  gsize buffer_size;
   gboolean broadcast;
-  gboolean closed; /* closed by the user: sending does not bind again */
+  gboolean closed;  /* closed by the user: sending does not bind again */
+  gboolean closing; /* close was asked for while datagrams were queued */
+
+  GQueue send_queue; /* QueuedDatagram *, oldest first */
+  gsize queued_bytes;
+
+  guint receive_buffer_size; /* as asked for; 0: the system default */
+  guint kernel_receive_buffer_size; /* as the kernel reports it while the socket exists */
+
+  guint64 datagrams_dropped;
+  guint32 kernel_drops; /* the socket's own cumulative (wrapping) drop counter, last seen */
+
+  guint multicast_ttl;
+  gboolean multicast_loopback;
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -55,28 +105,59 @@ G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_END
 enum {
   PROP_0,
   PROP_BROADCAST,
+  PROP_RECEIVE_BUFFER_SIZE,
+  PROP_DATAGRAMS_DROPPED,
+  PROP_MULTICAST_TTL,
+  PROP_MULTICAST_LOOPBACK,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
 static void
-release_socket (GsockUdpEndpoint *self)
+queued_datagram_free (QueuedDatagram *datagram)
+{
+  g_bytes_unref (datagram->payload);
+  g_object_unref (datagram->target);
+  g_free (datagram);
+}
+
+static void
+clear_send_queue (GsockUdpEndpoint *self)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
+  _gsock_source_clear (&priv->write_source);
+  g_queue_clear_full (&priv->send_queue, (GDestroyNotify) queued_datagram_free);
+  priv->queued_bytes = 0;
+}
+
+/* Drops the socket, its sources and the send queue; @notify is FALSE from dispose. */
+static void
+release_socket (GsockUdpEndpoint *self,
+                gboolean          notify)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
+
   _gsock_source_clear (&priv->read_source);
+  clear_send_queue (self);
+  priv->closing = FALSE;
   if (priv->socket != NULL)
     {
       g_socket_close (priv->socket, NULL);
       g_clear_object (&priv->socket);
     }
+  priv->kernel_receive_buffer_size = 0;
+  /* Without a socket the property reads what was asked for again. */
+  if (notify && reported != gsock_udp_endpoint_get_receive_buffer_size (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVE_BUFFER_SIZE]);
 }
 
 static void
 gsock_udp_endpoint_dispose (GObject *object)
 {
-  release_socket (GSOCK_UDP_ENDPOINT (object));
+  release_socket (GSOCK_UDP_ENDPOINT (object), FALSE);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->dispose (object);
 }
@@ -105,6 +186,18 @@ gsock_udp_endpoint_get_property (GObject    *object,
     case PROP_BROADCAST:
       g_value_set_boolean (value, gsock_udp_endpoint_get_broadcast (self));
       break;
+    case PROP_RECEIVE_BUFFER_SIZE:
+      g_value_set_uint (value, gsock_udp_endpoint_get_receive_buffer_size (self));
+      break;
+    case PROP_DATAGRAMS_DROPPED:
+      g_value_set_uint64 (value, gsock_udp_endpoint_get_datagrams_dropped (self));
+      break;
+    case PROP_MULTICAST_TTL:
+      g_value_set_uint (value, gsock_udp_endpoint_get_multicast_ttl (self));
+      break;
+    case PROP_MULTICAST_LOOPBACK:
+      g_value_set_boolean (value, gsock_udp_endpoint_get_multicast_loopback (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -123,9 +216,133 @@ gsock_udp_endpoint_set_property (GObject      *object,
     case PROP_BROADCAST:
       gsock_udp_endpoint_set_broadcast (self, g_value_get_boolean (value));
       break;
+    case PROP_RECEIVE_BUFFER_SIZE:
+      gsock_udp_endpoint_set_receive_buffer_size (self, g_value_get_uint (value));
+      break;
+    case PROP_MULTICAST_TTL:
+      gsock_udp_endpoint_set_multicast_ttl (self, g_value_get_uint (value));
+      break;
+    case PROP_MULTICAST_LOOPBACK:
+      gsock_udp_endpoint_set_multicast_loopback (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+/* Takes in the socket's cumulative drop counter (a wrapping 32-bit number the kernel keeps)
+ * and adds what is new since it was last seen to :datagrams-dropped. */
+static void
+note_kernel_drops (GsockUdpEndpoint *self,
+                   guint32           kernel_drops)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  guint32 fresh = kernel_drops - priv->kernel_drops;
+
+  /* The counter of a datagram queued earlier can lag behind one read later: never go back. */
+  if (fresh == 0 || fresh > G_MAXINT32)
+    return;
+  priv->kernel_drops = kernel_drops;
+  priv->datagrams_dropped += fresh;
+}
+
+/* Reads the socket's drop counter as it is now, for the drops since the last datagram in the
+ * queue (that datagram's SO_RXQ_OVFL count predates them). Linux 4.6 and later. */
+static void
+poll_kernel_drops (GsockUdpEndpoint *self)
+{
+#if defined(SO_MEMINFO) && defined(__linux__)
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  guint32 meminfo[SK_MEMINFO_VARS] = { 0 };
+  socklen_t len = sizeof meminfo;
+
+  if (getsockopt (g_socket_get_fd (priv->socket), SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0
+      && len > SK_MEMINFO_DROPS * sizeof (guint32))
+    note_kernel_drops (self, meminfo[SK_MEMINFO_DROPS]);
+#endif
+}
+
+/* Receives one datagram into priv->buffer: its real size (which can be larger than the buffer:
+ * then it was cut, and the caller reports it as too large), its sender, and the socket's drop
+ * counter.
+ *
+ * This is recvmsg () on the socket's descriptor rather than g_socket_receive_message (): GIO
+ * returns only the control messages it has a GSocketControlMessage type for, and the
+ * SO_RXQ_OVFL drop count is not one of them. Everything around it stays GIO's: the socket,
+ * the source that wakes us, the sender as a GSocketAddress. MSG_TRUNC makes Linux return the
+ * datagram's real length, so an oversize datagram is never mistaken for a whole one. */
+static gssize
+receive_datagram (GsockUdpEndpoint *self,
+                  GSocketAddress  **sender,
+                  GError          **error)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  struct sockaddr_storage from;
+  struct iovec iov = { priv->buffer, priv->buffer_size };
+  union {
+    struct cmsghdr header;
+    char space[CMSG_SPACE (sizeof (guint32)) + CMSG_SPACE (4 * sizeof (int))];
+  } control;
+  struct msghdr msg = { 0 };
+  struct cmsghdr *cmsg;
+  gssize n;
+
+  for (;;)
+    {
+      msg.msg_name = &from;
+      msg.msg_namelen = sizeof from;
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = &control;
+      msg.msg_controllen = sizeof control;
+      msg.msg_flags = 0;
+      n = recvmsg (g_socket_get_fd (priv->socket), &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+      if (n >= 0 || errno != EINTR)
+        break;
+    }
+  if (n < 0)
+    {
+      int errsv = errno;
+
+      if (errsv == EWOULDBLOCK || errsv == EAGAIN)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, g_strerror (errsv));
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                     "Error receiving a datagram: %s", g_strerror (errsv));
+      return -1;
+    }
+
+  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+    {
+      if (cmsg->cmsg_level != SOL_SOCKET)
+        continue;
+#ifdef SO_RXQ_OVFL
+      if (cmsg->cmsg_type == SO_RXQ_OVFL && cmsg->cmsg_len >= CMSG_LEN (sizeof (guint32)))
+        {
+          guint32 drops;
+
+          memcpy (&drops, CMSG_DATA (cmsg), sizeof drops);
+          note_kernel_drops (self, drops);
+        }
+#endif
+      /* A local peer on a Unix datagram socket can pass descriptors: never keep them. */
+      if (cmsg->cmsg_type == SCM_RIGHTS)
+        {
+          gsize n_fds = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+
+          for (gsize i = 0; i < n_fds; i++)
+            {
+              int fd;
+
+              memcpy (&fd, CMSG_DATA (cmsg) + i * sizeof (int), sizeof fd);
+              close (fd);
+            }
+        }
+    }
+
+  *sender = msg.msg_namelen > 0 ? g_socket_address_new_from_native (&from, msg.msg_namelen)
+                                : NULL;
+  return n;
 }
 
 static gboolean
@@ -136,28 +353,42 @@ read_cb (GSocket      *socket,
   GsockUdpEndpoint *self = user_data;
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  guint64 dropped = priv->datagrams_dropped;
+  gsize max = gsock_endpoint_get_max_message_size (endpoint);
 
   g_object_ref (self);
+  /* Room for the largest datagram allowed, and one byte to spare. A Unix datagram endpoint
+   * can raise max-message-size past what any UDP datagram needs. */
+  if (priv->buffer_size <= max)
+    {
+      priv->buffer_size = MAX (READ_BUFFER_SIZE, max + 1);
+      g_free (priv->buffer);
+      priv->buffer = g_malloc (priv->buffer_size);
+    }
+
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->socket == socket; i++)
     {
       g_autoptr(GSocketAddress) sender = NULL;
       g_autoptr(GError) error = NULL;
-      gsize max = gsock_endpoint_get_max_message_size (endpoint);
       gssize n;
 
-      n = g_socket_receive_from (socket, &sender, (char *) priv->buffer, READ_BUFFER_SIZE,
-                                 NULL, &error);
+      max = gsock_endpoint_get_max_message_size (endpoint);
+      n = receive_datagram (self, &sender, &error);
       if (n < 0)
         {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            poll_kernel_drops (self);
+          else
             _gsock_endpoint_deliver_error (endpoint, error);
           break;
         }
 
-      _gsock_endpoint_add_bytes_received (endpoint, n);
-      if ((gsize) n > max)
+      _gsock_endpoint_add_bytes_received (endpoint, MIN ((gsize) n, priv->buffer_size));
+      if ((gsize) n > max || (gsize) n > priv->buffer_size)
         {
-          g_autofree char *from = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (sender));
+          g_autofree char *from = sender != NULL
+                                    ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (sender))
+                                    : g_strdup ("an unnamed peer");
 
           g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
                        "Datagram of %" G_GSSIZE_FORMAT " bytes from %s is larger than the "
@@ -172,9 +403,62 @@ read_cb (GSocket      *socket,
           _gsock_endpoint_deliver (endpoint, message, TRUE);
         }
     }
+  if (priv->datagrams_dropped != dropped)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+is_inet_socket (GSocket *socket)
+{
+  GSocketFamily family = g_socket_get_family (socket);
+
+  return family == G_SOCKET_FAMILY_IPV4 || family == G_SOCKET_FAMILY_IPV6;
+}
+
+/* Asks the kernel for the receive buffer size asked for, if any, and reads back what it made
+ * of it (Linux doubles the request for its own bookkeeping, and caps it at
+ * net.core.rmem_max). */
+static void
+apply_receive_buffer_size (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+  gint value = 0;
+
+  if (priv->receive_buffer_size != 0
+      && !g_socket_set_option (priv->socket, SOL_SOCKET, SO_RCVBUF,
+                               (gint) MIN (priv->receive_buffer_size, G_MAXINT), &error))
+    {
+      g_warning ("Could not set the receive buffer size to %u bytes: %s",
+                 priv->receive_buffer_size, error->message);
+      g_clear_error (&error);
+    }
+  if (g_socket_get_option (priv->socket, SOL_SOCKET, SO_RCVBUF, &value, NULL) && value > 0)
+    priv->kernel_receive_buffer_size = value;
+}
+
+/* Sets what the properties ask for on a new socket. */
+static void
+configure_socket (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_socket_set_blocking (priv->socket, FALSE);
+  g_socket_set_broadcast (priv->socket, priv->broadcast);
+#ifdef SO_RXQ_OVFL
+  /* Have each datagram carry the socket's drop count; failing that, it stays 0. */
+  g_socket_set_option (priv->socket, SOL_SOCKET, SO_RXQ_OVFL, 1, NULL);
+#endif
+  priv->kernel_drops = 0;
+  if (is_inet_socket (priv->socket))
+    {
+      g_socket_set_multicast_ttl (priv->socket, priv->multicast_ttl);
+      g_socket_set_multicast_loopback (priv->socket, priv->multicast_loopback);
+    }
+  apply_receive_buffer_size (self);
 }
 
 /* Creates, binds and watches the socket: the common part of bind and of the implicit bind of
@@ -188,6 +472,7 @@ open_socket (GsockUdpEndpoint *self,
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketAddress) local = NULL;
+  guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
 
@@ -195,29 +480,176 @@ open_socket (GsockUdpEndpoint *self,
                          _gsock_protocol_for (address, G_SOCKET_TYPE_DATAGRAM), error);
   if (socket == NULL)
     goto failed;
-  g_socket_set_blocking (socket, FALSE);
-  g_socket_set_broadcast (socket, priv->broadcast);
-  if (!g_socket_bind (socket, address, FALSE, error))
+  /* SO_RCVBUF is set before the bind, so no datagram meets the old size. */
+  priv->socket = g_steal_pointer (&socket);
+  configure_socket (self);
+  if (!g_socket_bind (priv->socket, address, FALSE, error))
     goto failed;
-  local = g_socket_get_local_address (socket, error);
+  local = g_socket_get_local_address (priv->socket, error);
   if (local == NULL)
     goto failed;
 
-  priv->socket = g_steal_pointer (&socket);
   priv->closed = FALSE;
-  if (priv->buffer == NULL)
-    priv->buffer = g_malloc (READ_BUFFER_SIZE);
   priv->read_source = g_socket_create_source (priv->socket, G_IO_IN, NULL);
   g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
   g_source_attach (priv->read_source, _gsock_endpoint_get_context (endpoint));
 
+  if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVE_BUFFER_SIZE]);
   _gsock_endpoint_set_local_address (endpoint, local);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   return TRUE;
 
 failed:
+  if (priv->socket != NULL)
+    {
+      g_socket_close (priv->socket, NULL);
+      g_clear_object (&priv->socket);
+    }
+  priv->kernel_receive_buffer_size = 0;
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
   return FALSE;
+}
+
+/* Hands one datagram to the kernel, without waiting. */
+static gboolean
+send_datagram (GsockUdpEndpoint *self,
+               GBytes           *payload,
+               GSocketAddress   *target,
+               GError          **error)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  gsize size;
+  const char *data = g_bytes_get_data (payload, &size);
+  gssize n;
+
+  n = g_socket_send_to (priv->socket, target, data != NULL ? data : "", size, NULL, error);
+  if (n < 0)
+    return FALSE;
+
+  _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (self), n);
+  return TRUE;
+}
+
+static void finish_close (GsockUdpEndpoint *self);
+static void arm_write_source (GsockUdpEndpoint *self,
+                              gboolean          later);
+
+/* Sends what is queued, oldest first, until the kernel would block. A datagram the kernel
+ * refuses for good is dropped and reported, and the rest go on. Returns TRUE once the queue is
+ * empty; @progressed tells whether anything left. */
+static gboolean
+flush_send_queue (GsockUdpEndpoint *self,
+                  gboolean         *progressed)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  QueuedDatagram *datagram;
+
+  *progressed = FALSE;
+  while (priv->socket != NULL
+         && (datagram = g_queue_peek_head (&priv->send_queue)) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!send_datagram (self, datagram->payload, datagram->target, &error)
+          && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return FALSE;
+
+      *progressed = TRUE;
+      g_queue_pop_head (&priv->send_queue);
+      priv->queued_bytes -= g_bytes_get_size (datagram->payload);
+      queued_datagram_free (datagram);
+      /* The handler may send, close or abort: the loop looks at the queue afresh. */
+      if (error != NULL)
+        _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
+    }
+  return TRUE;
+}
+
+static void
+flush_and_rearm (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  gboolean progressed;
+
+  g_object_ref (self);
+  /* The source that fired is done; a new one is armed below if anything is left. */
+  _gsock_source_clear (&priv->write_source);
+  if (!flush_send_queue (self, &progressed))
+    arm_write_source (self, !progressed);
+  else if (priv->closing)
+    finish_close (self);
+  g_object_unref (self);
+}
+
+static gboolean
+writable_cb (GSocket      *socket,
+             GIOCondition  condition,
+             gpointer      user_data)
+{
+  flush_and_rearm (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_send_cb (gpointer user_data)
+{
+  flush_and_rearm (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Watches for the moment the queue can move: G_IO_OUT, or, when @later (the socket said it
+ * was writable and still refused), a short timeout. */
+static void
+arm_write_source (GsockUdpEndpoint *self,
+                  gboolean          later)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->write_source != NULL || priv->socket == NULL)
+    return;
+  if (later)
+    {
+      priv->write_source = g_timeout_source_new (SEND_RETRY_MS);
+      g_source_set_callback (priv->write_source, retry_send_cb, self, NULL);
+    }
+  else
+    {
+      priv->write_source = g_socket_create_source (priv->socket, G_IO_OUT, NULL);
+      g_source_set_callback (priv->write_source, G_SOURCE_FUNC (writable_cb), self, NULL);
+    }
+  g_source_attach (priv->write_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+}
+
+static gboolean
+enqueue_datagram (GsockUdpEndpoint *self,
+                  GBytes           *payload,
+                  GSocketAddress   *target,
+                  GError          **error)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  gsize size = g_bytes_get_size (payload);
+  QueuedDatagram *datagram;
+
+  /* The first datagram always fits, whatever its size. */
+  if (!g_queue_is_empty (&priv->send_queue)
+      && (priv->send_queue.length >= MAX_QUEUED_DATAGRAMS
+          || priv->queued_bytes + size > MAX_QUEUED_BYTES))
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
+                   "The send queue is full (%u datagrams, %" G_GSIZE_FORMAT " bytes wait): "
+                   "datagrams are sent faster than the system takes them",
+                   priv->send_queue.length, priv->queued_bytes);
+      return FALSE;
+    }
+
+  datagram = g_new (QueuedDatagram, 1);
+  datagram->payload = g_bytes_ref (payload);
+  datagram->target = g_object_ref (target);
+  g_queue_push_tail (&priv->send_queue, datagram);
+  priv->queued_bytes += size;
+  arm_write_source (self, FALSE);
+  return TRUE;
 }
 
 static gboolean
@@ -228,14 +660,18 @@ gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
 {
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gsize size;
-  const char *data = g_bytes_get_data (payload, &size);
-  gssize n;
+  g_autoptr(GError) local_error = NULL;
 
   if (target == NULL)
     {
       g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION,
                            "A datagram needs a target address");
+      return FALSE;
+    }
+
+  if (priv->closing)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closing");
       return FALSE;
     }
 
@@ -261,12 +697,30 @@ gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
         return FALSE;
     }
 
-  n = g_socket_send_to (priv->socket, target, data != NULL ? data : "", size, NULL, error);
-  if (n < 0)
-    return FALSE;
+  /* Behind queued datagrams, a new one waits its turn, so they all leave in order. */
+  if (!g_queue_is_empty (&priv->send_queue))
+    return enqueue_datagram (self, payload, target, error);
 
-  _gsock_endpoint_add_bytes_sent (endpoint, n);
-  return TRUE;
+  if (send_datagram (self, payload, target, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return enqueue_datagram (self, payload, target, error);
+}
+
+static void
+finish_close (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+
+  release_socket (self, TRUE);
+  priv->closed = TRUE;
+  _gsock_endpoint_set_local_address (endpoint, NULL);
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
 static void
@@ -275,11 +729,22 @@ gsock_udp_endpoint_close (GsockEndpoint *endpoint)
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  /* A datagram is handed to the kernel by send, so there is no queue to flush. */
-  release_socket (self);
-  priv->closed = TRUE;
-  _gsock_endpoint_set_local_address (endpoint, NULL);
-  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+  if (priv->socket == NULL || g_queue_is_empty (&priv->send_queue))
+    {
+      finish_close (self);
+      return;
+    }
+
+  /* Queued datagrams still go out; nothing new is read or accepted meanwhile. */
+  priv->closing = TRUE;
+  _gsock_source_clear (&priv->read_source);
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
+}
+
+static void
+gsock_udp_endpoint_abort (GsockEndpoint *endpoint)
+{
+  finish_close (GSOCK_UDP_ENDPOINT (endpoint));
 }
 
 static gboolean
@@ -311,6 +776,7 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
 
   endpoint_class->send_bytes = gsock_udp_endpoint_send_bytes;
   endpoint_class->close = gsock_udp_endpoint_close;
+  endpoint_class->abort = gsock_udp_endpoint_abort;
   endpoint_class->open_async = gsock_udp_endpoint_open_async;
 
   /**
@@ -322,12 +788,67 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
     g_param_spec_boolean ("broadcast", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockUdpEndpoint:receive-buffer-size:
+   *
+   * The size of the socket's receive buffer in bytes (`SO_RCVBUF`), 0 for the system default.
+   *
+   * Datagrams that arrive while the buffer is full are dropped by the system (see
+   * [property@Gsock.UdpEndpoint:datagrams-dropped]); a larger buffer rides out longer bursts.
+   * The size is set at the bind, or at once on a bound endpoint. While the socket exists the
+   * property reads what the system made of the request: Linux doubles it for its own
+   * bookkeeping and caps it at `net.core.rmem_max`, and reports its default for 0.
+   */
+  properties[PROP_RECEIVE_BUFFER_SIZE] =
+    g_param_spec_uint ("receive-buffer-size", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockUdpEndpoint:datagrams-dropped:
+   *
+   * How many datagrams the system dropped before they reached the endpoint, mostly because
+   * the receive buffer was full (see [property@Gsock.UdpEndpoint:receive-buffer-size]).
+   *
+   * The count is the socket's own (`SO_RXQ_OVFL` on Linux; it stays 0 elsewhere); it grows as
+   * the endpoint reads, so it is up to date once the datagrams that arrived have been read. It
+   * is kept across a close and a new bind.
+   */
+  properties[PROP_DATAGRAMS_DROPPED] =
+    g_param_spec_uint64 ("datagrams-dropped", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockUdpEndpoint:multicast-ttl:
+   *
+   * How many routers a multicast datagram sent by the endpoint may cross
+   * (`IP_MULTICAST_TTL`, or the hop limit over IPv6); 1, the default, keeps it on the local
+   * network.
+   */
+  properties[PROP_MULTICAST_TTL] =
+    g_param_spec_uint ("multicast-ttl", NULL, NULL, 0, 255, DEFAULT_MULTICAST_TTL,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockUdpEndpoint:multicast-loopback:
+   *
+   * Whether multicast datagrams the endpoint sends are also delivered to the groups' members
+   * on this host (`IP_MULTICAST_LOOP`).
+   */
+  properties[PROP_MULTICAST_LOOPBACK] =
+    g_param_spec_boolean ("multicast-loopback", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 gsock_udp_endpoint_init (GsockUdpEndpoint *self)
 {
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_queue_init (&priv->send_queue);
+  priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
+  priv->multicast_loopback = TRUE;
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
 }
 
@@ -422,4 +943,276 @@ gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
   if (priv->socket != NULL)
     g_socket_set_broadcast (priv->socket, broadcast);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BROADCAST]);
+}
+
+/**
+ * gsock_udp_endpoint_get_receive_buffer_size:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:receive-buffer-size].
+ *
+ * Returns: the size the system uses while the socket exists (Linux reports twice the size
+ *   asked for); otherwise the size asked for, 0 for the system default
+ */
+guint
+gsock_udp_endpoint_get_receive_buffer_size (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
+
+  if (priv->socket != NULL && priv->kernel_receive_buffer_size != 0)
+    return priv->kernel_receive_buffer_size;
+  return priv->receive_buffer_size;
+}
+
+/**
+ * gsock_udp_endpoint_set_receive_buffer_size:
+ * @self: a UDP endpoint
+ * @size: the receive buffer size in bytes, 0 for the system default
+ *
+ * Sets [property@Gsock.UdpEndpoint:receive-buffer-size], at once if the socket exists.
+ *
+ * Going back to 0 on a bound endpoint keeps the size it has until the next bind.
+ */
+void
+gsock_udp_endpoint_set_receive_buffer_size (GsockUdpEndpoint *self,
+                                            guint             size)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  guint reported;
+
+  g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+
+  if (priv->receive_buffer_size == size)
+    return;
+  reported = gsock_udp_endpoint_get_receive_buffer_size (self);
+  priv->receive_buffer_size = size;
+  if (priv->socket != NULL)
+    apply_receive_buffer_size (self);
+  if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVE_BUFFER_SIZE]);
+}
+
+/**
+ * gsock_udp_endpoint_get_datagrams_dropped:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:datagrams-dropped].
+ *
+ * Returns: how many datagrams the system dropped for the endpoint so far
+ */
+guint64
+gsock_udp_endpoint_get_datagrams_dropped (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
+
+  return priv->datagrams_dropped;
+}
+
+/**
+ * gsock_udp_endpoint_get_queued_datagrams:
+ * @self: a UDP endpoint
+ *
+ * Tells how many sent datagrams wait for the system to take them.
+ *
+ * A send queues its datagram when the socket cannot take it at once; queued datagrams go out
+ * in order as soon as it can.
+ *
+ * Returns: the number of datagrams in the send queue
+ */
+gsize
+gsock_udp_endpoint_get_queued_datagrams (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
+
+  return priv->send_queue.length;
+}
+
+/* The common part of join and leave. */
+static gboolean
+change_membership (GsockUdpEndpoint *self,
+                   GInetAddress     *group,
+                   const char       *iface,
+                   gboolean          join,
+                   GError          **error)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->socket == NULL || priv->closing)
+    {
+      if (priv->closed || priv->closing)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closed");
+      else
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                             "Bind the endpoint before joining or leaving a multicast group");
+      return FALSE;
+    }
+  if (!g_inet_address_get_is_multicast (group))
+    {
+      g_autofree char *text = g_inet_address_to_string (group);
+
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "%s is not a multicast address", text);
+      return FALSE;
+    }
+  /* GIO passes an unknown name on as "any interface": say so instead. */
+  if (iface != NULL && if_nametoindex (iface) == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No network interface is called %s",
+                   iface);
+      return FALSE;
+    }
+
+  if (join)
+    return g_socket_join_multicast_group (priv->socket, group, FALSE, iface, error);
+  return g_socket_leave_multicast_group (priv->socket, group, FALSE, iface, error);
+}
+
+/**
+ * gsock_udp_endpoint_join_multicast_group:
+ * @self: a bound UDP endpoint
+ * @group: the multicast group's address (224.0.0.0/4, or ff00::/8 over IPv6)
+ * @iface: (nullable): the name of the network interface to join on (`"eth0"`, `"lo"`), or
+ *   `NULL` to let the system pick one
+ * @error: return location for an error
+ *
+ * Joins the multicast group @group, so that datagrams sent to it and to the endpoint's port
+ * arrive at @self.
+ *
+ * Bind first, on the group's port and usually on the wildcard address (host `0.0.0.0` or
+ * `::`), since a socket bound to one address only receives datagrams sent to that address. The
+ * membership lasts until [method@Gsock.UdpEndpoint.leave_multicast_group] or the close.
+ *
+ * Returns: `TRUE` once joined; `FALSE` with @error set otherwise: `G_IO_ERROR_NOT_CONNECTED`
+ *   before the bind, `G_IO_ERROR_CLOSED` once closed, `G_IO_ERROR_INVALID_ARGUMENT` when @group
+ *   is not a multicast address, `G_IO_ERROR_NOT_FOUND` for an unknown @iface, or what the
+ *   system reports (no route to the group, for instance)
+ */
+gboolean
+gsock_udp_endpoint_join_multicast_group (GsockUdpEndpoint *self,
+                                         GInetAddress     *group,
+                                         const char       *iface,
+                                         GError          **error)
+{
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (G_IS_INET_ADDRESS (group), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return change_membership (self, group, iface, TRUE, error);
+}
+
+/**
+ * gsock_udp_endpoint_leave_multicast_group:
+ * @self: a bound UDP endpoint
+ * @group: the multicast group's address
+ * @iface: (nullable): the interface given to
+ *   [method@Gsock.UdpEndpoint.join_multicast_group]
+ * @error: return location for an error
+ *
+ * Leaves the multicast group @group: datagrams sent to it no longer arrive at @self.
+ *
+ * Returns: `TRUE` once left; `FALSE` with @error set otherwise, as for
+ *   [method@Gsock.UdpEndpoint.join_multicast_group], or when @self had not joined @group on
+ *   @iface
+ */
+gboolean
+gsock_udp_endpoint_leave_multicast_group (GsockUdpEndpoint *self,
+                                          GInetAddress     *group,
+                                          const char       *iface,
+                                          GError          **error)
+{
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (G_IS_INET_ADDRESS (group), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return change_membership (self, group, iface, FALSE, error);
+}
+
+/**
+ * gsock_udp_endpoint_get_multicast_ttl:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:multicast-ttl].
+ *
+ * Returns: the TTL of the multicast datagrams the endpoint sends
+ */
+guint
+gsock_udp_endpoint_get_multicast_ttl (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), DEFAULT_MULTICAST_TTL);
+
+  return priv->multicast_ttl;
+}
+
+/**
+ * gsock_udp_endpoint_set_multicast_ttl:
+ * @self: a UDP endpoint
+ * @ttl: how many routers a multicast datagram may cross, at most 255
+ *
+ * Sets [property@Gsock.UdpEndpoint:multicast-ttl], at once if the socket exists.
+ */
+void
+gsock_udp_endpoint_set_multicast_ttl (GsockUdpEndpoint *self,
+                                      guint             ttl)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+  g_return_if_fail (ttl <= 255);
+
+  if (priv->multicast_ttl == ttl)
+    return;
+  priv->multicast_ttl = ttl;
+  if (priv->socket != NULL && is_inet_socket (priv->socket))
+    g_socket_set_multicast_ttl (priv->socket, ttl);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_TTL]);
+}
+
+/**
+ * gsock_udp_endpoint_get_multicast_loopback:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:multicast-loopback].
+ *
+ * Returns: whether multicast datagrams sent by the endpoint reach this host's members too
+ */
+gboolean
+gsock_udp_endpoint_get_multicast_loopback (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), TRUE);
+
+  return priv->multicast_loopback;
+}
+
+/**
+ * gsock_udp_endpoint_set_multicast_loopback:
+ * @self: a UDP endpoint
+ * @loopback: whether multicast datagrams sent by the endpoint reach this host's members too
+ *
+ * Sets [property@Gsock.UdpEndpoint:multicast-loopback], at once if the socket exists.
+ */
+void
+gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
+                                           gboolean          loopback)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+
+  loopback = !!loopback;
+  if (priv->multicast_loopback == loopback)
+    return;
+  priv->multicast_loopback = loopback;
+  if (priv->socket != NULL && is_inet_socket (priv->socket))
+    g_socket_set_multicast_loopback (priv->socket, loopback);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_LOOPBACK]);
 }

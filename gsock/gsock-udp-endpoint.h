@@ -44,5 +44,35 @@ gboolean          gsock_udp_endpoint_get_broadcast (GsockUdpEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 void              gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
                                                     gboolean          broadcast);
+GSOCK_AVAILABLE_IN_ALL
+guint             gsock_udp_endpoint_get_receive_buffer_size (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void              gsock_udp_endpoint_set_receive_buffer_size (GsockUdpEndpoint *self,
+                                                              guint             size);
+GSOCK_AVAILABLE_IN_ALL
+guint64           gsock_udp_endpoint_get_datagrams_dropped   (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+gsize             gsock_udp_endpoint_get_queued_datagrams    (GsockUdpEndpoint *self);
+
+GSOCK_AVAILABLE_IN_ALL
+gboolean          gsock_udp_endpoint_join_multicast_group    (GsockUdpEndpoint *self,
+                                                              GInetAddress     *group,
+                                                              const char       *iface,
+                                                              GError          **error);
+GSOCK_AVAILABLE_IN_ALL
+gboolean          gsock_udp_endpoint_leave_multicast_group   (GsockUdpEndpoint *self,
+                                                              GInetAddress     *group,
+                                                              const char       *iface,
+                                                              GError          **error);
+GSOCK_AVAILABLE_IN_ALL
+guint             gsock_udp_endpoint_get_multicast_ttl       (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void              gsock_udp_endpoint_set_multicast_ttl       (GsockUdpEndpoint *self,
+                                                              guint             ttl);
+GSOCK_AVAILABLE_IN_ALL
+gboolean          gsock_udp_endpoint_get_multicast_loopback  (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void              gsock_udp_endpoint_set_multicast_loopback  (GsockUdpEndpoint *self,
+                                                              gboolean          loopback);
 
 G_END_DECLS

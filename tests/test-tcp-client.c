@@ -857,6 +857,28 @@ test_receive_async_fails_on_peer_close (Fixture      *fx,
 }
 
 static void
+test_receive_after_disconnect_fails_at_once (Fixture      *fx,
+                                             gconstpointer data)
+{
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+  gint64 start, elapsed_ms;
+
+  /* The fixture's recorder listens, so nothing waits in the inbox. */
+  fixture_open (fx);
+  close_socket (&fx->peer);
+  gsock_test_wait_until (fx->rec.n_disconnected >= 1);
+
+  start = g_get_monotonic_time ();
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->client), NULL, NULL, &error);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_null (text);
+  g_assert_cmpint (elapsed_ms, <, 1000);
+}
+
+static void
 test_receive_invalid_text_keeps_bytes (Fixture      *fx,
                                        gconstpointer data)
 {
@@ -1780,6 +1802,7 @@ main (int   argc,
   ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
   ADD ("receive/times-out", test_receive_times_out);
   ADD ("receive-async/fails-when-peer-closes", test_receive_async_fails_on_peer_close);
+  ADD ("receive/fails-at-once-after-disconnect", test_receive_after_disconnect_fails_at_once);
   ADD ("receive/delivers-invalid-text-with-bytes", test_receive_invalid_text_keeps_bytes);
   ADD ("reply/goes-to-the-peer", test_message_reply_goes_to_peer);
   ADD ("disconnected/fires-once-on-peer-close", test_disconnected_on_peer_close);

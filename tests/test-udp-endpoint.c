@@ -4,7 +4,10 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
+#include <gio/gunixfdmessage.h>
+#include <gio/gunixsocketaddress.h>
 #include <gsock/gsock.h>
 
 #include "gsock-test-util.h"
@@ -1252,6 +1255,547 @@ test_broadcast_property (Fixture      *fx,
   g_signal_handlers_disconnect_by_data (client, &notifies);
 }
 
+/* ---- receive buffer and drops ---- */
+
+static void
+test_receive_buffer_size (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  guint notifies = 0;
+  guint size = 1;
+  guint default_size;
+  GError *error = NULL;
+
+  g_signal_connect (endpoint, "notify::receive-buffer-size", G_CALLBACK (count_cb), &notifies);
+  g_assert_cmpuint (gsock_udp_endpoint_get_receive_buffer_size (endpoint), ==, 0);
+  g_object_get (endpoint, "receive-buffer-size", &size, NULL);
+  g_assert_cmpuint (size, ==, 0);
+
+  /* Unbound, it reads what was asked for. */
+  gsock_udp_endpoint_set_receive_buffer_size (endpoint, 65536);
+  gsock_udp_endpoint_set_receive_buffer_size (endpoint, 65536);
+  g_assert_cmpuint (gsock_udp_endpoint_get_receive_buffer_size (endpoint), ==, 65536);
+  g_assert_cmpuint (notifies, ==, 1);
+
+  /* Bound, it reads what the kernel made of it: Linux doubles the request. */
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gsock_udp_endpoint_get_receive_buffer_size (endpoint), ==, 2 * 65536);
+  g_assert_cmpuint (notifies, ==, 2);
+
+  /* On a bound endpoint it changes at once. */
+  g_object_set (endpoint, "receive-buffer-size", 32768, NULL);
+  g_assert_cmpuint (gsock_udp_endpoint_get_receive_buffer_size (endpoint), ==, 2 * 32768);
+  g_assert_cmpuint (notifies, ==, 3);
+
+  /* Closed, it reads the request again. */
+  gsock_endpoint_close (GSOCK_ENDPOINT (endpoint));
+  g_assert_cmpuint (gsock_udp_endpoint_get_receive_buffer_size (endpoint), ==, 32768);
+  g_assert_cmpuint (notifies, ==, 4);
+  g_signal_handlers_disconnect_by_data (endpoint, &notifies);
+  close_and_finalize (endpoint);
+
+  /* 0 leaves the system default, which a bound endpoint reports. */
+  endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  default_size = gsock_udp_endpoint_get_receive_buffer_size (endpoint);
+  g_assert_cmpuint (default_size, >, 0);
+  {
+    g_autofree char *text = NULL;
+
+    if (g_file_get_contents ("/proc/sys/net/core/rmem_default", &text, NULL, NULL))
+      g_assert_cmpuint (default_size, ==, g_ascii_strtoull (text, NULL, 10));
+  }
+  close_and_finalize (endpoint);
+}
+
+static void
+test_datagrams_dropped (Fixture      *fx,
+                        gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  GsockEndpoint *server = GSOCK_ENDPOINT (fx->server);
+  guint notifies = 0;
+  guint64 dropped = 0;
+  guint i, n = 500;
+  char text[100];
+
+  g_signal_connect (fx->server, "notify::datagrams-dropped", G_CALLBACK (count_cb), &notifies);
+  g_assert_cmpuint (gsock_udp_endpoint_get_datagrams_dropped (fx->server), ==, 0);
+  /* The smallest buffer the kernel allows holds only a handful of datagrams. */
+  gsock_udp_endpoint_set_receive_buffer_size (fx->server, 1);
+
+  /* A flood while the main context does not run: the kernel has to drop most of it. */
+  memset (text, 'x', sizeof text);
+  for (i = 0; i < n; i++)
+    gsock_test_socket_send_to (peer, fx->port, text, sizeof text);
+
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (server)
+                           + gsock_udp_endpoint_get_datagrams_dropped (fx->server) >= n);
+  gsock_test_run_for (NULL, 50);
+  g_object_get (fx->server, "datagrams-dropped", &dropped, NULL);
+  g_test_message ("%" G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT " dropped of %u",
+                  gsock_endpoint_get_messages_received (server), dropped, n);
+  g_assert_cmpuint (dropped, >, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (server), <, n);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (server) + dropped, ==, n);
+  g_assert_cmpuint (notifies, >=, 1);
+  g_assert_cmpuint (fx->rec.errors->len, ==, 0);
+
+  /* The endpoint still works, and the count only moves on new drops. */
+  gsock_test_socket_send_to (peer, fx->port, "after", 5);
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (server) + dropped == n + 1);
+  g_assert_cmpuint (gsock_udp_endpoint_get_datagrams_dropped (fx->server), ==, dropped);
+  g_signal_handlers_disconnect_by_data (fx->server, &notifies);
+}
+
+/* ---- datagrams over Unix sockets: sizes, descriptors, the send queue ---- */
+
+static GSocketAddress *
+abstract_address (const char *what)
+{
+  static guint counter;
+  g_autofree char *name = g_strdup_printf ("gsock-test-%d-%s-%u", (int) getpid (), what,
+                                           counter++);
+
+  return g_unix_socket_address_new_with_type (name, -1, G_UNIX_SOCKET_ADDRESS_ABSTRACT);
+}
+
+static GSocket *
+unix_datagram_socket (GSocketAddress *address)
+{
+  GError *error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                  G_SOCKET_PROTOCOL_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_socket_set_blocking (socket, FALSE);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  g_assert_no_error (error);
+  return socket;
+}
+
+static GsockUdpEndpoint *
+unix_endpoint (GSocketAddress *address)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new (NULL, 0);
+  GError *error = NULL;
+
+  gsock_endpoint_set_address (GSOCK_ENDPOINT (endpoint), address);
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  return endpoint;
+}
+
+static void
+test_large_unix_datagrams (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("large");
+  g_autoptr(GSocketAddress) peer_address = abstract_address ("large-peer");
+  g_autoptr(GSocket) peer = unix_datagram_socket (peer_address);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  g_autoptr(GBytes) fits = gsock_test_pattern_bytes (100000);
+  g_autoptr(GBytes) too_big = gsock_test_pattern_bytes (150000);
+  GError *error = NULL;
+  Recorder rec;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (endpoint));
+  /* Larger than any UDP datagram: the read buffer has to follow the limit. */
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (endpoint), 120000);
+
+  g_socket_send_to (peer, address, g_bytes_get_data (fits, NULL), 100000, NULL, &error);
+  g_assert_no_error (error);
+  gsock_test_wait_until (rec.messages->len == 1);
+  g_assert_true (g_bytes_equal (gsock_message_get_bytes (rec.messages->pdata[0]), fits));
+  g_assert_true (G_IS_UNIX_SOCKET_ADDRESS (gsock_message_get_sender (rec.messages->pdata[0])));
+
+  /* Above the limit: an error with its real size, never a cut message. */
+  g_socket_send_to (peer, address, g_bytes_get_data (too_big, NULL), 150000, NULL, &error);
+  g_assert_no_error (error);
+  gsock_test_wait_until (rec.errors->len == 1);
+  g_assert_error ((GError *) rec.errors->pdata[0], GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_assert_nonnull (strstr (((GError *) rec.errors->pdata[0])->message, "150000"));
+  g_assert_cmpuint (rec.messages->len, ==, 1);
+
+  recorder_clear (&rec);
+  close_and_finalize (endpoint);
+}
+
+static guint
+count_open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_passed_descriptors_are_closed (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("fds");
+  g_autoptr(GSocketAddress) peer_address = abstract_address ("fds-peer");
+  g_autoptr(GSocket) peer = unix_datagram_socket (peer_address);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  GError *error = NULL;
+  guint before, i;
+  Recorder rec;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (endpoint));
+  before = count_open_fds ();
+
+  /* A local peer sends descriptors along with its datagrams: none may stay open here. */
+  for (i = 0; i < 20; i++)
+    {
+      g_autoptr(GSocketControlMessage) fds = g_unix_fd_message_new ();
+      GOutputVector vector = { "fd", 2 };
+
+      g_assert_true (g_unix_fd_message_append_fd (G_UNIX_FD_MESSAGE (fds), 0, &error));
+      g_assert_true (g_unix_fd_message_append_fd (G_UNIX_FD_MESSAGE (fds), 1, &error));
+      g_assert_no_error (error);
+      g_socket_send_message (peer, address, &vector, 1, &fds, 1, 0, NULL, &error);
+      g_assert_no_error (error);
+      gsock_test_wait_until (rec.messages->len == i + 1);
+    }
+  g_assert_cmpuint (count_open_fds (), ==, before);
+
+  recorder_clear (&rec);
+  close_and_finalize (endpoint);
+}
+
+static void
+test_send_queue_keeps_order (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("queue");
+  g_autoptr(GSocketAddress) peer_address = abstract_address ("queue-peer");
+  g_autoptr(GSocket) peer = unix_datagram_socket (peer_address);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  GsockEndpoint *ep = GSOCK_ENDPOINT (endpoint);
+  GError *error = NULL;
+  guint i, n = 200;
+  gint64 start;
+
+  /* The peer reads nothing yet: a Unix datagram socket takes only a few datagrams
+   * (net.unix.max_dgram_qlen) before a send would block. Loopback UDP never blocks, so this is
+   * where the queue can be seen at work. */
+  start = g_get_monotonic_time ();
+  for (i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("datagram %u", i);
+
+      g_assert_true (gsock_endpoint_send (ep, text, peer_address, &error));
+      g_assert_no_error (error);
+    }
+  /* None of it waited. */
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), >, 0);
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), <, n);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (ep), ==, n);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_sent (ep), <, n * strlen ("datagram 0"));
+
+  /* As the peer reads, the queue drains, in order. */
+  for (i = 0; i < n; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("datagram %u", i);
+      g_autoptr(GBytes) got = gsock_test_socket_receive_from (peer, NULL);
+
+      gsock_test_assert_bytes (got, expected, strlen (expected));
+    }
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), ==, 0);
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 50));
+
+  close_and_finalize (endpoint);
+}
+
+static void
+test_send_queue_is_bounded (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("bounded");
+  g_autoptr(GSocketAddress) peer_address = abstract_address ("bounded-peer");
+  g_autoptr(GSocket) peer = unix_datagram_socket (peer_address);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  GsockEndpoint *ep = GSOCK_ENDPOINT (endpoint);
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (60000);
+  GError *error = NULL;
+  guint accepted = 0;
+  guint i;
+
+  /* By count: at most 1024 datagrams wait. */
+  for (i = 0; i < 2000; i++)
+    {
+      if (!gsock_endpoint_send (ep, "x", peer_address, &error))
+        break;
+      accepted++;
+    }
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL);
+  g_clear_error (&error);
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), ==, 1024);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (ep), ==, accepted);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_OPEN);
+
+  /* Abort drops them all at once. */
+  gsock_endpoint_abort (ep);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), ==, 0);
+  g_assert_finalize_object (endpoint);
+
+  /* By size: at most 4 MiB wait (the peer's queue is still full, so every one waits). */
+  endpoint = unix_endpoint (address);
+  ep = GSOCK_ENDPOINT (endpoint);
+  accepted = 0;
+  for (i = 0; i < 200; i++)
+    {
+      if (!gsock_endpoint_send_bytes (ep, big, peer_address, &error))
+        break;
+      accepted++;
+    }
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL);
+  g_clear_error (&error);
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint) * 60000, <=,
+                    4 * 1024 * 1024);
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint) * 60000, >,
+                    4 * 1024 * 1024 - 60000);
+  gsock_endpoint_abort (ep);
+  g_assert_finalize_object (endpoint);
+}
+
+static void
+test_close_flushes_send_queue (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("flush");
+  g_autoptr(GSocketAddress) peer_address = abstract_address ("flush-peer");
+  g_autoptr(GSocket) peer = unix_datagram_socket (peer_address);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  GsockEndpoint *ep = GSOCK_ENDPOINT (endpoint);
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+  guint i, n = 50;
+
+  for (i = 0; i < n; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", i);
+
+      g_assert_true (gsock_endpoint_send (ep, text, peer_address, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), >, 0);
+
+  /* A graceful close waits for the queue ... */
+  gsock_endpoint_close_async (ep, NULL, store_result_cb, &result);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSING);
+  g_assert_false (gsock_endpoint_send (ep, "late", peer_address, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  gsock_test_run_for (NULL, 50);
+  g_assert_null (result);
+
+  /* ... which goes out, in order, as the peer reads; then the close completes. */
+  for (i = 0; i < n; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("%u", i);
+      g_autoptr(GBytes) got = gsock_test_socket_receive_from (peer, NULL);
+
+      gsock_test_assert_bytes (got, expected, strlen (expected));
+    }
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_close_finish (ep, result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 50));
+
+  g_clear_object (&result);
+  gsock_test_drain (NULL);
+  g_assert_finalize_object (endpoint);
+}
+
+static void
+test_queued_send_failure_is_reported (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("fail");
+  g_autoptr(GSocketAddress) peer_address = abstract_address ("fail-peer");
+  GSocket *peer = unix_datagram_socket (peer_address);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  GsockEndpoint *ep = GSOCK_ENDPOINT (endpoint);
+  GError *error = NULL;
+  Recorder rec;
+  guint i, n = 30;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, ep);
+  for (i = 0; i < n; i++)
+    {
+      g_assert_true (gsock_endpoint_send (ep, "doomed", peer_address, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_cmpuint (gsock_udp_endpoint_get_queued_datagrams (endpoint), >, 0);
+
+  /* The peer goes away: what is queued for it fails, through the error signal, and the
+   * queue empties instead of waiting forever. */
+  g_socket_close (peer, NULL);
+  g_object_unref (peer);
+  gsock_test_wait_until (gsock_udp_endpoint_get_queued_datagrams (endpoint) == 0);
+  g_assert_cmpuint (rec.errors->len, >, 0);
+  g_assert_error ((GError *) rec.errors->pdata[0], G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_OPEN);
+
+  recorder_clear (&rec);
+  close_and_finalize (endpoint);
+}
+
+/* ---- multicast ---- */
+
+static void
+test_multicast_properties (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  guint ttl_notifies = 0, loop_notifies = 0;
+  guint ttl = 0;
+  gboolean loopback = FALSE;
+  GError *error = NULL;
+
+  g_object_get (endpoint, "multicast-ttl", &ttl, "multicast-loopback", &loopback, NULL);
+  g_assert_cmpuint (ttl, ==, 1);
+  g_assert_true (loopback);
+
+  g_signal_connect (endpoint, "notify::multicast-ttl", G_CALLBACK (count_cb), &ttl_notifies);
+  g_signal_connect (endpoint, "notify::multicast-loopback", G_CALLBACK (count_cb),
+                    &loop_notifies);
+  gsock_udp_endpoint_set_multicast_ttl (endpoint, 4);
+  gsock_udp_endpoint_set_multicast_ttl (endpoint, 4);
+  gsock_udp_endpoint_set_multicast_loopback (endpoint, FALSE);
+  gsock_udp_endpoint_set_multicast_loopback (endpoint, FALSE);
+  g_assert_cmpuint (gsock_udp_endpoint_get_multicast_ttl (endpoint), ==, 4);
+  g_assert_false (gsock_udp_endpoint_get_multicast_loopback (endpoint));
+  g_assert_cmpuint (ttl_notifies, ==, 1);
+  g_assert_cmpuint (loop_notifies, ==, 1);
+
+  /* They carry over to the socket, and change on an open one too. */
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  g_object_set (endpoint, "multicast-ttl", 2, "multicast-loopback", TRUE, NULL);
+  g_assert_cmpuint (gsock_udp_endpoint_get_multicast_ttl (endpoint), ==, 2);
+  g_assert_true (gsock_udp_endpoint_get_multicast_loopback (endpoint));
+  g_assert_cmpuint (ttl_notifies, ==, 2);
+  g_assert_cmpuint (loop_notifies, ==, 2);
+
+  g_signal_handlers_disconnect_by_data (endpoint, &ttl_notifies);
+  g_signal_handlers_disconnect_by_data (endpoint, &loop_notifies);
+  close_and_finalize (endpoint);
+}
+
+static void
+test_multicast_errors (void)
+{
+  GsockUdpEndpoint *endpoint = gsock_udp_endpoint_new ("0.0.0.0", 0);
+  g_autoptr(GInetAddress) group = g_inet_address_new_from_string ("239.255.0.1");
+  g_autoptr(GInetAddress) unicast = g_inet_address_new_from_string ("127.0.0.1");
+  GError *error = NULL;
+
+  /* Before the bind ... */
+  g_assert_false (gsock_udp_endpoint_join_multicast_group (endpoint, group, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  /* ... not a group ... */
+  g_assert_false (gsock_udp_endpoint_join_multicast_group (endpoint, unicast, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  /* ... no such interface (GIO alone would join on any) ... */
+  g_assert_false (gsock_udp_endpoint_join_multicast_group (endpoint, group, "gsock-none0",
+                                                           &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* ... leaving what was never joined ... */
+  g_assert_false (gsock_udp_endpoint_leave_multicast_group (endpoint, group, "lo", &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* ... and after the close. */
+  gsock_endpoint_close (GSOCK_ENDPOINT (endpoint));
+  g_assert_false (gsock_udp_endpoint_join_multicast_group (endpoint, group, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  close_and_finalize (endpoint);
+}
+
+/* Joins @group on the loopback interface; FALSE (and the test skipped) where this sandbox
+ * cannot. */
+static gboolean
+join_on_loopback (GsockUdpEndpoint *receiver,
+                  GInetAddress     *group)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (gsock_udp_endpoint_join_multicast_group (receiver, group, "lo", &error))
+    return TRUE;
+  if (getuid () == 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_autofree char *out = NULL;
+      int status = 0;
+
+      g_clear_error (&error);
+      if (g_spawn_command_line_sync ("ip link set lo multicast on", &out, NULL, &status, NULL)
+          && g_spawn_check_wait_status (status, NULL)
+          && gsock_udp_endpoint_join_multicast_group (receiver, group, "lo", &error))
+        return TRUE;
+    }
+  g_test_skip_printf ("cannot join a multicast group on the loopback interface here: %s",
+                      error != NULL ? error->message : "ip link set lo multicast on failed");
+  return FALSE;
+}
+
+static void
+test_multicast_join_and_leave (void)
+{
+  GsockUdpEndpoint *receiver = gsock_udp_endpoint_new ("0.0.0.0", 0);
+  /* Bound to 127.0.0.1, the sender's multicast goes out on the loopback interface. */
+  GsockUdpEndpoint *sender = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GInetAddress) group = g_inet_address_new_from_string ("239.255.0.1");
+  g_autoptr(GSocketAddress) target = NULL;
+  GError *error = NULL;
+  Recorder rec;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (receiver));
+  g_assert_true (gsock_udp_endpoint_bind (receiver, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_udp_endpoint_bind (sender, &error));
+  g_assert_no_error (error);
+  target = g_inet_socket_address_new (group, gsock_test_endpoint_get_port (receiver));
+
+  if (join_on_loopback (receiver, group))
+    {
+      g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (sender), "to the group", target,
+                                          &error));
+      g_assert_no_error (error);
+      gsock_test_wait_until (rec.messages->len == 1);
+      g_assert_cmpstr (message_text (rec.messages->pdata[0]), ==, "to the group");
+      g_assert_cmpuint (gsock_test_address_get_port (gsock_message_get_sender (rec.messages->pdata[0])),
+                        ==, gsock_test_endpoint_get_port (sender));
+
+      g_assert_true (gsock_udp_endpoint_leave_multicast_group (receiver, group, "lo", &error));
+      g_assert_no_error (error);
+      g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (sender), "after leaving", target,
+                                          &error));
+      g_assert_no_error (error);
+      gsock_test_run_for (NULL, 200);
+      g_assert_cmpuint (rec.messages->len, ==, 1);
+      g_assert_cmpuint (rec.errors->len, ==, 0);
+    }
+
+  recorder_clear (&rec);
+  close_and_finalize (sender);
+  close_and_finalize (receiver);
+}
+
 /* ---- close ---- */
 
 static void
@@ -1280,6 +1824,48 @@ test_close_moves_to_closed (void)
   gsock_test_drain (NULL);
   g_assert_cmpint (state_of (endpoint), ==, GSOCK_STATE_CLOSED);
   g_assert_finalize_object (endpoint);
+}
+
+static void
+test_close_refuses_later_sends (Fixture      *fx,
+                                gconstpointer data)
+{
+  g_autoptr(GSocket) peer = NULL;
+  guint16 peer_port;
+  g_autoptr(GSocketAddress) target = NULL;
+  GError *error = NULL;
+
+  peer = gsock_test_udp_socket (&peer_port);
+  target = gsock_test_loopback_address (peer_port);
+  gsock_endpoint_close (GSOCK_ENDPOINT (fx->server));
+  gsock_test_wait_until (state_of (fx->server) == GSOCK_STATE_CLOSED);
+
+  /* A closed endpoint does not quietly bind again to send. */
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (fx->server), "after close", target,
+                                       &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_cmpint (state_of (fx->server), ==, GSOCK_STATE_CLOSED);
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 100));
+}
+
+static void
+test_receive_on_closed_fails_at_once (Fixture      *fx,
+                                      gconstpointer data)
+{
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+  gint64 start, elapsed_ms;
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (fx->server));
+  gsock_test_wait_until (state_of (fx->server) == GSOCK_STATE_CLOSED);
+  start = g_get_monotonic_time ();
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->server), NULL, NULL, &error);
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_null (text);
+  g_assert_cmpint (elapsed_ms, <, 1000);
 }
 
 static void
@@ -1508,8 +2094,29 @@ main (int   argc,
                    test_subclass_overrides_message_received);
   ADD ("counters/move-and-notify", test_counters_move_and_notify);
   ADD ("broadcast/property-round-trips", test_broadcast_property);
+  g_test_add_func ("/Gsock/UdpEndpoint/receive-buffer-size/reads-what-the-kernel-set",
+                   test_receive_buffer_size);
+  ADD ("datagrams-dropped/counts-a-flood-the-buffer-cannot-hold", test_datagrams_dropped);
+  g_test_add_func ("/Gsock/UdpEndpoint/max-message-size/large-unix-datagrams-whole-or-refused",
+                   test_large_unix_datagrams);
+  g_test_add_func ("/Gsock/UdpEndpoint/receive/closes-passed-descriptors",
+                   test_passed_descriptors_are_closed);
+  g_test_add_func ("/Gsock/UdpEndpoint/send-queue/keeps-order-without-blocking",
+                   test_send_queue_keeps_order);
+  g_test_add_func ("/Gsock/UdpEndpoint/send-queue/is-bounded", test_send_queue_is_bounded);
+  g_test_add_func ("/Gsock/UdpEndpoint/send-queue/close-flushes-it",
+                   test_close_flushes_send_queue);
+  g_test_add_func ("/Gsock/UdpEndpoint/send-queue/reports-failed-datagrams",
+                   test_queued_send_failure_is_reported);
+  g_test_add_func ("/Gsock/UdpEndpoint/multicast/properties-round-trip",
+                   test_multicast_properties);
+  g_test_add_func ("/Gsock/UdpEndpoint/multicast/errors", test_multicast_errors);
+  g_test_add_func ("/Gsock/UdpEndpoint/multicast/join-receives-leave-stops",
+                   test_multicast_join_and_leave);
   g_test_add_func ("/Gsock/UdpEndpoint/close/moves-to-closed-and-frees-port",
                    test_close_moves_to_closed);
+  ADD ("close/refuses-later-sends", test_close_refuses_later_sends);
+  ADD ("receive/on-closed-endpoint-fails-at-once", test_receive_on_closed_fails_at_once);
   g_test_add_func ("/Gsock/UdpEndpoint/close-async/completes", test_close_async_completes);
   g_test_add_func ("/Gsock/UdpEndpoint/dispose/releases-port-without-close",
                    test_dispose_releases_port);
