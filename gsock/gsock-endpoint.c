@@ -71,7 +71,7 @@ typedef struct
   GSource *open_source; /* an open asked for through :active, run from the main context */
 
   GQueue receivers; /* GTask *, oldest first */
-  GQueue inbox;     /* GsockMessage * nobody handled yet, oldest first */
+  GQueue inbox;     /* InboxEntry * of messages nobody handled yet, oldest first */
   gsize inbox_bytes;
   GQueue closers;   /* GTask * */
 } GsockEndpointPrivate;
@@ -105,6 +105,38 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+/* A message waiting in the inbox. It does not hold the endpoint it is kept in (that would
+ * be a reference cycle); the message is made again when a receive takes it. */
+typedef struct
+{
+  GBytes *bytes;
+  GSocketAddress *sender;
+  GsockEndpoint *endpoint; /* NULL: the endpoint whose inbox this is */
+} InboxEntry;
+
+static InboxEntry *
+inbox_entry_new (GsockEndpoint *self,
+                 GsockMessage  *message)
+{
+  InboxEntry *entry = g_new0 (InboxEntry, 1);
+  GSocketAddress *sender = gsock_message_get_sender (message);
+  GsockEndpoint *endpoint = gsock_message_get_endpoint (message);
+
+  entry->bytes = g_bytes_ref (gsock_message_get_bytes (message));
+  entry->sender = sender != NULL ? g_object_ref (sender) : NULL;
+  entry->endpoint = endpoint != self ? g_object_ref (endpoint) : NULL;
+  return entry;
+}
+
+static void
+inbox_entry_free (InboxEntry *entry)
+{
+  g_bytes_unref (entry->bytes);
+  g_clear_object (&entry->sender);
+  g_clear_object (&entry->endpoint);
+  g_free (entry);
+}
 
 /* A pending receive: the task and the sources that end it early. */
 typedef struct
@@ -192,7 +224,7 @@ gsock_endpoint_dispose (GObject *object)
   _gsock_source_clear (&priv->open_source);
   fail_all_receivers (self, error);
   complete_all_closers (self);
-  g_queue_clear_full (&priv->inbox, (GDestroyNotify) gsock_message_unref);
+  g_queue_clear_full (&priv->inbox, (GDestroyNotify) inbox_entry_free);
   priv->inbox_bytes = 0;
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->dispose (object);
@@ -1262,10 +1294,14 @@ gsock_endpoint_receive_async (GsockEndpoint      *self,
 
   if (!g_queue_is_empty (&priv->inbox))
     {
-      GsockMessage *message = g_queue_pop_head (&priv->inbox);
+      InboxEntry *entry = g_queue_pop_head (&priv->inbox);
 
-      priv->inbox_bytes -= g_bytes_get_size (gsock_message_get_bytes (message));
-      g_task_return_pointer (task, message, (GDestroyNotify) gsock_message_unref);
+      priv->inbox_bytes -= g_bytes_get_size (entry->bytes);
+      g_task_return_pointer (task,
+                             gsock_message_new (entry->endpoint != NULL ? entry->endpoint : self,
+                                                entry->bytes, entry->sender),
+                             (GDestroyNotify) gsock_message_unref);
+      inbox_entry_free (entry);
       return;
     }
   if (priv->state != GSOCK_STATE_OPEN && priv->state != GSOCK_STATE_OPENING)
@@ -1613,19 +1649,21 @@ keep_in_inbox (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   gsize max_bytes = MAX (INBOX_MIN_BYTES, 2 * priv->max_message_size);
 
-  g_queue_push_tail (&priv->inbox, gsock_message_ref (message));
+  g_queue_push_tail (&priv->inbox, inbox_entry_new (self, message));
   priv->inbox_bytes += g_bytes_get_size (gsock_message_get_bytes (message));
 
   while (priv->inbox.length > INBOX_MAX_MESSAGES || priv->inbox_bytes > max_bytes)
     {
-      g_autoptr(GsockMessage) dropped = g_queue_pop_head (&priv->inbox);
+      InboxEntry *dropped = g_queue_pop_head (&priv->inbox);
+      gsize size = g_bytes_get_size (dropped->bytes);
       g_autoptr(GError) error = NULL;
 
-      priv->inbox_bytes -= g_bytes_get_size (gsock_message_get_bytes (dropped));
+      inbox_entry_free (dropped);
+      priv->inbox_bytes -= size;
       g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_INBOX_FULL,
                    "A message of %" G_GSIZE_FORMAT " bytes was dropped: nothing handled or "
                    "received the %u messages before it",
-                   g_bytes_get_size (gsock_message_get_bytes (dropped)), priv->inbox.length);
+                   size, priv->inbox.length);
       _gsock_endpoint_report_error (self, error);
     }
 }

@@ -255,6 +255,23 @@ test_inbox_keeps_unheard_datagrams (void)
     }
 }
 
+/* Messages waiting in the inbox do not keep their endpoint alive. */
+static void
+test_inbox_does_not_leak_the_endpoint (void)
+{
+  GsockUdpEndpoint *server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "unread", target, &error));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 1);
+
+  g_assert_finalize_object (server);
+}
+
 /* A connection's last messages can still be received after the peer closed it. */
 static void
 test_inbox_outlives_the_connection (void)
@@ -431,6 +448,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/Endpoint/state/sequence", test_state_sequence);
   g_test_add_func ("/Gsock/Endpoint/inbox/keeps-unheard-datagrams",
                    test_inbox_keeps_unheard_datagrams);
+  g_test_add_func ("/Gsock/Endpoint/inbox/does-not-leak-the-endpoint",
+                   test_inbox_does_not_leak_the_endpoint);
   g_test_add_func ("/Gsock/Endpoint/inbox/outlives-the-connection",
                    test_inbox_outlives_the_connection);
   g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);

@@ -1,0 +1,287 @@
+/* test-threads.c: endpoints on worker threads' contexts, sending from any thread, handler
+ * threads
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <gsock/gsock.h>
+
+#include "gsock-test-util.h"
+
+/* A server living in a worker thread with its own main context. */
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GAsyncQueue *ready; /* the port, once listening */
+  GThread *handler_thread;
+  guint handled;
+} Worker;
+
+static void
+worker_echo_cb (GsockEndpoint *server,
+                GsockMessage  *message,
+                Worker        *worker)
+{
+  worker->handler_thread = g_thread_self ();
+  worker->handled++;
+  gsock_message_reply_bytes (message, gsock_message_get_bytes (message), NULL);
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *worker = data;
+  g_autoptr(GsockTcpServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (worker->context);
+  server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_signal_connect (server, "message-received", G_CALLBACK (worker_echo_cb), worker);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_async_queue_push (worker->ready, GUINT_TO_POINTER (gsock_test_endpoint_get_port (server)));
+
+  g_main_loop_run (worker->loop);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+  g_main_context_pop_thread_default (worker->context);
+  return NULL;
+}
+
+static gboolean
+quit_cb (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_server_in_worker_thread (void)
+{
+  Worker worker = { 0 };
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  worker.context = g_main_context_new ();
+  worker.loop = g_main_loop_new (worker.context, FALSE);
+  worker.ready = g_async_queue_new ();
+  thread = g_thread_new ("gsock-test-server", worker_main, &worker);
+  port = GPOINTER_TO_UINT (g_async_queue_timeout_pop (worker.ready, 10 * G_USEC_PER_SEC));
+  g_assert_cmpuint (port, !=, 0);
+
+  /* The client lives on this thread's context, the server on the worker's. */
+  client = gsock_tcp_client_new ("127.0.0.1", port);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("message %u", i);
+      g_autofree char *reply = NULL;
+
+      g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), text, NULL, &error));
+      reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (reply, ==, text);
+    }
+  g_assert_true (worker.handler_thread == thread);
+
+  g_main_context_invoke (worker.context, quit_cb, worker.loop);
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_cmpuint (worker.handled, ==, 20);
+  g_main_loop_unref (worker.loop);
+  g_main_context_unref (worker.context);
+  g_async_queue_unref (worker.ready);
+}
+
+/* Sending from a thread that does not own the endpoint hands the message over, in order. */
+typedef struct
+{
+  GsockEndpoint *endpoint;
+  guint count;
+} Sender;
+
+static gpointer
+sender_main (gpointer data)
+{
+  Sender *sender = data;
+
+  for (guint i = 0; i < sender->count; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", i);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (gsock_endpoint_send (sender->endpoint, text, NULL, &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  guint next;
+  gboolean in_order;
+  GThread *thread;
+} Receiver;
+
+static void
+check_order_cb (GsockEndpoint *server,
+                GsockMessage  *message,
+                Receiver      *receiver)
+{
+  const char *text = gsock_message_get_text (message, NULL);
+
+  receiver->in_order &= g_ascii_strtoull (text, NULL, 10) == receiver->next;
+  receiver->next++;
+  receiver->thread = g_thread_self ();
+}
+
+static gboolean
+never_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_send_from_another_thread (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
+  Receiver receiver = { 0, TRUE, NULL };
+  Sender sender;
+  guint keep_owned;
+
+  g_signal_connect (server, "message-received", G_CALLBACK (check_order_cb), &receiver);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+
+  /* While this thread iterates the context, it owns it; the sender thread must hand over. */
+  keep_owned = g_timeout_add (1, never_cb, NULL);
+  sender.endpoint = GSOCK_ENDPOINT (client);
+  sender.count = 2000;
+  g_main_context_acquire (NULL);
+  thread = g_thread_new ("gsock-test-sender", sender_main, &sender);
+  gsock_test_wait_until (receiver.next == 2000);
+  g_thread_join (g_steal_pointer (&thread));
+  g_main_context_release (NULL);
+  g_source_remove (keep_owned);
+
+  g_assert_true (receiver.in_order);
+  g_assert_true (receiver.thread == g_thread_self ());
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 2000);
+}
+
+/* handler-threads: a handler that blocks does not stall the other clients, and each client's
+ * messages stay in order. */
+typedef struct
+{
+  GMutex lock;
+  GHashTable *next; /* client -> next expected number */
+  gboolean in_order;
+  guint handled;
+  GThread *main_thread;
+  gboolean on_main_thread;
+} Handlers;
+
+static void
+slow_handler_cb (GsockEndpoint *server,
+                 GsockMessage  *message,
+                 Handlers      *handlers)
+{
+  GsockEndpoint *client = gsock_message_get_endpoint (message);
+  const char *text = gsock_message_get_text (message, NULL);
+  guint number;
+
+  /* The "blocked" client's handler sleeps; the others must go on meanwhile. */
+  if (g_str_has_prefix (text, "block"))
+    g_usleep (G_USEC_PER_SEC / 2);
+  number = g_ascii_strtoull (text + strcspn (text, "0123456789"), NULL, 10);
+
+  g_mutex_lock (&handlers->lock);
+  handlers->in_order &= GPOINTER_TO_UINT (g_hash_table_lookup (handlers->next, client)) == number;
+  g_hash_table_insert (handlers->next, client, GUINT_TO_POINTER (number + 1));
+  handlers->handled++;
+  handlers->on_main_thread |= g_thread_self () == handlers->main_thread;
+  g_mutex_unlock (&handlers->lock);
+
+  /* Replying from a handler thread is safe. */
+  gsock_message_reply (message, text, NULL);
+}
+
+static void
+test_handler_threads (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  GsockTcpClient *clients[3];
+  g_autoptr(GError) error = NULL;
+  Handlers handlers = { 0 };
+
+  g_mutex_init (&handlers.lock);
+  handlers.next = g_hash_table_new (NULL, NULL);
+  handlers.in_order = TRUE;
+  handlers.main_thread = g_thread_self ();
+
+  gsock_tcp_server_set_handler_threads (server, 2);
+  g_assert_cmpuint (gsock_tcp_server_get_handler_threads (server), ==, 2);
+  g_signal_connect (server, "message-received", G_CALLBACK (slow_handler_cb), &handlers);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  for (guint i = 0; i < 3; i++)
+    {
+      clients[i] = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+      g_assert_true (gsock_tcp_client_open (clients[i], NULL, &error));
+    }
+  gsock_test_wait_until (g_list_model_get_n_items (gsock_tcp_server_get_clients (server)) == 3);
+
+  /* Client 0 sends four slow messages (2 s of handling); clients 1 and 2 send 50 fast ones. */
+  for (guint n = 0; n < 50; n++)
+    {
+      g_autofree char *slow = g_strdup_printf ("block %u", n);
+      g_autofree char *fast = g_strdup_printf ("fast %u", n);
+
+      if (n < 4)
+        g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (clients[0]), slow, NULL, &error));
+      g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (clients[1]), fast, NULL, &error));
+      g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (clients[2]), fast, NULL, &error));
+    }
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (clients[1])) == 50
+                         && gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (clients[2])) ==
+                              50);
+  /* The fast clients were all answered while the slow one was still being handled. */
+  g_assert_cmpint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (clients[0])), <, 4);
+
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (clients[0])) == 4);
+  g_mutex_lock (&handlers.lock);
+  g_assert_true (handlers.in_order);
+  g_assert_cmpuint (handlers.handled, ==, 104);
+  g_assert_false (handlers.on_main_thread);
+  g_mutex_unlock (&handlers.lock);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)), ==, 104);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      gsock_endpoint_abort (GSOCK_ENDPOINT (clients[i]));
+      g_object_unref (clients[i]);
+    }
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+  g_hash_table_unref (handlers.next);
+  g_mutex_clear (&handlers.lock);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/Gsock/Threads/server-in-worker-thread", test_server_in_worker_thread);
+  g_test_add_func ("/Gsock/Threads/send-from-another-thread", test_send_from_another_thread);
+  g_test_add_func ("/Gsock/TcpServer/handler-threads/block-without-stalling",
+                   test_handler_threads);
+
+  return g_test_run ();
+}
