@@ -78,6 +78,15 @@ typedef struct
   guint64 max_queued_bytes;
   guint idle_timeout;
 
+  gboolean reconnect;
+  gboolean queue_while_reconnecting;
+  gboolean reconnecting; /* lost the connection and trying to get it back */
+  guint reconnect_delay;
+  guint reconnect_max_delay;
+  guint reconnect_attempts;
+  GSource *reconnect_source;
+  gulong network_changed_id;
+
   gboolean use_tls;
   GTlsCertificate *tls_certificate;
   GTlsDatabase *tls_database;
@@ -101,6 +110,11 @@ enum {
   PROP_TLS_CERTIFICATE,
   PROP_TLS_DATABASE,
   PROP_PEER_CERTIFICATE,
+  PROP_RECONNECT,
+  PROP_RECONNECT_DELAY,
+  PROP_RECONNECT_MAX_DELAY,
+  PROP_QUEUE_WHILE_RECONNECTING,
+  PROP_RECONNECT_ATTEMPTS,
   N_PROPS
 };
 
@@ -154,22 +168,51 @@ release_stream (GsockTcpClient *self)
   set_queued_bytes (self, 0);
 }
 
-/* Ends the connection once: releases it, reports CLOSED and emits disconnected. */
+static void     schedule_reconnect (GsockTcpClient *self);
+static gboolean stop_reconnecting  (GsockTcpClient *self);
+
+/* Ends the connection once: releases it, reports CLOSED and emits disconnected; then, for a
+ * connection lost (not closed) with reconnect set, starts getting it back, keeping the whole
+ * messages that were still queued. */
 static void
 disconnect (GsockTcpClient *self,
             const GError   *reason)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gboolean lost = gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN;
+  gboolean will_reconnect = lost && priv->reconnect && priv->server == NULL;
+  GQueue kept = G_QUEUE_INIT;
+  gsize kept_bytes = 0;
 
   if (priv->stream == NULL)
     return;
 
   g_object_ref (self);
+  if (will_reconnect && priv->queue_while_reconnecting)
+    {
+      /* A message already half written cannot be sent again whole. */
+      if (priv->out_offset > 0)
+        g_bytes_unref (g_queue_pop_head (&priv->out));
+      priv->out_offset = 0;
+      kept = priv->out;
+      g_queue_init (&priv->out);
+      for (GList *l = kept.head; l != NULL; l = l->next)
+        kept_bytes += g_bytes_get_size (l->data);
+    }
   release_stream (self);
+  priv->out = kept;
+  set_queued_bytes (self, kept_bytes);
+
   _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
   if (priv->server != NULL)
     _gsock_tcp_server_client_gone (priv->server, self, reason);
+  if (will_reconnect && gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSED)
+    {
+      priv->reconnecting = TRUE;
+      priv->reconnect_attempts = 0;
+      schedule_reconnect (self);
+    }
   g_object_unref (self);
 }
 
@@ -542,9 +585,13 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GBytes *wire;
 
-  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_OPEN)
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_OPEN &&
+      !(priv->reconnecting && priv->queue_while_reconnecting))
     {
-      if (priv->was_open)
+      if (priv->reconnecting)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                             "The connection was lost; reconnecting");
+      else if (priv->was_open)
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The connection is closed");
       else
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
@@ -570,7 +617,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
 
   g_queue_push_tail (&priv->out, wire);
   set_queued_bytes (self, priv->queued_bytes + g_bytes_get_size (wire));
-  if (priv->write_source == NULL)
+  if (priv->write_source == NULL && priv->stream != NULL)
     flush (self);
   return TRUE;
 }
@@ -581,6 +628,8 @@ gsock_tcp_client_close (GsockEndpoint *endpoint)
   GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
+  if (stop_reconnecting (self))
+    return;
   if (priv->open_cancellable != NULL)
     {
       /* The open's callback reports the cancellation and the CLOSED state. */
@@ -606,6 +655,8 @@ gsock_tcp_client_abort (GsockEndpoint *endpoint)
   GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
+  if (stop_reconnecting (self))
+    return;
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
   else if (priv->stream != NULL)
@@ -629,6 +680,7 @@ gsock_tcp_client_dispose (GObject *object)
   GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
+  stop_reconnecting (self);
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
   release_stream (self);
@@ -692,6 +744,21 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_PEER_CERTIFICATE:
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
       break;
+    case PROP_RECONNECT:
+      g_value_set_boolean (value, priv->reconnect);
+      break;
+    case PROP_RECONNECT_DELAY:
+      g_value_set_uint (value, priv->reconnect_delay);
+      break;
+    case PROP_RECONNECT_MAX_DELAY:
+      g_value_set_uint (value, priv->reconnect_max_delay);
+      break;
+    case PROP_QUEUE_WHILE_RECONNECTING:
+      g_value_set_boolean (value, priv->queue_while_reconnecting);
+      break;
+    case PROP_RECONNECT_ATTEMPTS:
+      g_value_set_uint (value, priv->reconnect_attempts);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -727,6 +794,18 @@ gsock_tcp_client_set_property (GObject      *object,
       break;
     case PROP_TLS_DATABASE:
       gsock_tcp_client_set_tls_database (self, g_value_get_object (value));
+      break;
+    case PROP_RECONNECT:
+      gsock_tcp_client_set_reconnect (self, g_value_get_boolean (value));
+      break;
+    case PROP_RECONNECT_DELAY:
+      gsock_tcp_client_set_reconnect_delay (self, g_value_get_uint (value));
+      break;
+    case PROP_RECONNECT_MAX_DELAY:
+      gsock_tcp_client_set_reconnect_max_delay (self, g_value_get_uint (value));
+      break;
+    case PROP_QUEUE_WHILE_RECONNECTING:
+      gsock_tcp_client_set_queue_while_reconnecting (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -859,6 +938,63 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
     g_param_spec_object ("peer-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpClient:reconnect:
+   *
+   * Whether a connection that is lost (the peer closed it, or an error broke it; not a close
+   * of the application's) is opened again by itself.
+   *
+   * [signal@Gsock.TcpClient::disconnected] still fires for the loss; then
+   * [property@Gsock.Endpoint:state] stays `GSOCK_STATE_OPENING` while attempts are made,
+   * [property@Gsock.TcpClient:reconnect-delay] apart at first and twice as far each time up
+   * to [property@Gsock.TcpClient:reconnect-max-delay], with random jitter. When
+   * [iface@Gio.NetworkMonitor] reports the network back, the next attempt is made at once.
+   * [method@Gsock.Endpoint.close] or [method@Gsock.Endpoint.abort] stops trying.
+   */
+  properties[PROP_RECONNECT] =
+    g_param_spec_boolean ("reconnect", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:reconnect-delay:
+   *
+   * The delay before the first reconnection attempt, in milliseconds (100 by default).
+   */
+  properties[PROP_RECONNECT_DELAY] =
+    g_param_spec_uint ("reconnect-delay", NULL, NULL, 1, G_MAXUINT, 100,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:reconnect-max-delay:
+   *
+   * The longest delay between reconnection attempts, in milliseconds (30 s by default).
+   */
+  properties[PROP_RECONNECT_MAX_DELAY] =
+    g_param_spec_uint ("reconnect-max-delay", NULL, NULL, 1, G_MAXUINT, 30000,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:queue-while-reconnecting:
+   *
+   * What [method@Gsock.Endpoint.send] does while a lost connection is being reopened:
+   * `TRUE` (the default) queues the message, within
+   * [property@Gsock.TcpClient:max-queued-bytes], to be written once connected again, along
+   * with the whole messages that were still queued when the connection was lost; `FALSE`
+   * refuses it with `G_IO_ERROR_NOT_CONNECTED`.
+   */
+  properties[PROP_QUEUE_WHILE_RECONNECTING] =
+    g_param_spec_boolean ("queue-while-reconnecting", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:reconnect-attempts:
+   *
+   * How many reconnection attempts were made since the connection was last lost.
+   */
+  properties[PROP_RECONNECT_ATTEMPTS] =
+    g_param_spec_uint ("reconnect-attempts", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
@@ -932,6 +1068,9 @@ gsock_tcp_client_init (GsockTcpClient *self)
 
   priv->framer = gsock_line_framer_new (NULL);
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
+  priv->reconnect_delay = 100;
+  priv->reconnect_max_delay = 30000;
+  priv->queue_while_reconnecting = TRUE;
   g_queue_init (&priv->out);
 }
 
@@ -1011,7 +1150,8 @@ open_cb (GObject      *source,
 
   if (connection == NULL)
     {
-      _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+      if (!priv->reconnecting)
+        _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
       if (data->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                  "Connecting to %s:%u timed out after %u ms",
@@ -1064,6 +1204,108 @@ socket_client_event_cb (GSocketClient      *socket_client,
                            G_CALLBACK (tls_accept_certificate_cb), self, 0);
 }
 
+static void start_open (GsockTcpClient *self,
+                        GTask          *task);
+
+static guint
+next_reconnect_delay (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  guint64 delay = MAX (priv->reconnect_delay, 1);
+
+  /* Exponential, capped, with "equal jitter": half fixed, half random, so that many clients
+   * cut off at once do not all come back at the same instant. */
+  for (guint i = 0; i < priv->reconnect_attempts && delay < priv->reconnect_max_delay; i++)
+    delay *= 2;
+  delay = MIN (delay, MAX (priv->reconnect_max_delay, 1));
+  return delay / 2 + g_random_int_range (0, delay / 2 + 1);
+}
+
+static void
+reconnect_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (source);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (g_task_propagate_boolean (G_TASK (result), NULL))
+    {
+      priv->reconnecting = FALSE;
+      if (priv->network_changed_id != 0)
+        g_clear_signal_handler (&priv->network_changed_id, g_network_monitor_get_default ());
+      if (!g_queue_is_empty (&priv->out))
+        flush (self);
+      return;
+    }
+  if (priv->reconnecting)
+    schedule_reconnect (self);
+}
+
+static gboolean
+reconnect_now_cb (gpointer user_data)
+{
+  GsockTcpClient *self = user_data;
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GTask *task = g_task_new (self, NULL, reconnect_cb, NULL);
+
+  g_clear_pointer (&priv->reconnect_source, g_source_unref);
+  priv->reconnect_attempts++;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_ATTEMPTS]);
+  start_open (self, task);
+  return G_SOURCE_REMOVE;
+}
+
+/* The network came back: waiting out the backoff would only delay the reconnection. */
+static void
+network_changed_cb (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    GsockTcpClient  *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (!available || priv->reconnect_source == NULL)
+    return;
+  g_source_set_ready_time (priv->reconnect_source, 0);
+}
+
+static void
+schedule_reconnect (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_OPENING);
+  if (priv->network_changed_id == 0)
+    priv->network_changed_id = g_signal_connect_object (g_network_monitor_get_default (),
+                                                        "network-changed",
+                                                        G_CALLBACK (network_changed_cb), self, 0);
+  priv->reconnect_source = g_timeout_source_new (next_reconnect_delay (self));
+  g_source_set_callback (priv->reconnect_source, reconnect_now_cb, self, NULL);
+  g_source_attach (priv->reconnect_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+}
+
+/* Gives up getting a lost connection back (the application closed it): drops what waited
+ * and reports CLOSED. Returns whether it was reconnecting. */
+static gboolean
+stop_reconnecting (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (!priv->reconnecting)
+    return FALSE;
+
+  priv->reconnecting = FALSE;
+  _gsock_source_clear (&priv->reconnect_source);
+  if (priv->network_changed_id != 0)
+    g_clear_signal_handler (&priv->network_changed_id, g_network_monitor_get_default ());
+  if (priv->open_cancellable != NULL)
+    g_cancellable_cancel (priv->open_cancellable);
+  g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
+  set_queued_bytes (self, 0);
+  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
+  return TRUE;
+}
+
 /**
  * gsock_tcp_client_open_async:
  * @self: a client made with [ctor@Gsock.TcpClient.new]
@@ -1087,12 +1329,8 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
-  g_autoptr(GSocketClient) socket_client = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  OpenData *data;
-  guint timeout;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -1100,17 +1338,39 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_tcp_client_open_async);
 
-  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->server != NULL)
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->server != NULL ||
+      priv->reconnecting)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The client is already open");
       return;
     }
+  if (priv->use_tls && !_gsock_tls_check_available (&error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  priv->was_open = FALSE;
+  start_open (self, g_steal_pointer (&task));
+}
+
+/* Connects for @task (transfer full): the common part of open_async and of a reconnection. */
+static void
+start_open (GsockTcpClient *self,
+            GTask          *task)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GSocketClient) socket_client = NULL;
+  g_autoptr(GSocketConnectable) connectable = NULL;
+  OpenData *data;
+  guint timeout;
 
   data = g_new0 (OpenData, 1);
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
   priv->open_cancellable = g_cancellable_new ();
-  priv->was_open = FALSE;
   if (cancellable != NULL)
     {
       data->user_cancellable = g_object_ref (cancellable);
@@ -1123,12 +1383,6 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
       data->timeout_source = g_timeout_source_new (timeout);
       g_source_set_callback (data->timeout_source, open_timeout_cb, task, NULL);
       g_source_attach (data->timeout_source, _gsock_endpoint_get_context (endpoint));
-    }
-
-  if (priv->use_tls && !_gsock_tls_check_available (&error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
     }
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
@@ -1148,7 +1402,7 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
     connectable = g_network_address_new (gsock_endpoint_get_host (endpoint),
                                          gsock_endpoint_get_port (endpoint));
   g_socket_client_connect_async (socket_client, connectable, priv->open_cancellable, open_cb,
-                                 g_steal_pointer (&task));
+                                 task);
 }
 
 /**
@@ -1534,6 +1788,184 @@ gsock_tcp_client_get_peer_certificate (GsockTcpClient *self)
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
 
   return priv->tls != NULL ? g_tls_connection_get_peer_certificate (priv->tls) : NULL;
+}
+
+/**
+ * gsock_tcp_client_get_reconnect:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:reconnect].
+ *
+ * Returns: whether lost connections are opened again
+ */
+gboolean
+gsock_tcp_client_get_reconnect (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->reconnect;
+}
+
+/**
+ * gsock_tcp_client_set_reconnect:
+ * @self: a client
+ * @value: whether lost connections are opened again
+ *
+ * Sets [property@Gsock.TcpClient:reconnect].
+ */
+void
+gsock_tcp_client_set_reconnect (GsockTcpClient *self,
+                                gboolean value)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  value = !!value;
+
+  if (priv->reconnect == value)
+    return;
+  priv->reconnect = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT]);
+}
+
+/**
+ * gsock_tcp_client_get_reconnect_delay:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:reconnect-delay].
+ *
+ * Returns: the first reconnection delay in milliseconds
+ */
+guint
+gsock_tcp_client_get_reconnect_delay (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->reconnect_delay;
+}
+
+/**
+ * gsock_tcp_client_set_reconnect_delay:
+ * @self: a client
+ * @value: the first reconnection delay in milliseconds
+ *
+ * Sets [property@Gsock.TcpClient:reconnect-delay].
+ */
+void
+gsock_tcp_client_set_reconnect_delay (GsockTcpClient *self,
+                                      guint value)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (value > 0);
+
+  if (priv->reconnect_delay == value)
+    return;
+  priv->reconnect_delay = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_DELAY]);
+}
+
+/**
+ * gsock_tcp_client_get_reconnect_max_delay:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:reconnect-max-delay].
+ *
+ * Returns: the longest reconnection delay in milliseconds
+ */
+guint
+gsock_tcp_client_get_reconnect_max_delay (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->reconnect_max_delay;
+}
+
+/**
+ * gsock_tcp_client_set_reconnect_max_delay:
+ * @self: a client
+ * @value: the longest reconnection delay in milliseconds
+ *
+ * Sets [property@Gsock.TcpClient:reconnect-max-delay].
+ */
+void
+gsock_tcp_client_set_reconnect_max_delay (GsockTcpClient *self,
+                                          guint value)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (value > 0);
+
+  if (priv->reconnect_max_delay == value)
+    return;
+  priv->reconnect_max_delay = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_MAX_DELAY]);
+}
+
+/**
+ * gsock_tcp_client_get_queue_while_reconnecting:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:queue-while-reconnecting].
+ *
+ * Returns: whether sends are queued while reconnecting
+ */
+gboolean
+gsock_tcp_client_get_queue_while_reconnecting (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->queue_while_reconnecting;
+}
+
+/**
+ * gsock_tcp_client_set_queue_while_reconnecting:
+ * @self: a client
+ * @value: whether sends are queued while reconnecting
+ *
+ * Sets [property@Gsock.TcpClient:queue-while-reconnecting].
+ */
+void
+gsock_tcp_client_set_queue_while_reconnecting (GsockTcpClient *self,
+                                               gboolean value)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  value = !!value;
+
+  if (priv->queue_while_reconnecting == value)
+    return;
+  priv->queue_while_reconnecting = value;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_WHILE_RECONNECTING]);
+}
+
+/**
+ * gsock_tcp_client_get_reconnect_attempts:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:reconnect-attempts].
+ *
+ * Returns: the number of reconnection attempts since the connection was last lost
+ */
+guint
+gsock_tcp_client_get_reconnect_attempts (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return priv->reconnect_attempts;
 }
 
 /* Internal API, see gsock-tcp-client-private.h */

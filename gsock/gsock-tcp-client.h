@@ -89,6 +89,28 @@ void             gsock_tcp_client_set_tls_database    (GsockTcpClient  *self,
 GSOCK_AVAILABLE_IN_ALL
 GTlsCertificate *gsock_tcp_client_get_peer_certificate (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL
+gboolean         gsock_tcp_client_get_reconnect       (GsockTcpClient  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_reconnect       (GsockTcpClient  *self,
+                                                       gboolean         value);
+GSOCK_AVAILABLE_IN_ALL
+guint            gsock_tcp_client_get_reconnect_delay (GsockTcpClient  *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_reconnect_delay (GsockTcpClient  *self,
+                                                       guint            value);
+GSOCK_AVAILABLE_IN_ALL
+guint            gsock_tcp_client_get_reconnect_max_delay (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_reconnect_max_delay (GsockTcpClient *self,
+                                                           guint           value);
+GSOCK_AVAILABLE_IN_ALL
+gboolean         gsock_tcp_client_get_queue_while_reconnecting (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_queue_while_reconnecting (GsockTcpClient *self,
+                                                                gboolean        value);
+GSOCK_AVAILABLE_IN_ALL
+guint            gsock_tcp_client_get_reconnect_attempts (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
