@@ -58,6 +58,7 @@ typedef struct
   GListStore *clients;
   GsockFramer *framer;
   GTlsCertificate *tls_certificate;
+  char *tls_certificate_file;
   GTlsDatabase *tls_database;
   GTlsAuthenticationMode tls_authentication_mode;
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
@@ -84,6 +85,7 @@ enum {
   PROP_IDLE_TIMEOUT,
   PROP_MAX_QUEUED_BYTES,
   PROP_TLS_CERTIFICATE,
+  PROP_TLS_CERTIFICATE_FILE,
   PROP_TLS_DATABASE,
   PROP_TLS_AUTHENTICATION_MODE,
   PROP_HANDLER_THREADS,
@@ -169,6 +171,7 @@ gsock_tcp_server_finalize (GObject *object)
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   g_ptr_array_unref (priv->handshakes);
+  g_free (priv->tls_certificate_file);
   g_hash_table_unref (priv->handler_queues);
   g_mutex_clear (&priv->handler_lock);
 
@@ -209,6 +212,9 @@ gsock_tcp_server_get_property (GObject    *object,
       break;
     case PROP_TLS_CERTIFICATE:
       g_value_set_object (value, priv->tls_certificate);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string (value, priv->tls_certificate_file);
       break;
     case PROP_TLS_DATABASE:
       g_value_set_object (value, priv->tls_database);
@@ -251,6 +257,9 @@ gsock_tcp_server_set_property (GObject      *object,
       break;
     case PROP_TLS_CERTIFICATE:
       gsock_tcp_server_set_tls_certificate (self, g_value_get_object (value));
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      gsock_tcp_server_set_tls_certificate_file (self, g_value_get_string (value));
       break;
     case PROP_TLS_DATABASE:
       gsock_tcp_server_set_tls_database (self, g_value_get_object (value));
@@ -641,6 +650,18 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * GsockTcpServer:tls-certificate-file:
+   *
+   * A PEM file holding the server's certificate and its private key, loaded into
+   * [property@Gsock.TcpServer:tls-certificate] by [method@Gsock.TcpServer.listen]: the way to
+   * give a server declared in a GtkBuilder file its certificate. A file that cannot be loaded
+   * makes `listen` fail with that error.
+   */
+  properties[PROP_TLS_CERTIFICATE_FILE] =
+    g_param_spec_string ("tls-certificate-file", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * GsockTcpServer:tls-database:
    *
    * The authorities client certificates are checked against; `NULL` uses the system's.
@@ -784,7 +805,8 @@ gsock_tcp_server_new (const char *host,
  * Returns: `TRUE` once listening; `FALSE` with @error set otherwise:
  *   `G_IO_ERROR_ADDRESS_IN_USE` when another socket has the port, `G_IO_ERROR_BUSY` when
  *   already listening, `GSOCK_ERROR_TLS_UNAVAILABLE` when a TLS certificate is set but no TLS
- *   backend is installed, or a resolver error for an unknown host
+ *   backend is installed, the error of loading
+ *   [property@Gsock.TcpServer:tls-certificate-file], or a resolver error for an unknown host
  */
 gboolean
 gsock_tcp_server_listen (GsockTcpServer *self,
@@ -805,6 +827,15 @@ gsock_tcp_server_listen (GsockTcpServer *self,
       return FALSE;
     }
 
+  if (priv->tls_certificate_file != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = NULL;
+
+      certificate = g_tls_certificate_new_from_file (priv->tls_certificate_file, error);
+      if (certificate == NULL)
+        return FALSE;
+      gsock_tcp_server_set_tls_certificate (self, certificate);
+    }
   if (priv->tls_certificate != NULL && !_gsock_tls_check_available (error))
     return FALSE;
   address = _gsock_endpoint_resolve (endpoint, error);
@@ -1190,6 +1221,46 @@ gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
 
   if (g_set_object (&priv->tls_certificate, certificate))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
+}
+
+/**
+ * gsock_tcp_server_get_tls_certificate_file:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:tls-certificate-file].
+ *
+ * Returns: (nullable) (type filename): the PEM file of the certificate and key, or `NULL`
+ */
+const char *
+gsock_tcp_server_get_tls_certificate_file (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  return priv->tls_certificate_file;
+}
+
+/**
+ * gsock_tcp_server_set_tls_certificate_file:
+ * @self: a server
+ * @path: (nullable) (type filename): a PEM file with the certificate and its private key
+ *
+ * Sets [property@Gsock.TcpServer:tls-certificate-file], loaded at the next listen.
+ */
+void
+gsock_tcp_server_set_tls_certificate_file (GsockTcpServer *self,
+                                           const char     *path)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (g_strcmp0 (priv->tls_certificate_file, path) == 0)
+    return;
+  g_free (priv->tls_certificate_file);
+  priv->tls_certificate_file = g_strdup (path);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE_FILE]);
 }
 
 /**

@@ -93,6 +93,11 @@ GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
                                                        GTlsCertificate *certificate);
 GSOCK_AVAILABLE_IN_ALL
+const char      *gsock_tcp_server_get_tls_certificate_file (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_server_set_tls_certificate_file (GsockTcpServer *self,
+                                                            const char     *path);
+GSOCK_AVAILABLE_IN_ALL
 GTlsDatabase    *gsock_tcp_server_get_tls_database    (GsockTcpServer  *self);
 GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_database    (GsockTcpServer  *self,

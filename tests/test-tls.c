@@ -40,21 +40,23 @@ run_openssl (const char *arguments)
 static void
 make_certificates (void)
 {
+  g_autofree char *server_ext = NULL;
+  g_autofree char *nameonly_ext = NULL;
+
   certs_dir = g_dir_make_tmp ("gsock-tls-XXXXXX", NULL);
   g_assert_nonnull (certs_dir);
+  server_ext = g_build_filename (certs_dir, "server.ext", NULL);
+  nameonly_ext = g_build_filename (certs_dir, "nameonly.ext", NULL);
 
   run_openssl ("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=gsock-test-ca "
                "-keyout ca.key -out ca.pem");
   run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key "
                "-out server.csr");
-  g_assert_true (g_file_set_contents (
-    g_build_filename (certs_dir, "server.ext", NULL),
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\n", -1, NULL));
+  g_assert_true (g_file_set_contents (server_ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+                                      -1, NULL));
   run_openssl ("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
                "-extfile server.ext -out server.pem");
-  g_assert_true (g_file_set_contents (
-    g_build_filename (certs_dir, "nameonly.ext", NULL), "subjectAltName=DNS:localhost\n", -1,
-    NULL));
+  g_assert_true (g_file_set_contents (nameonly_ext, "subjectAltName=DNS:localhost\n", -1, NULL));
   run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout nameonly.key "
                "-out nameonly.csr");
   run_openssl ("x509 -req -in nameonly.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
@@ -414,6 +416,54 @@ test_openssl_server (void)
   g_subprocess_wait (openssl, NULL, NULL);
 }
 
+/* A server declared in a GtkBuilder file gets its certificate from one PEM file. */
+static void
+test_certificate_file (void)
+{
+  g_autofree char *both = cert_path ("server-both.pem");
+  g_autofree char *pem = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *pem_path = cert_path ("server.pem");
+  g_autofree char *key_path = cert_path ("server.key");
+  g_autofree char *joined = NULL;
+  g_autoptr(GsockTcpServer) server = NULL;
+  g_autoptr(GsockTcpServer) broken = NULL;
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GTlsDatabase) ca = load_ca ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  g_assert_true (g_file_get_contents (pem_path, &pem, NULL, NULL));
+  g_assert_true (g_file_get_contents (key_path, &key, NULL, NULL));
+  joined = g_strconcat (pem, key, NULL);
+  g_assert_true (g_file_set_contents (both, joined, -1, NULL));
+
+  server = g_object_new (GSOCK_TYPE_TCP_SERVER, "port", 0, "tls-certificate-file", both, NULL);
+  g_signal_connect (server, "message-received", G_CALLBACK (echo_cb), NULL);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (gsock_tcp_server_get_tls_certificate (server));
+
+  client = gsock_tcp_client_new ("localhost", gsock_test_endpoint_get_port (server));
+  g_object_set (client, "tls", TRUE, "tls-database", ca, "timeout", 5000, NULL);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "from a file", NULL, &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_cmpstr (reply, ==, "from a file");
+
+  /* A file that is not there: listen says so. */
+  broken = g_object_new (GSOCK_TYPE_TCP_SERVER, "port", 0,
+                         "tls-certificate-file", "/nonexistent/server.pem", NULL);
+  g_clear_error (&error);
+  g_assert_false (gsock_tcp_server_listen (broken, &error));
+  g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (broken)), ==, GSOCK_STATE_CLOSED);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+}
+
 /* Run with GIO_MODULE_DIR pointing nowhere: no TLS backend, so a clear error, not plain TCP. */
 static void
 test_no_backend (void)
@@ -434,6 +484,7 @@ int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *openssl = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -444,7 +495,8 @@ main (int   argc,
       return g_test_run ();
     }
 
-  if (g_find_program_in_path ("openssl") == NULL ||
+  openssl = g_find_program_in_path ("openssl");
+  if (openssl == NULL ||
       !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     {
       g_test_skip ("needs the openssl command and a TLS backend (glib-networking)");
@@ -463,6 +515,7 @@ main (int   argc,
   ADD ("/Gsock/Tls/interop/openssl-s-client", test_openssl_client);
 #undef ADD
   g_test_add_func ("/Gsock/Tls/interop/openssl-s-server", test_openssl_server);
+  g_test_add_func ("/Gsock/Tls/server/certificate-file", test_certificate_file);
 
   status = g_test_run ();
   remove_certificates ();
