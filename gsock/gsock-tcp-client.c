@@ -93,6 +93,8 @@ typedef struct
 
   gboolean was_open;
   gboolean send_refused; /* drained is due once the queue is down to half */
+  gboolean reading;      /* in read_cb: writes wait for its end */
+  gboolean peer_closed;  /* the peer's end of file, not a close of ours, started CLOSING */
   gboolean read_paused;
 } GsockTcpClientPrivate;
 
@@ -179,7 +181,8 @@ disconnect (GsockTcpClient *self,
             const GError   *reason)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gboolean lost = gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN;
+  gboolean lost = gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN ||
+                  priv->peer_closed;
   gboolean will_reconnect = lost && priv->reconnect && priv->server == NULL;
   GQueue kept = G_QUEUE_INIT;
   gsize kept_bytes = 0;
@@ -419,7 +422,10 @@ read_cb (GObject *stream,
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   g_object_ref (self);
-  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->stream != NULL; i++)
+  /* Answers given while handling what was read go out together, in one write, at the end. */
+  priv->reading = TRUE;
+  /* A handler may pause reading, or end the connection. */
+  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->read_source != NULL; i++)
     {
       g_autoptr(GError) error = NULL;
       guint old_len = priv->in->len;
@@ -445,6 +451,14 @@ read_cb (GObject *stream,
                            "(%u bytes received of it)", priv->in->len);
               disconnect (self, error);
             }
+          else if (!g_queue_is_empty (&priv->out))
+            {
+              /* The peer is done sending but may still read (a half-close): what is queued
+               * for it goes out before the connection ends. */
+              priv->peer_closed = TRUE;
+              _gsock_source_clear (&priv->read_source);
+              _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSING);
+            }
           else
             disconnect (self, NULL);
           break;
@@ -455,6 +469,9 @@ read_cb (GObject *stream,
       if (!decode_messages (self))
         break;
     }
+  priv->reading = FALSE;
+  if (priv->stream != NULL && priv->write_source == NULL && !g_queue_is_empty (&priv->out))
+    flush (self);
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
@@ -540,6 +557,7 @@ attach_stream (GsockTcpClient *self,
   GSocketConnection *connection = _gsock_socket_connection_of (stream);
 
   priv->stream = g_object_ref (stream);
+  priv->peer_closed = FALSE;
   if (G_IS_TLS_CONNECTION (stream))
     priv->tls = G_TLS_CONNECTION (stream);
   else if (G_IS_TCP_WRAPPER_CONNECTION (stream) &&
@@ -617,7 +635,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
 
   g_queue_push_tail (&priv->out, wire);
   set_queued_bytes (self, priv->queued_bytes + g_bytes_get_size (wire));
-  if (priv->write_source == NULL && priv->stream != NULL)
+  if (priv->write_source == NULL && priv->stream != NULL && !priv->reading)
     flush (self);
   return TRUE;
 }
