@@ -15,20 +15,36 @@ char *demo_host = NULL;
 int demo_port = 0;
 char *demo_encoding = NULL;
 
-/**
- * demo_parse_options:
- * @default_port: the --port value when none is given (the tutorial uses 8080)
- * @extra_entries: (nullable): the demo's own options
- *
- * Parses --host, --port, --encoding and @extra_entries, or exits with one line on stderr.
- */
-void
-demo_parse_options (int                *argc,
-                    char             ***argv,
-                    const char         *parameter_string,
-                    const char         *summary,
-                    int                 default_port,
-                    const GOptionEntry *extra_entries)
+/* The TCP server demos' options (demo_parse_server_options). */
+static char *server_tls_cert = NULL;
+static char *server_tls_key = NULL;
+static int server_max_clients = 0;
+static int server_idle_timeout = 0;
+static gint64 server_max_queued_bytes = -1;
+
+static const GOptionEntry server_entries[] = {
+  { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &server_tls_cert,
+    "Serve TCP over TLS with the PEM certificate (chain) in FILE", "FILE" },
+  { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &server_tls_key,
+    "The PEM private key of --tls-cert (default: the key in the --tls-cert file)", "FILE" },
+  { "max-clients", 0, 0, G_OPTION_ARG_INT, &server_max_clients,
+    "Close new connections at once while N clients are connected (default 0: no limit)", "N" },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &server_idle_timeout,
+    "Disconnect a client that sends nothing for MS milliseconds (default 0: never)", "MS" },
+  { "max-queued-bytes", 0, 0, G_OPTION_ARG_INT64, &server_max_queued_bytes,
+    "Drop a client that lets more than N bytes queue up unread (default 8 MiB; 0: no limit)",
+    "N" },
+  G_OPTION_ENTRY_NULL
+};
+
+static void
+parse_options (int                *argc,
+               char             ***argv,
+               const char         *parameter_string,
+               const char         *summary,
+               int                 default_port,
+               const GOptionEntry *extra_entries,
+               gboolean            server)
 {
   g_autofree char *port_help = g_strdup_printf ("Port (default %d; 0 picks a free one)",
                                                 default_port);
@@ -59,8 +75,19 @@ demo_parse_options (int                *argc,
   g_option_context_add_main_entries (context, entries, NULL);
   if (extra_entries != NULL)
     g_option_context_add_main_entries (context, extra_entries, NULL);
+  if (server)
+    g_option_context_add_main_entries (context, server_entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     demo_fail ("%s", error->message);
+
+  if (server_max_clients < 0)
+    demo_fail ("--max-clients must not be negative");
+  if (server_idle_timeout < 0)
+    demo_fail ("--idle-timeout must not be negative");
+  if (server_max_queued_bytes < -1)
+    demo_fail ("--max-queued-bytes must not be negative");
+  if (server_tls_key != NULL && server_tls_cert == NULL)
+    demo_fail ("--tls-key needs --tls-cert");
 
   if (demo_port < 0 || demo_port > G_MAXUINT16)
     demo_fail ("--port must be between 0 and %u", G_MAXUINT16);
@@ -68,6 +95,213 @@ demo_parse_options (int                *argc,
     demo_host = g_strdup ("127.0.0.1");
   if (demo_encoding == NULL)
     demo_encoding = g_strdup ("UTF-8");
+}
+
+/**
+ * demo_parse_options:
+ * @default_port: the --port value when none is given (the tutorial uses 8080)
+ * @extra_entries: (nullable): the demo's own options
+ *
+ * Parses --host, --port, --encoding and @extra_entries, or exits with one line on stderr.
+ */
+void
+demo_parse_options (int                *argc,
+                    char             ***argv,
+                    const char         *parameter_string,
+                    const char         *summary,
+                    int                 default_port,
+                    const GOptionEntry *extra_entries)
+{
+  parse_options (argc, argv, parameter_string, summary, default_port, extra_entries, FALSE);
+}
+
+/**
+ * demo_parse_server_options:
+ *
+ * demo_parse_options(), plus --tls-cert, --tls-key, --max-clients, --idle-timeout and
+ * --max-queued-bytes for demo_configure_server().
+ */
+void
+demo_parse_server_options (int                *argc,
+                           char             ***argv,
+                           const char         *parameter_string,
+                           const char         *summary,
+                           int                 default_port,
+                           const GOptionEntry *extra_entries)
+{
+  parse_options (argc, argv, parameter_string, summary, default_port, extra_entries, TRUE);
+}
+
+/**
+ * demo_configure_server:
+ *
+ * Gives @server the limits and the TLS certificate of the server options, or exits with one
+ * line if the certificate or its key cannot be loaded.
+ */
+void
+demo_configure_server (GsockTcpServer *server)
+{
+  gsock_tcp_server_set_max_clients (server, server_max_clients);
+  gsock_tcp_server_set_idle_timeout (server, server_idle_timeout);
+  if (server_max_queued_bytes >= 0)
+    gsock_tcp_server_set_max_queued_bytes (server, server_max_queued_bytes);
+
+  if (server_tls_cert != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (server_tls_key != NULL)
+        certificate = g_tls_certificate_new_from_files (server_tls_cert, server_tls_key, &error);
+      else
+        certificate = g_tls_certificate_new_from_file (server_tls_cert, &error);
+      if (certificate == NULL)
+        demo_fail ("cannot load the TLS certificate %s%s%s: %s", server_tls_cert,
+                   server_tls_key != NULL ? " with the key " : "",
+                   server_tls_key != NULL ? server_tls_key : "", error->message);
+      gsock_tcp_server_set_tls_certificate (server, certificate);
+    }
+}
+
+/* demo_log_limited(): what each kind of line has printed and held back. */
+#define LOG_WINDOW_SECONDS 10
+#define LOG_LINES_PER_WINDOW 3
+
+typedef struct
+{
+  char *kind;
+  guint64 total;
+  guint64 held_back;      /* in the current window */
+  guint printed;          /* in the current window */
+} LogKind;
+
+static GPtrArray *log_kinds;
+static guint log_window_source;
+
+static gboolean
+log_window_cb (gpointer user_data)
+{
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < log_kinds->len; i++)
+    {
+      LogKind *k = log_kinds->pdata[i];
+
+      if (k->held_back > 0)
+        g_printerr ("%s: %" G_GUINT64_FORMAT " more %s in the last %d s (not shown)\n",
+                    g_get_prgname (), k->held_back, k->kind, LOG_WINDOW_SECONDS);
+      any = any || k->printed > 0;
+      k->held_back = 0;
+      k->printed = 0;
+    }
+  if (!any)
+    {
+      log_window_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+log_kind_free (LogKind *k)
+{
+  g_free (k->kind);
+  g_free (k);
+}
+
+/**
+ * demo_log_limited:
+ * @kind: what the line is about, as a plural ("connections rejected"), for the summaries
+ *
+ * Prints "PROGRAM: MESSAGE" on stderr, unless LOG_LINES_PER_WINDOW lines of @kind were printed
+ * in the last LOG_WINDOW_SECONDS already: then the line is only counted, and the count printed
+ * when the window ends. demo_serve() prints the totals when it returns. So a flood of bad
+ * peers costs a few lines, not one each.
+ */
+void
+demo_log_limited (const char *kind,
+                  const char *format,
+                  ...)
+{
+  LogKind *k = NULL;
+
+  if (log_kinds == NULL)
+    log_kinds = g_ptr_array_new_with_free_func ((GDestroyNotify) log_kind_free);
+  for (guint i = 0; i < log_kinds->len && k == NULL; i++)
+    if (g_str_equal (((LogKind *) log_kinds->pdata[i])->kind, kind))
+      k = log_kinds->pdata[i];
+  if (k == NULL)
+    {
+      k = g_new0 (LogKind, 1);
+      k->kind = g_strdup (kind);
+      g_ptr_array_add (log_kinds, k);
+    }
+
+  k->total++;
+  if (k->printed < LOG_LINES_PER_WINDOW)
+    {
+      g_autofree char *message = NULL;
+      va_list args;
+
+      va_start (args, format);
+      message = g_strdup_vprintf (format, args);
+      va_end (args);
+      g_printerr ("%s: %s\n", g_get_prgname (), message);
+      k->printed++;
+    }
+  else
+    k->held_back++;
+
+  if (log_window_source == 0)
+    log_window_source = g_timeout_add_seconds (LOG_WINDOW_SECONDS, log_window_cb, NULL);
+}
+
+/* The totals, once, when serving ends: "in all: 1200 connections rejected, ...". */
+static void
+log_summary (void)
+{
+  g_autoptr(GString) line = NULL;
+
+  if (log_kinds == NULL)
+    return;
+  for (guint i = 0; i < log_kinds->len; i++)
+    {
+      LogKind *k = log_kinds->pdata[i];
+
+      if (line == NULL)
+        line = g_string_new (NULL);
+      else
+        g_string_append (line, ", ");
+      g_string_append_printf (line, "%" G_GUINT64_FORMAT " %s", k->total, k->kind);
+    }
+  if (line != NULL)
+    g_printerr ("%s: in all: %s\n", g_get_prgname (), line->str);
+  g_clear_handle_id (&log_window_source, g_source_remove);
+  g_clear_pointer (&log_kinds, g_ptr_array_unref);
+}
+
+static void
+endpoint_error_cb (GsockEndpoint *endpoint,
+                   const GError  *error,
+                   gpointer       user_data)
+{
+  if (g_error_matches (error, GSOCK_ERROR, GSOCK_ERROR_TOO_MANY_CLIENTS))
+    demo_log_limited ("connections rejected (too many clients)", "%s", error->message);
+  else
+    demo_log_limited ("errors", "%s", error->message);
+}
+
+/**
+ * demo_watch_errors:
+ *
+ * Prints what @endpoint's `error` signal reports (problems that do not close it: a
+ * connection rejected past max-clients, a failed TLS handshake, an oversize datagram ...)
+ * through demo_log_limited().
+ */
+void
+demo_watch_errors (GsockEndpoint *endpoint)
+{
+  g_signal_connect (endpoint, "error", G_CALLBACK (endpoint_error_cb), NULL);
 }
 
 /* Prints "PROGRAM: MESSAGE" on stderr and exits with status 1. */
@@ -213,6 +447,7 @@ demo_serve (GsockEndpoint *first,
   fflush (stdout);
 
   g_main_loop_run (serve_loop);
+  log_summary ();
 
   g_clear_pointer (&serve_endpoints, g_ptr_array_unref);
   g_clear_pointer (&serve_loop, g_main_loop_unref);

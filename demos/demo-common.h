@@ -32,6 +32,24 @@ char        *demo_address_to_string   (GSocketAddress *address);
 char        *demo_message_text        (GsockMessage   *message);
 GsockFramer *demo_framer_new          (const char     *name);
 
+/* demo_parse_options() plus the options of the TCP server demos: --tls-cert, --tls-key,
+ * --max-clients, --idle-timeout and --max-queued-bytes, which demo_configure_server() applies
+ * (it exits with one line if the certificate cannot be loaded). */
+void         demo_parse_server_options (int                *argc,
+                                        char             ***argv,
+                                        const char         *parameter_string,
+                                        const char         *summary,
+                                        int                 default_port,
+                                        const GOptionEntry *extra_entries);
+void         demo_configure_server    (GsockTcpServer *server);
+
+/* One line on stderr, at most a few per KIND every 10 s; the rest are counted and summed up
+ * (every 10 s while it goes on, and when demo_serve() returns). */
+void         demo_log_limited         (const char *kind,
+                                       const char *format,
+                                       ...) G_GNUC_PRINTF (2, 3);
+void         demo_watch_errors        (GsockEndpoint  *endpoint);
+
 int          demo_serve               (GsockEndpoint  *first,
                                        ...) G_GNUC_NULL_TERMINATED;
 void         demo_shutdown            (void);

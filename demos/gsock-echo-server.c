@@ -9,6 +9,15 @@
  *   socat - TCP:127.0.0.1:8080
  *   socat - UDP:127.0.0.1:8080
  *
+ * It is also the server to put on a network: --max-clients, --idle-timeout and
+ * --max-queued-bytes bound what peers can make it hold, and a client that sends without
+ * reading what comes back is dropped once that much is queued for it. With --tls-cert and
+ * --tls-key, TCP is served over TLS (UDP stays plain):
+ *
+ *   gsock-echo-server --tls-cert server.pem --tls-key server.key --max-clients 100 \
+ *                     --idle-timeout 30000 --max-queued-bytes 1048576
+ *   openssl s_client -connect 127.0.0.1:8080
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -31,12 +40,43 @@ echo_cb (GsockEndpoint *endpoint,
          gpointer       user_data)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *sender = NULL;
 
-  if (!gsock_message_reply_bytes (message, gsock_message_get_bytes (message), &error))
+  if (gsock_message_reply_bytes (message, gsock_message_get_bytes (message), &error))
+    return;
+
+  sender = demo_address_to_string (gsock_message_get_sender (message));
+  if (g_error_matches (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL))
     {
-      g_autofree char *sender = demo_address_to_string (gsock_message_get_sender (message));
-      g_printerr ("%s: cannot echo to %s: %s\n", g_get_prgname (), sender, error->message);
+      /* The peer sends but does not read what comes back: holding more for it would let it
+       * grow our memory, so it goes, and nothing queued for it is kept. */
+      GsockEndpoint *client = gsock_message_get_endpoint (message);
+
+      demo_log_limited ("clients dropped for not reading", "dropped %s: %s", sender,
+                        error->message);
+      gsock_endpoint_abort (client);
     }
+  else
+    demo_log_limited ("echoes failed", "cannot echo to %s: %s", sender, error->message);
+}
+
+/* An orderly close needs no line; a reset, a truncated message or an idle peer gets one. */
+static void
+client_disconnected_cb (GsockTcpServer *server,
+                        GsockTcpClient *client,
+                        const GError   *reason,
+                        gpointer        user_data)
+{
+  g_autofree char *name = NULL;
+
+  if (reason == NULL)
+    return;
+  name = demo_address_to_string (gsock_tcp_client_get_remote_address (client));
+  if (g_error_matches (reason, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    demo_log_limited ("idle clients disconnected", "disconnected %s: %s", name,
+                      reason->message);
+  else
+    demo_log_limited ("connections ended by an error", "lost %s: %s", name, reason->message);
 }
 
 int
@@ -50,15 +90,18 @@ main (int   argc,
   GSocketAddress *tcp_address;
   guint16 port;
 
-  demo_parse_options (&argc, &argv, NULL,
-                      "Echoes every TCP message and UDP datagram on one port number.", 8080,
-                      entries);
+  demo_parse_server_options (&argc, &argv, NULL,
+                             "Echoes every TCP message and UDP datagram on one port number.",
+                             8080, entries);
   framer = demo_framer_new (framing != NULL ? framing : "line");
 
   tcp = gsock_tcp_server_new (demo_host, demo_port);
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (tcp), demo_encoding);
   gsock_tcp_server_set_framer (tcp, framer);
+  demo_configure_server (tcp);
   g_signal_connect (tcp, "message-received", G_CALLBACK (echo_cb), NULL);
+  g_signal_connect (tcp, "client-disconnected", G_CALLBACK (client_disconnected_cb), NULL);
+  demo_watch_errors (GSOCK_ENDPOINT (tcp));
   if (!gsock_tcp_server_listen (tcp, &error))
     demo_fail ("cannot listen on %s:%d: %s", demo_host, demo_port, error->message);
 
@@ -69,6 +112,7 @@ main (int   argc,
   udp = gsock_udp_endpoint_new (demo_host, port);
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), demo_encoding);
   g_signal_connect (udp, "message-received", G_CALLBACK (echo_cb), NULL);
+  demo_watch_errors (GSOCK_ENDPOINT (udp));
   if (!gsock_udp_endpoint_bind (udp, &error))
     demo_fail ("cannot bind UDP %s:%u: %s", demo_host, port, error->message);
 
