@@ -17,6 +17,7 @@
 #include "gsock-message.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-private.h"
+#include "gsock-watch-private.h"
 
 /**
  * GsockTcpClient:
@@ -64,8 +65,13 @@ typedef struct
   GsockTcpServer *server; /* not owned: the server clears it before it goes */
   GCancellable *open_cancellable;
 
+  /* Readiness: one epoll watch for a plain socket (see gsock-watch-private.h), GLib's pollable
+   * sources otherwise (TLS keeps data of its own buffered above the socket). */
+  GsockWatch *watch;
   GSource *read_source;
   GSource *write_source;
+  gboolean watching_input;
+  gboolean watching_output;
   GSource *idle_source;
   gint64 last_read; /* monotonic µs, for idle-timeout */
 
@@ -148,9 +154,12 @@ release_stream (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
+  g_clear_pointer (&priv->watch, _gsock_watch_free);
   _gsock_source_clear (&priv->read_source);
   _gsock_source_clear (&priv->write_source);
   _gsock_source_clear (&priv->idle_source);
+  priv->watching_input = FALSE;
+  priv->watching_output = FALSE;
   priv->send_refused = FALSE;
   g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
   priv->out_offset = 0;
@@ -254,8 +263,10 @@ add_bytes_sent (GsockTcpClient *self,
     _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (priv->server), n);
 }
 
-static gboolean write_cb (GObject *stream,
-                          gpointer user_data);
+static void watch_input  (GsockTcpClient *self,
+                          gboolean        on);
+static void watch_output (GsockTcpClient *self,
+                          gboolean        on);
 
 /* Writes as much of the queue as the kernel takes now; watches for room if some is left. */
 static void
@@ -319,31 +330,13 @@ flush (GsockTcpClient *self)
 
   if (!g_queue_is_empty (&priv->out))
     {
-      if (priv->write_source == NULL)
-        {
-          priv->write_source = g_pollable_output_stream_create_source (priv->output, NULL);
-          g_source_set_callback (priv->write_source, G_SOURCE_FUNC (write_cb), self, NULL);
-          g_source_attach (priv->write_source,
-                           _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
-        }
+      watch_output (self, TRUE);
       return;
     }
 
-  _gsock_source_clear (&priv->write_source);
+  watch_output (self, FALSE);
   if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
     finish_close (self);
-}
-
-static gboolean
-write_cb (GObject *stream,
-          gpointer user_data)
-{
-  GsockTcpClient *self = user_data;
-
-  g_object_ref (self);
-  flush (self);
-  g_object_unref (self);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
@@ -414,18 +407,17 @@ decode_messages (GsockTcpClient *self)
   return TRUE;
 }
 
-static gboolean
-read_cb (GObject *stream,
-         gpointer user_data)
+/* Reads what is there and delivers every complete message. */
+static void
+handle_input (GsockTcpClient *self)
 {
-  GsockTcpClient *self = user_data;
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   g_object_ref (self);
   /* Answers given while handling what was read go out together, in one write, at the end. */
   priv->reading = TRUE;
   /* A handler may pause reading, or end the connection. */
-  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->read_source != NULL; i++)
+  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->watching_input; i++)
     {
       g_autoptr(GError) error = NULL;
       guint old_len = priv->in->len;
@@ -456,7 +448,7 @@ read_cb (GObject *stream,
               /* The peer is done sending but may still read (a half-close): what is queued
                * for it goes out before the connection ends. */
               priv->peer_closed = TRUE;
-              _gsock_source_clear (&priv->read_source);
+              watch_input (self, FALSE);
               _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSING);
             }
           else
@@ -464,17 +456,108 @@ read_cb (GObject *stream,
           break;
         }
 
-      priv->last_read = g_source_get_time (priv->read_source);
+      if (priv->idle_timeout > 0)
+        priv->last_read = g_get_monotonic_time ();
       add_bytes_received (self, n);
       if (!decode_messages (self))
         break;
     }
   priv->reading = FALSE;
-  if (priv->stream != NULL && priv->write_source == NULL && !g_queue_is_empty (&priv->out))
+  if (priv->stream != NULL && !priv->watching_output && !g_queue_is_empty (&priv->out))
     flush (self);
   g_object_unref (self);
+}
 
+static gboolean
+read_cb (GObject *stream,
+         gpointer user_data)
+{
+  handle_input (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+write_cb (GObject *stream,
+          gpointer user_data)
+{
+  GsockTcpClient *self = user_data;
+
+  g_object_ref (self);
+  flush (self);
+  g_object_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_cb (GIOCondition condition,
+          gpointer     user_data)
+{
+  GsockTcpClient *self = user_data;
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  g_object_ref (self);
+  /* While this connection's own handler runs a nested main loop, its input waits. */
+  if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && priv->watching_input && !priv->reading)
+    handle_input (self);
+  if ((condition & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && priv->watching_output)
+    flush (self);
+  /* epoll reports a hang-up whatever was asked: with nothing to do about it now (reading
+   * paused, nothing to write), GLib's sources take over so it does not spin. */
+  if (priv->watch != NULL && (condition & (G_IO_HUP | G_IO_ERR)) && !priv->watching_input &&
+      !priv->watching_output)
+    g_clear_pointer (&priv->watch, _gsock_watch_free);
+  g_object_unref (self);
+}
+
+static void
+update_watch (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  _gsock_watch_set_events (priv->watch, (priv->watching_input ? G_IO_IN : 0) |
+                                          (priv->watching_output ? G_IO_OUT : 0));
+}
+
+static void
+watch_input (GsockTcpClient *self,
+             gboolean        on)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->watching_input == on)
+    return;
+  priv->watching_input = on;
+  if (priv->watch != NULL)
+    update_watch (self);
+  else if (!on)
+    _gsock_source_clear (&priv->read_source);
+  else
+    {
+      priv->read_source = g_pollable_input_stream_create_source (priv->input, NULL);
+      g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
+      g_source_attach (priv->read_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+    }
+}
+
+static void
+watch_output (GsockTcpClient *self,
+              gboolean        on)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->watching_output == on)
+    return;
+  priv->watching_output = on;
+  if (priv->watch != NULL)
+    update_watch (self);
+  else if (!on)
+    _gsock_source_clear (&priv->write_source);
+  else
+    {
+      priv->write_source = g_pollable_output_stream_create_source (priv->output, NULL);
+      g_source_set_callback (priv->write_source, G_SOURCE_FUNC (write_cb), self, NULL);
+      g_source_attach (priv->write_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+    }
 }
 
 /* Watches the stream for input unless reading is paused. */
@@ -483,16 +566,7 @@ update_reading (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  if (priv->read_paused || priv->stream == NULL)
-    {
-      _gsock_source_clear (&priv->read_source);
-      return;
-    }
-  if (priv->read_source != NULL)
-    return;
-  priv->read_source = g_pollable_input_stream_create_source (priv->input, NULL);
-  g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
-  g_source_attach (priv->read_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+  watch_input (self, !priv->read_paused && priv->stream != NULL);
 }
 
 static gboolean
@@ -585,6 +659,10 @@ attach_stream (GsockTcpClient *self,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
     }
 
+  if (priv->tls == NULL && connection != NULL)
+    priv->watch = _gsock_watch_new (_gsock_endpoint_get_context (endpoint),
+                                    g_socket_get_fd (g_socket_connection_get_socket (connection)),
+                                    watch_cb, self);
   update_reading (self);
   update_idle_watch (self);
 
@@ -635,7 +713,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
 
   g_queue_push_tail (&priv->out, wire);
   set_queued_bytes (self, priv->queued_bytes + g_bytes_get_size (wire));
-  if (priv->write_source == NULL && priv->stream != NULL && !priv->reading)
+  if (!priv->watching_output && priv->stream != NULL && !priv->reading)
     flush (self);
   return TRUE;
 }
