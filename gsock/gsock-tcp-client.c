@@ -75,8 +75,7 @@ typedef struct
   GSource *idle_source;
   gint64 last_read; /* monotonic µs, for idle-timeout */
 
-  GByteArray *in; /* bytes read and not yet decoded start at in_start */
-  gsize in_start;
+  GByteArray *in; /* the start of a message whose end has not come yet; NULL when none */
 
   GQueue out; /* GBytes * of wire bytes; the head is written up to out_offset */
   gsize out_offset;
@@ -163,9 +162,7 @@ release_stream (GsockTcpClient *self)
   priv->send_refused = FALSE;
   g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
   priv->out_offset = 0;
-  if (priv->in != NULL)
-    g_byte_array_set_size (priv->in, 0);
-  priv->in_start = 0;
+  g_clear_pointer (&priv->in, g_byte_array_unref);
   /* TLS says goodbye (close_notify) before the socket closes, which may have to wait for the
    * socket: that part runs on its own. */
   if (priv->tls != NULL)
@@ -355,46 +352,76 @@ deliver (GsockTcpClient *self,
     _gsock_tcp_server_deliver (priv->server, self, message);
 }
 
-/* Cuts every complete message out of the read buffer; FALSE when the connection ended. */
-static gboolean
-decode_messages (GsockTcpClient *self)
+/* Delivers every complete message at the start of @data; returns the bytes they took, or -1
+ * when the connection ended (then @data may be gone). */
+static gssize
+decode_messages (GsockTcpClient *self,
+                 const guint8   *data,
+                 gsize           len)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   gsize max = gsock_endpoint_get_max_message_size (GSOCK_ENDPOINT (self));
+  gsize used = 0;
 
-  while (priv->stream != NULL && priv->in_start < priv->in->len)
+  while (used < len)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GBytes) payload = NULL;
       gsize consumed = 0;
 
-      payload = gsock_framer_decode (priv->framer, priv->in->data + priv->in_start,
-                                     priv->in->len - priv->in_start, max, &consumed, &error);
+      payload = gsock_framer_decode (priv->framer, data + used, len - used, max, &consumed,
+                                     &error);
       if (error != NULL)
         {
           disconnect (self, error);
-          return FALSE;
+          return -1;
         }
       if (payload == NULL && consumed == 0)
         break;
 
-      priv->in_start += consumed;
+      used += consumed;
       if (payload != NULL)
         deliver (self, payload);
+      if (priv->stream == NULL)
+        return -1;
     }
+  return used;
+}
 
-  if (priv->stream == NULL)
-    return FALSE;
+/* Decodes @n bytes just read after what was kept of earlier reads, and keeps the start of an
+ * incomplete message; FALSE when the connection ended. */
+static gboolean
+take_input (GsockTcpClient *self,
+            const guint8   *data,
+            gsize           n)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gsize max = gsock_endpoint_get_max_message_size (GSOCK_ENDPOINT (self));
+  gssize used;
 
-  /* Keep the undecoded rest at the front, so the buffer never grows past one message. */
-  if (priv->in_start > 0)
+  if (priv->in == NULL)
     {
-      g_byte_array_remove_range (priv->in, 0, priv->in_start);
-      priv->in_start = 0;
+      /* The common case: whole messages, decoded where they were read. */
+      used = decode_messages (self, data, n);
+      if (used < 0)
+        return FALSE;
+      if ((gsize) used < n)
+        priv->in = g_byte_array_append (g_byte_array_new (), data + used, n - used);
+    }
+  else
+    {
+      g_byte_array_append (priv->in, data, n);
+      used = decode_messages (self, priv->in->data, priv->in->len);
+      if (used < 0)
+        return FALSE;
+      g_byte_array_remove_range (priv->in, 0, used);
+      /* Freed rather than kept empty: an idle connection holds no buffer. */
+      if (priv->in->len == 0)
+        g_clear_pointer (&priv->in, g_byte_array_unref);
     }
 
   /* A framer that neither finds a message nor gives up must not let a peer fill memory. */
-  if (priv->in->len > max + READ_CHUNK)
+  if (priv->in != NULL && priv->in->len > max + READ_CHUNK)
     {
       g_autoptr(GError) error = NULL;
 
@@ -407,11 +434,50 @@ decode_messages (GsockTcpClient *self)
   return TRUE;
 }
 
+/* Where a thread reads into: one buffer for all its connections, as only an incomplete
+ * message is kept per connection. A handler may run a nested main loop that reads for other
+ * connections while the buffer still holds what it was called for: those get one of their
+ * own. */
+typedef struct
+{
+  gboolean busy;
+  guint8 data[READ_CHUNK];
+} ReadBuffer;
+
+static GPrivate read_buffer_key = G_PRIVATE_INIT (g_free);
+
+static ReadBuffer *
+read_buffer_take (void)
+{
+  ReadBuffer *buffer = g_private_get (&read_buffer_key);
+
+  if (buffer == NULL)
+    {
+      buffer = g_new (ReadBuffer, 1);
+      g_private_set (&read_buffer_key, buffer);
+    }
+  else if (buffer->busy)
+    buffer = g_new (ReadBuffer, 1);
+  buffer->busy = TRUE;
+  return buffer;
+}
+
+static void
+read_buffer_release (ReadBuffer *buffer)
+{
+  if (buffer != g_private_get (&read_buffer_key))
+    g_free (buffer);
+  else
+    buffer->busy = FALSE;
+}
+
 /* Reads what is there and delivers every complete message. */
 static void
 handle_input (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  ReadBuffer *buffer = read_buffer_take ();
 
   g_object_ref (self);
   /* Answers given while handling what was read go out together, in one write, at the end. */
@@ -420,14 +486,10 @@ handle_input (GsockTcpClient *self)
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->watching_input; i++)
     {
       g_autoptr(GError) error = NULL;
-      guint old_len = priv->in->len;
       gssize n;
 
-      g_byte_array_set_size (priv->in, old_len + READ_CHUNK);
-      n = g_pollable_input_stream_read_nonblocking (priv->input, priv->in->data + old_len,
-                                                    READ_CHUNK, NULL, &error);
-      g_byte_array_set_size (priv->in, old_len + MAX (n, 0));
-
+      n = g_pollable_input_stream_read_nonblocking (priv->input, buffer->data, READ_CHUNK,
+                                                    NULL, &error);
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -436,7 +498,7 @@ handle_input (GsockTcpClient *self)
         }
       if (n == 0)
         {
-          if (priv->in->len > 0)
+          if (priv->in != NULL)
             {
               g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_TRUNCATED,
                            "The peer closed the connection in the middle of a message "
@@ -459,9 +521,10 @@ handle_input (GsockTcpClient *self)
       if (priv->idle_timeout > 0)
         priv->last_read = g_get_monotonic_time ();
       add_bytes_received (self, n);
-      if (!decode_messages (self))
+      if (!take_input (self, buffer->data, n))
         break;
     }
+  read_buffer_release (buffer);
   priv->reading = FALSE;
   if (priv->stream != NULL && !priv->watching_output && !g_queue_is_empty (&priv->out))
     flush (self);
@@ -642,8 +705,6 @@ attach_stream (GsockTcpClient *self,
   priv->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
   priv->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
   priv->was_open = TRUE;
-  if (priv->in == NULL)
-    priv->in = g_byte_array_sized_new (READ_CHUNK);
 
   if (connection != NULL)
     {

@@ -1460,6 +1460,60 @@ test_framer_change_applies_to_later_clients (Fixture      *fx,
   g_assert_true (GSOCK_IS_LINE_FRAMER (gsock_tcp_client_get_framer (served_before)));
 }
 
+/* A handler that runs a nested main loop: another connection is read meanwhile, and what is
+ * left to decode of the first one's read must come out intact. */
+typedef struct
+{
+  GPtrArray *texts;
+  GSocket   *second;
+} NestedRead;
+
+static void
+nested_read_message_cb (GsockEndpoint *server,
+                        GsockMessage  *message,
+                        NestedRead    *nested)
+{
+  const char *text = message_text (message);
+
+  g_ptr_array_add (nested->texts, g_strdup (text));
+  if (g_str_equal (text, "a1"))
+    {
+      gsock_test_socket_send_all (nested->second, "bbbbbbbb\n", 9);
+      gsock_test_wait_until (nested->texts->len == 2);
+    }
+}
+
+static void
+test_nested_loop_keeps_read_data (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSocket) first = NULL;
+  g_autoptr(GSocket) second = NULL;
+  g_autoptr(GError) error = NULL;
+  NestedRead nested = { texts, NULL };
+  guint16 port;
+
+  g_signal_connect (server, "message-received", G_CALLBACK (nested_read_message_cb), &nested);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  port = gsock_test_endpoint_get_port (server);
+  first = gsock_test_tcp_connect (port);
+  second = gsock_test_tcp_connect (port);
+  nested.second = second;
+  gsock_test_wait_until (g_list_model_get_n_items (gsock_tcp_server_get_clients (server)) == 2);
+
+  /* One write, so one read holds both lines. */
+  gsock_test_socket_send_all (first, "a1\na2\n", 6);
+  gsock_test_wait_until (texts->len == 3);
+  g_assert_cmpstr (texts->pdata[0], ==, "a1");
+  g_assert_cmpstr (texts->pdata[1], ==, "bbbbbbbb");
+  g_assert_cmpstr (texts->pdata[2], ==, "a2");
+
+  g_signal_handlers_disconnect_by_data (server, &nested);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1510,6 +1564,8 @@ main (int   argc,
   ADD ("close-async/stops-listening-and-closes-clients", test_close_stops_everything);
   ADD_IDLE ("close-async/completes-after-clients-flush", test_close_flushes_clients);
   g_test_add_func ("/Gsock/TcpServer/dispose/lets-clients-go", test_dispose_closes_clients);
+  g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-keeps-read-data",
+                   test_nested_loop_keeps_read_data);
   ADD_IDLE ("framer/length-frames-on-server", test_length_framer);
   ADD_IDLE ("framer/length-between-gsock-ends", test_length_framer_with_clients);
   ADD_IDLE ("framer/raw-passes-bytes-through", test_raw_framer);
