@@ -43,6 +43,10 @@ void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
                                                  GCancellable       *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer            user_data);
+void          _gsock_endpoint_inherit_settings  (GsockEndpoint  *self,
+                                                 GsockEndpoint  *from);
+void          _gsock_notify_if_watched          (gpointer        object,
+                                                 GParamSpec     *pspec);
 void          _gsock_source_clear               (GSource       **source);
 void          _gsock_store_result_cb            (GObject        *source,
                                                  GAsyncResult   *result,

@@ -1134,7 +1134,7 @@ send_now (GsockEndpoint  *self,
     return FALSE;
 
   priv->messages_sent++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_SENT]);
+  _gsock_notify_if_watched (self, properties[PROP_MESSAGES_SENT]);
   return TRUE;
 }
 
@@ -1611,6 +1611,39 @@ _gsock_endpoint_set_local_address (GsockEndpoint  *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ADDRESS]);
 }
 
+/* Gives a new endpoint nobody watches yet the settings of @from (for a server's clients:
+ * cheaper than construct properties, once per accepted connection). */
+void
+_gsock_endpoint_inherit_settings (GsockEndpoint *self,
+                                  GsockEndpoint *from)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *from_priv = gsock_endpoint_get_instance_private (from);
+
+  set_string (&priv->host, from_priv->host);
+  set_string (&priv->encoding, from_priv->encoding);
+  priv->port = from_priv->port;
+  priv->max_message_size = from_priv->max_message_size;
+  priv->timeout = from_priv->timeout;
+}
+
+/* For what changes with every message (the counters, a queue's size): GLib 2.74's notify
+ * costs several times a message's own work even with nobody listening, so it is emitted only
+ * when somebody is (a handler, a binding, or a class that overrides notify). */
+void
+_gsock_notify_if_watched (gpointer    object,
+                          GParamSpec *pspec)
+{
+  static guint notify_id;
+
+  if (notify_id == 0)
+    notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+  if (G_OBJECT_GET_CLASS (object)->notify != NULL ||
+      g_signal_has_handler_pending (object, notify_id, g_param_spec_get_name_quark (pspec),
+                                    FALSE))
+    g_object_notify_by_pspec (object, pspec);
+}
+
 void
 _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
                                 gsize          bytes)
@@ -1618,7 +1651,7 @@ _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->bytes_sent += bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+  _gsock_notify_if_watched (self, properties[PROP_BYTES_SENT]);
 }
 
 void
@@ -1628,7 +1661,7 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->bytes_received += bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
+  _gsock_notify_if_watched (self, properties[PROP_BYTES_RECEIVED]);
 }
 
 #define INBOX_MAX_MESSAGES 4096
@@ -1701,7 +1734,7 @@ _gsock_endpoint_count_message (GsockEndpoint *self)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->messages_received++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_RECEIVED]);
+  _gsock_notify_if_watched (self, properties[PROP_MESSAGES_RECEIVED]);
 }
 
 /* Emits message-received, from whatever thread calls it (a server's handler threads). */

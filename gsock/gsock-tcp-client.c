@@ -144,7 +144,7 @@ set_queued_bytes (GsockTcpClient *self,
   if (priv->queued_bytes == queued_bytes)
     return;
   priv->queued_bytes = queued_bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
+  _gsock_notify_if_watched (self, properties[PROP_QUEUED_BYTES]);
 }
 
 /* Drops the stream and everything attached to it, without any signal. */
@@ -2162,20 +2162,15 @@ _gsock_tcp_client_new_for_server (GsockTcpServer *server,
 
   /* The client belongs to the server's context, whatever is thread-default right now. */
   g_main_context_push_thread_default (_gsock_endpoint_get_context (server_endpoint));
-  self = g_object_new (GSOCK_TYPE_TCP_CLIENT,
-                       "host", gsock_endpoint_get_host (server_endpoint),
-                       "port", (guint) gsock_endpoint_get_port (server_endpoint),
-                       "encoding", gsock_endpoint_get_encoding (server_endpoint),
-                       "max-message-size",
-                       (guint64) gsock_endpoint_get_max_message_size (server_endpoint),
-                       "timeout", gsock_endpoint_get_timeout (server_endpoint),
-                       "framer", gsock_tcp_server_get_framer (server),
-                       "idle-timeout", gsock_tcp_server_get_idle_timeout (server),
-                       "max-queued-bytes", gsock_tcp_server_get_max_queued_bytes (server),
-                       NULL);
+  self = g_object_new (GSOCK_TYPE_TCP_CLIENT, NULL);
   g_main_context_pop_thread_default (_gsock_endpoint_get_context (server_endpoint));
 
+  /* Directly rather than as construct properties: this runs for every connection. */
+  _gsock_endpoint_inherit_settings (GSOCK_ENDPOINT (self), server_endpoint);
   priv = gsock_tcp_client_get_instance_private (self);
+  g_set_object (&priv->framer, gsock_tcp_server_get_framer (server));
+  priv->idle_timeout = gsock_tcp_server_get_idle_timeout (server);
+  priv->max_queued_bytes = gsock_tcp_server_get_max_queued_bytes (server);
   priv->server = server;
   attach_stream (self, stream);
   return self;
