@@ -1638,9 +1638,11 @@ _gsock_notify_if_watched (gpointer    object,
 
   if (notify_id == 0)
     notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
+  /* With a detail, only handlers of that very detail match: plain "notify" ones are 0's. */
   if (G_OBJECT_GET_CLASS (object)->notify != NULL ||
       g_signal_has_handler_pending (object, notify_id, g_param_spec_get_name_quark (pspec),
-                                    FALSE))
+                                    FALSE) ||
+      g_signal_has_handler_pending (object, notify_id, 0, FALSE))
     g_object_notify_by_pspec (object, pspec);
 }
 

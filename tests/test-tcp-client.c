@@ -1703,6 +1703,43 @@ test_counters (Fixture      *fx,
   g_signal_handlers_disconnect_by_data (fx->client, &received_notifies);
 }
 
+static gboolean
+bytes_to_enabled (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_uint64 (from) > 0);
+  return TRUE;
+}
+
+/* Counters notify only when watched: a property binding and a handler of plain "notify"
+ * (no detail) are watchers too. */
+static void
+test_counters_notify_bindings (Fixture      *fx,
+                               gconstpointer data)
+{
+  GsockEndpoint *ep = GSOCK_ENDPOINT (fx->client);
+  g_autoptr(GSimpleAction) shown = g_simple_action_new ("shown", NULL);
+  guint any_notifies = 0;
+  GError *error = NULL;
+
+  /* bytes-sent (guint64) mirrored into a GAction's "enabled" (TRUE once non-zero). */
+  g_object_bind_property_full (fx->client, "bytes-sent", shown, "enabled", G_BINDING_DEFAULT,
+                               bytes_to_enabled, NULL, NULL, NULL);
+  g_simple_action_set_enabled (shown, FALSE);
+  g_signal_connect (fx->client, "notify", G_CALLBACK (count_cb), &any_notifies);
+  fixture_open (fx);
+  any_notifies = 0;
+
+  g_assert_true (gsock_endpoint_send (ep, "12345", NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_action_get_enabled (G_ACTION (shown)));
+  /* At least messages-sent and bytes-sent. */
+  g_assert_cmpuint (any_notifies, >=, 2);
+  g_signal_handlers_disconnect_by_data (fx->client, &any_notifies);
+}
+
 static void
 test_signals_on_construction_context (void)
 {
@@ -1840,6 +1877,7 @@ main (int   argc,
   g_test_add_func ("/Gsock/TcpClient/subclass/class-handlers-run",
                    test_subclass_class_handlers);
   ADD ("counters/move-and-notify", test_counters);
+  ADD ("counters/notify-bindings-and-plain-notify-handlers", test_counters_notify_bindings);
   g_test_add_func ("/Gsock/TcpClient/context/signals-on-construction-context",
                    test_signals_on_construction_context);
   g_test_add_func ("/Gsock/TcpClient/dispose/ends-connection-without-close",
