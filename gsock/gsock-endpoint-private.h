@@ -45,8 +45,6 @@ void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
                                                  gpointer            user_data);
 void          _gsock_endpoint_inherit_settings  (GsockEndpoint  *self,
                                                  GsockEndpoint  *from);
-void          _gsock_notify_if_watched          (gpointer        object,
-                                                 GParamSpec     *pspec);
 void          _gsock_source_clear               (GSource       **source);
 void          _gsock_store_result_cb            (GObject        *source,
                                                  GAsyncResult   *result,

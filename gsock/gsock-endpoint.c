@@ -1134,7 +1134,7 @@ send_now (GsockEndpoint  *self,
     return FALSE;
 
   priv->messages_sent++;
-  _gsock_notify_if_watched (self, properties[PROP_MESSAGES_SENT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_SENT]);
   return TRUE;
 }
 
@@ -1627,25 +1627,6 @@ _gsock_endpoint_inherit_settings (GsockEndpoint *self,
   priv->timeout = from_priv->timeout;
 }
 
-/* For what changes with every message (the counters, a queue's size): GLib 2.74's notify
- * costs several times a message's own work even with nobody listening, so it is emitted only
- * when somebody is (a handler, a binding, or a class that overrides notify). */
-void
-_gsock_notify_if_watched (gpointer    object,
-                          GParamSpec *pspec)
-{
-  static guint notify_id;
-
-  if (notify_id == 0)
-    notify_id = g_signal_lookup ("notify", G_TYPE_OBJECT);
-  /* With a detail, only handlers of that very detail match: plain "notify" ones are 0's. */
-  if (G_OBJECT_GET_CLASS (object)->notify != NULL ||
-      g_signal_has_handler_pending (object, notify_id, g_param_spec_get_name_quark (pspec),
-                                    FALSE) ||
-      g_signal_has_handler_pending (object, notify_id, 0, FALSE))
-    g_object_notify_by_pspec (object, pspec);
-}
-
 void
 _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
                                 gsize          bytes)
@@ -1653,7 +1634,7 @@ _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->bytes_sent += bytes;
-  _gsock_notify_if_watched (self, properties[PROP_BYTES_SENT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
 }
 
 void
@@ -1663,7 +1644,7 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->bytes_received += bytes;
-  _gsock_notify_if_watched (self, properties[PROP_BYTES_RECEIVED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
 }
 
 #define INBOX_MAX_MESSAGES 4096
@@ -1736,7 +1717,7 @@ _gsock_endpoint_count_message (GsockEndpoint *self)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->messages_received++;
-  _gsock_notify_if_watched (self, properties[PROP_MESSAGES_RECEIVED]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_RECEIVED]);
 }
 
 /* Emits message-received, from whatever thread calls it (a server's handler threads). */

@@ -144,7 +144,7 @@ set_queued_bytes (GsockTcpClient *self,
   if (priv->queued_bytes == queued_bytes)
     return;
   priv->queued_bytes = queued_bytes;
-  _gsock_notify_if_watched (self, properties[PROP_QUEUED_BYTES]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
 }
 
 /* Drops the stream and everything attached to it, without any signal. */
