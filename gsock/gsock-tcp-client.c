@@ -260,10 +260,9 @@ add_bytes_sent (GsockTcpClient *self,
     _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (priv->server), n);
 }
 
-static void watch_input  (GsockTcpClient *self,
-                          gboolean        on);
-static void watch_output (GsockTcpClient *self,
-                          gboolean        on);
+static void watch (GsockTcpClient *self,
+                   GIOCondition    condition,
+                   gboolean        on);
 
 /* Writes as much of the queue as the kernel takes now; watches for room if some is left. */
 static void
@@ -327,11 +326,11 @@ flush (GsockTcpClient *self)
 
   if (!g_queue_is_empty (&priv->out))
     {
-      watch_output (self, TRUE);
+      watch (self, G_IO_OUT, TRUE);
       return;
     }
 
-  watch_output (self, FALSE);
+  watch (self, G_IO_OUT, FALSE);
   if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
     finish_close (self);
 }
@@ -510,7 +509,7 @@ handle_input (GsockTcpClient *self)
               /* The peer is done sending but may still read (a half-close): what is queued
                * for it goes out before the connection ends. */
               priv->peer_closed = TRUE;
-              watch_input (self, FALSE);
+              watch (self, G_IO_IN, FALSE);
               _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSING);
             }
           else
@@ -581,45 +580,34 @@ update_watch (GsockTcpClient *self)
                                           (priv->watching_output ? G_IO_OUT : 0));
 }
 
+/* Starts or stops watching for @condition (G_IO_IN or G_IO_OUT): on the epoll watch when
+ * there is one, with a pollable stream source otherwise. */
 static void
-watch_input (GsockTcpClient *self,
-             gboolean        on)
+watch (GsockTcpClient *self,
+       GIOCondition    condition,
+       gboolean        on)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gboolean input = condition == G_IO_IN;
+  gboolean *watching = input ? &priv->watching_input : &priv->watching_output;
+  GSource **source = input ? &priv->read_source : &priv->write_source;
 
-  if (priv->watching_input == on)
+  if (*watching == on)
     return;
-  priv->watching_input = on;
+  *watching = on;
   if (priv->watch != NULL)
     update_watch (self);
   else if (!on)
-    _gsock_source_clear (&priv->read_source);
+    _gsock_source_clear (source);
   else
     {
-      priv->read_source = g_pollable_input_stream_create_source (priv->input, NULL);
-      g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
-      g_source_attach (priv->read_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
-    }
-}
-
-static void
-watch_output (GsockTcpClient *self,
-              gboolean        on)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  if (priv->watching_output == on)
-    return;
-  priv->watching_output = on;
-  if (priv->watch != NULL)
-    update_watch (self);
-  else if (!on)
-    _gsock_source_clear (&priv->write_source);
-  else
-    {
-      priv->write_source = g_pollable_output_stream_create_source (priv->output, NULL);
-      g_source_set_callback (priv->write_source, G_SOURCE_FUNC (write_cb), self, NULL);
-      g_source_attach (priv->write_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+      if (input)
+        *source = g_pollable_input_stream_create_source (priv->input, NULL);
+      else
+        *source = g_pollable_output_stream_create_source (priv->output, NULL);
+      g_source_set_callback (*source, input ? G_SOURCE_FUNC (read_cb) : G_SOURCE_FUNC (write_cb),
+                             self, NULL);
+      g_source_attach (*source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
     }
 }
 
@@ -629,7 +617,7 @@ update_reading (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  watch_input (self, !priv->read_paused && priv->stream != NULL);
+  watch (self, G_IO_IN, !priv->read_paused && priv->stream != NULL);
 }
 
 static gboolean
