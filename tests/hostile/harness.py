@@ -1,0 +1,277 @@
+"""What the programs in tests/hostile share: a gsock-echo-server under watch, socket helpers.
+
+Python 3 standard library only (no gi): the server is driven as any peer on the network would.
+"""
+
+import errno
+import os
+import re
+import select
+import signal
+import socket
+import struct
+import subprocess
+import threading
+import time
+
+LOCALHOST = '127.0.0.1'
+TIMEOUT = 10  # seconds, for any single wait; generous, so a busy machine does not fail a test
+MIB = 1024 * 1024
+MAX_MESSAGE = MIB  # gsock's default max-message-size for TCP
+MAX_DATAGRAM = 65507  # the largest UDP payload over IPv4
+
+# Errors that mean "the other side closed or reset the connection".
+CLOSED_ERRNOS = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED, errno.ESHUTDOWN)
+
+
+def default_server():
+    """gsock-echo-server in the usual build directory, for running by hand."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, '..', '..', '_build', 'demos', 'gsock-echo-server')
+
+
+def proc_status(pid):
+    """/proc/PID/status as {field: value in KiB} for the Vm* lines."""
+    fields = {}
+    with open(f'/proc/{pid}/status') as status:
+        for line in status:
+            if line.startswith('Vm'):
+                name, value = line.split(':', 1)
+                fields[name] = int(value.split()[0])
+    return fields
+
+
+class EchoServer:
+    """gsock-echo-server on a free loopback port: its stderr collected, its memory sampled.
+
+    stop() sends SIGTERM and returns the exit status; close() kills it if it still runs, so a
+    failing test never leaves it behind.
+    """
+
+    def __init__(self, path, *args, sample_interval=0.02):
+        self.args = [path, '--host', LOCALHOST, '--port', '0', *args]
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.stderr_lines = []
+        self.peak_rss_kib = 0  # the largest VmRSS sampled
+        self.window_peak_kib = 0  # the same since the last reset_window()
+        self._stop_sampling = threading.Event()
+        # Drained all along: a server blocked on a full pipe would look like a hung server.
+        self._stderr_thread = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._stderr_thread.start()
+        try:
+            self.port = self._read_port()
+        except BaseException:
+            self.close()
+            raise
+        self.address = (LOCALHOST, self.port)
+        self.sanitized = self._links('libasan')
+        self._sampler = threading.Thread(target=self._sample, args=(sample_interval,),
+                                         daemon=True)
+        self._sampler.start()
+
+    def _read_port(self):
+        fd = self.proc.stdout.fileno()
+        data = b''
+        deadline = time.monotonic() + TIMEOUT * 3  # a sanitized build starts slowly
+        while b'\n' not in data:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise AssertionError(f'no "listening on" line within the timeout: {data!r}')
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                self.proc.wait(TIMEOUT)
+                self._stderr_thread.join(TIMEOUT)
+                raise AssertionError(f'{self.args} exited {self.proc.returncode} before '
+                                     f'listening: {self.stderr_text()!r}')
+            data += chunk
+        line = data.split(b'\n', 1)[0].decode()
+        match = re.fullmatch(r'listening on (.+):(\d+)', line)
+        assert match and int(match.group(2)) != 0, f'unexpected first line {line!r}'
+        return int(match.group(2))
+
+    def _drain_stderr(self):
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line.decode('utf-8', 'replace').rstrip('\n'))
+
+    def _links(self, library):
+        with open(f'/proc/{self.proc.pid}/maps') as maps:
+            return library in maps.read()
+
+    def _sample(self, interval):
+        while not self._stop_sampling.wait(interval):
+            try:
+                rss = proc_status(self.proc.pid).get('VmRSS', 0)
+            except OSError:
+                return
+            self.peak_rss_kib = max(self.peak_rss_kib, rss)
+            self.window_peak_kib = max(self.window_peak_kib, rss)
+
+    def reset_window(self):
+        """Starts a new window for window_peak_kib; returns VmRSS now."""
+        rss = proc_status(self.proc.pid)['VmRSS']
+        self.window_peak_kib = rss
+        return rss
+
+    def status(self):
+        """The server's Vm* fields now (KiB); VmHWM is the kernel's own peak of VmRSS."""
+        return proc_status(self.proc.pid)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stderr_text(self):
+        return '\n'.join(self.stderr_lines)
+
+    def wait_for_stderr(self, text, timeout=TIMEOUT):
+        """True once a line with TEXT has come on stderr (read by another thread)."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.stderr_lines):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def summary(self):
+        """The totals of the "in all:" line the server prints when it stops: {kind: count}."""
+        totals = {}
+        for line in self.stderr_lines:
+            _, found, rest = line.partition(': in all: ')
+            if found:
+                for part in rest.split(', '):
+                    count, _, kind = part.partition(' ')
+                    totals[kind] = int(count)
+        return totals
+
+    def sanitizer_reports(self):
+        return [line for line in self.stderr_lines
+                if 'Sanitizer' in line or 'runtime error:' in line]
+
+    def stop(self):
+        """SIGTERM, then waits (closing is graceful and bounded by the server itself)."""
+        self._stop_sampling.set()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            status = self.proc.wait(TIMEOUT * 3)  # LeakSanitizer's exit scan takes a while
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise AssertionError(f'{self.args[0]} still running {TIMEOUT * 3} s after SIGTERM')
+        self._stderr_thread.join(TIMEOUT)
+        return status
+
+    def close(self):
+        self._stop_sampling.set()
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self._stderr_thread.join(TIMEOUT)
+        self.proc.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def framed(framing, payload):
+    """PAYLOAD as gsock-echo-server --framing FRAMING cuts it (and echoes it back)."""
+    if framing == 'line':
+        return payload + b'\n'
+    if framing == 'length':
+        return struct.pack('>I', len(payload)) + payload
+    return payload
+
+
+def connect(address, timeout=TIMEOUT, nodelay=False, rcvbuf=None):
+    sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf is not None:
+        # Before connecting, or the window is already agreed.
+        sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if nodelay:
+        sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sk.settimeout(timeout)
+    sk.connect(address)
+    return sk
+
+
+def reset(sk):
+    """Closes SK with an RST rather than a FIN (SO_LINGER with a zero timeout)."""
+    sk.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+    sk.close()
+
+
+def recv_exactly(sk, size):
+    chunks = []
+    left = size
+    while left > 0:
+        chunk = sk.recv(min(left, 1 << 20))
+        if not chunk:
+            got = size - left
+            raise AssertionError(f'connection closed after {got} of {size} bytes')
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b''.join(chunks)
+
+
+def wait_closed(sk, timeout=TIMEOUT):
+    """Reads until the peer ends SK: returns (how, seconds waited, bytes read before).
+
+    how is 'eof' (FIN), 'reset' (RST) or 'open' (nothing within TIMEOUT).
+    """
+    start = time.monotonic()
+    data = b''
+    sk.setblocking(False)
+    try:
+        while True:
+            left = start + timeout - time.monotonic()
+            if left <= 0 or not select.select([sk], [], [], left)[0]:
+                return 'open', time.monotonic() - start, data
+            try:
+                chunk = sk.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                if e.errno in CLOSED_ERRNOS:
+                    return 'reset', time.monotonic() - start, data
+                raise
+            if not chunk:
+                return 'eof', time.monotonic() - start, data
+            data += chunk
+    finally:
+        sk.setblocking(True)
+
+
+def send_until_closed(sk, data):
+    """sendall(DATA), but a peer closing midway is an answer, not an error: True if it did."""
+    try:
+        sk.sendall(data)
+        return False
+    except OSError as e:
+        if e.errno in CLOSED_ERRNOS:
+            return True
+        raise
+
+
+def echo_once(address, framing, payload, timeout=TIMEOUT):
+    """One fresh connection, one message, its echo compared; raises AssertionError if not."""
+    wire = framed(framing, payload)
+    with connect(address, timeout) as sk:
+        sk.sendall(wire)
+        got = recv_exactly(sk, len(wire))
+    assert got == wire, f'echo of {len(wire)} bytes differs'
+
+
+def udp_echo(address, payload, timeout=TIMEOUT):
+    """One datagram to ADDRESS; returns the datagram that comes back."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sk:
+        sk.settimeout(timeout)
+        sk.sendto(payload, address)
+        data, sender = sk.recvfrom(MAX_DATAGRAM + 1)
+    assert sender == address, f'answer from {sender}, not {address}'
+    return data
+
+
+def mib(kib):
+    return f'{kib / 1024:.1f} MiB'
