@@ -3,8 +3,10 @@
 Python 3 standard library only (no gi): the server is driven as any peer on the network would.
 """
 
+import argparse
 import errno
 import os
+import random
 import re
 import select
 import signal
@@ -24,10 +26,22 @@ MAX_DATAGRAM = 65507  # the largest UDP payload over IPv4
 CLOSED_ERRNOS = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED, errno.ESHUTDOWN)
 
 
-def default_server():
-    """gsock-echo-server in the usual build directory, for running by hand."""
+def command_line(doc, seeded):
+    """--server and --seed: returns (the server to run, the seed), having printed the seed.
+
+    By default the server is gsock-echo-server in _build, for running by hand, and the seed a
+    new one each run; SEEDED says what the seed decides."""
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.join(here, '..', '..', '_build', 'demos', 'gsock-echo-server')
+    parser = argparse.ArgumentParser(description=doc.split('\n', 1)[0])
+    parser.add_argument('--server', default=os.path.join(here, '..', '..', '_build', 'demos',
+                                                         'gsock-echo-server'),
+                        help='the gsock-echo-server to run (default: _build/demos)')
+    parser.add_argument('--seed', type=int, default=None,
+                        help=f'seed for {seeded} (default: a new one, printed)')
+    args = parser.parse_args()
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
+    print(f'# seed {seed} (repeat with --seed {seed})', flush=True)
+    return args.server, seed
 
 
 def proc_status(pid):

@@ -24,7 +24,6 @@ not fail the run. Only the Python standard library; no timing is asserted except
 timeouts, and lower bounds that scheduling delays cannot break.
 """
 
-import argparse
 import collections
 import errno
 import os
@@ -39,7 +38,7 @@ import time
 import traceback
 
 from harness import (CLOSED_ERRNOS, MAX_DATAGRAM, MAX_MESSAGE, MIB, TIMEOUT,
-                     EchoServer, connect, default_server, echo_once, framed, mib, recv_exactly,
+                     EchoServer, command_line, connect, echo_once, framed, mib, recv_exactly,
                      reset, send_until_closed, udp_echo, wait_closed)
 
 MAX_CLIENTS = 64
@@ -580,16 +579,9 @@ def print_table(rows):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
-    parser.add_argument('--server', default=default_server(),
-                        help='the gsock-echo-server to attack (default: _build/demos)')
-    parser.add_argument('--seed', type=int, default=None,
-                        help='seed for the random payloads (default: a new one, printed)')
-    args = parser.parse_args()
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
-    print(f'# seed {seed} (repeat with --seed {seed})', flush=True)
+    server_path, seed = command_line(__doc__, 'the random payloads')
 
-    # A hang must not outlive the run: the servers die with the process group below.
+    # A hang must not outlive the run: the watchdog kills both servers and exits.
     watchdog = threading.Timer(WATCHDOG_SECONDS, lambda: (
         print(f'Bail out! still running after {WATCHDOG_SECONDS} s', flush=True),
         [s.proc.kill() for s in servers.values()], os._exit(1)))
@@ -600,7 +592,7 @@ def main():
     started = time.monotonic()
     try:
         for framing in ('line', 'length'):
-            servers[framing] = EchoServer(args.server, '--framing', framing, *SERVER_OPTIONS)
+            servers[framing] = EchoServer(server_path, '--framing', framing, *SERVER_OPTIONS)
             servers[framing].framing = framing
             servers[framing].seen = collections.Counter()
         watchdog.start()

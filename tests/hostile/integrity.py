@@ -24,7 +24,6 @@ Everything random comes from --seed (printed first; a new one each run by defaul
 failure can be repeated exactly. Python standard library only.
 """
 
-import argparse
 import bisect
 import math
 import random
@@ -33,7 +32,7 @@ import socket
 import sys
 import time
 
-from harness import MIB, TIMEOUT, EchoServer, connect, default_server, framed, mib
+from harness import MIB, TIMEOUT, EchoServer, command_line, connect, framed, mib
 
 # MiB of wire bytes each framing carries, shared by its connections: 64 MiB in all.
 VOLUME_MIB = {'line': 24, 'length': 24, 'raw': 16}
@@ -148,20 +147,13 @@ def transfer(streams):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
-    parser.add_argument('--server', default=default_server(),
-                        help='the gsock-echo-server to test (default: _build/demos)')
-    parser.add_argument('--seed', type=int, default=None,
-                        help='seed for sizes, payloads and splits (default: a new one, printed)')
-    args = parser.parse_args()
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 32)
-    print(f'# seed {seed} (repeat with --seed {seed})', flush=True)
+    server_path, seed = command_line(__doc__, 'sizes, payloads and splits')
 
     results = []
     servers = {}
     try:
         for framing in VOLUME_MIB:
-            servers[framing] = EchoServer(args.server, '--framing', framing)
+            servers[framing] = EchoServer(server_path, '--framing', framing)
         streams = [Stream(servers[framing], framing, number, seed)
                    for framing in VOLUME_MIB for number in range(CONNECTIONS)]
         start = time.monotonic()
