@@ -8,6 +8,7 @@ line; every server is stopped (killed if it must be) before its test ends; every
 timeout. Prints TAP and exits non-zero if any test fails.
 """
 
+import atexit
 import errno
 import os
 import re
@@ -15,12 +16,16 @@ import select
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
+
+# Socket helpers shared with the hostile tests (standard library only, as here).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'hostile'))
+from harness import framed, send_until_closed, wait_closed  # noqa: E402
 
 if len(sys.argv) != 2:
     sys.exit(__doc__)
@@ -475,14 +480,6 @@ def recv_exactly(sk, size):
     return data
 
 
-def framed(framing, payload):
-    if framing == 'line':
-        return payload + b'\n'
-    if framing == 'length':
-        return struct.pack('>I', len(payload)) + payload
-    return payload
-
-
 def check_echo_server(framing):
     with Server('gsock-echo-server', '--framing', framing) as server:
         clients = [socket.create_connection(server.address, timeout=TIMEOUT) for _ in range(3)]
@@ -586,6 +583,271 @@ def test_port_in_use_is_one_line():
         assert result.returncode == 1, result
         line = one_line(result.stderr)
         assert line.startswith(f'gsock-tcp-server: cannot listen on 127.0.0.1:{port}: '), line
+
+
+# --- TLS and the server limits ---------------------------------------------------------------
+
+_certificates = {}
+
+
+def certificates():
+    """A CA, and a server certificate it signed for localhost and 127.0.0.1: {file: path}.
+
+    Made once per run with the openssl command, in a temporary folder removed at exit."""
+    if not _certificates:
+        if not shutil.which('openssl'):
+            raise SkipTest('openssl is not installed')
+        folder = tempfile.mkdtemp(prefix='gsock-demos-tls-')
+        atexit.register(shutil.rmtree, folder, True)
+
+        def openssl(*args):
+            subprocess.run(['openssl', *args], cwd=folder, check=True, capture_output=True,
+                           timeout=60)
+        openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+                '-subj', '/CN=gsock-test-ca', '-keyout', 'ca.key', '-out', 'ca.pem')
+        openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost',
+                '-keyout', 'server.key', '-out', 'server.csr')
+        with open(os.path.join(folder, 'server.ext'), 'w') as ext:
+            ext.write('subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+        openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+                '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.pem')
+        for name in ('ca.pem', 'ca.key', 'server.pem', 'server.key'):
+            _certificates[name] = os.path.join(folder, name)
+    return _certificates
+
+
+def tls_options():
+    return ['--tls-cert', certificates()['server.pem'], '--tls-key', certificates()['server.key']]
+
+
+class SClient:
+    """openssl s_client, the reference TLS client, verifying the server against the test CA
+    (any verification error ends it): lines in on stdin, lines out on stdout."""
+
+    def __init__(self, port):
+        self.proc = subprocess.Popen(
+            ['openssl', 's_client', '-connect', f'{LOCALHOST}:{port}', '-servername', 'localhost',
+             '-verify_return_error', '-CAfile', certificates()['ca.pem'], '-quiet'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lines = LineReader(lambda: os.read(self.proc.stdout.fileno(), 4096),
+                                self.proc.stdout.fileno())
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode('utf-8') + b'\n')
+        self.proc.stdin.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
+def test_echo_server_tls_with_openssl_s_client():
+    with Server('gsock-echo-server', *tls_options()) as server:
+        with SClient(server.port) as client:
+            client.send('hello over TLS, 你好')
+            assert client.lines.readline() == 'hello over TLS, 你好'
+            client.send('second line')
+            assert client.lines.readline() == 'second line'
+        # UDP on the same port number stays plain.
+        with socket.socket(type=socket.SOCK_DGRAM) as udp:
+            udp.settimeout(TIMEOUT)
+            udp.sendto(b'plain datagram', server.address)
+            assert udp.recvfrom(1024)[0] == b'plain datagram'
+        # TCP does not: plain text is no handshake, and is never echoed.
+        with socket.create_connection(server.address, timeout=TIMEOUT) as plain:
+            plain.sendall(b'not TLS at all\n')
+            how, _, data = wait_closed(plain)
+            assert how != 'open', 'a plain-text client is still connected'
+            assert b'not TLS' not in data, data
+        assert server.stop() == 0, server.stderr_text()
+
+
+def test_chat_server_tls_with_openssl_s_client():
+    with Server('gsock-chat-server', *tls_options()) as server:
+        with SClient(server.port) as a:
+            server.expect_line(r'\* 127\.0\.0\.1:\d+ joined')
+            with SClient(server.port) as b:
+                b_name = server.expect_line(r'\* (127\.0\.0\.1:\d+) joined').split()[1]
+                assert a.lines.readline() == f'* {b_name} joined'
+                b.send('hello over TLS, 你好')
+                assert a.lines.readline() == f'[{b_name}] hello over TLS, 你好'
+                server.expect_line(rf'\[{re.escape(b_name)}\] hello over TLS, 你好')
+            # Killed without a TLS goodbye: gone all the same, and the room is told.
+            left = a.lines.readline()
+            assert left.startswith(f'* {b_name} left'), left
+        assert server.stop() == 0, server.stderr_text()
+
+
+def test_tcp_client_tls_with_ca():
+    with Server('gsock-echo-server', '--framing', 'line', *tls_options()) as server:
+        result = run('gsock-tcp-client', '--port', str(server.port), '--tls',
+                     '--ca', certificates()['ca.pem'], '--framing', 'line', 'over TLS, 你好')
+        assert result.returncode == 0, result
+        assert result.stdout == 'server replied: over TLS, 你好\n', result.stdout
+        assert result.stderr == '', result.stderr
+        assert server.stop() == 0, server.stderr_text()
+
+
+def test_tcp_client_tls_unknown_authority():
+    # Without --ca only the system's authorities are trusted, and none signed the test CA.
+    with Server('gsock-echo-server', '--framing', 'line', *tls_options()) as server:
+        result = run('gsock-tcp-client', '--port', str(server.port), '--tls', '--framing',
+                     'line', 'must not be sent')
+        assert result.returncode == 1, result
+        line = one_line(result.stderr)
+        assert line.startswith(f'gsock-tcp-client: cannot reach 127.0.0.1:{server.port}: '), line
+        assert 'certificate' in line.lower(), line
+        assert result.stdout == ''
+        assert server.stop() == 0, server.stderr_text()
+        assert 'must not be sent' not in server.stderr_text()
+
+
+def test_bad_tls_certificate_is_one_line():
+    missing = os.path.join(tempfile.gettempdir(), 'gsock-no-such-dir', 'server.pem')
+    for name in ('gsock-echo-server', 'gsock-chat-server'):
+        for args, start in (
+                (['--tls-cert', missing], f'{name}: cannot load the TLS certificate {missing}: '),
+                (['--tls-cert', certificates()['server.pem'], '--tls-key', missing],
+                 f'{name}: cannot load the TLS certificate '),
+                # A key is not a certificate.
+                (['--tls-cert', certificates()['ca.key']], f'{name}: cannot load the TLS '),
+                (['--tls-key', certificates()['server.key']], f'{name}: --tls-key needs')):
+            result = run(name, '--port', '0', *args)
+            assert result.returncode == 1, (args, result)
+            line = one_line(result.stderr)
+            assert line.startswith(start), (args, line)
+            assert result.stdout == '', (args, result.stdout)
+
+
+def echo_line(address, line):
+    """True if a new connection gets LINE back; False if the server closes it instead."""
+    with socket.create_connection(address, timeout=TIMEOUT) as sk:
+        if send_until_closed(sk, line):
+            return False
+        try:
+            data = sk.recv(len(line), socket.MSG_WAITALL)
+        except ConnectionResetError:
+            return False
+        assert data in (line, b''), data
+        return data == line
+
+
+def test_echo_server_max_clients():
+    with Server('gsock-echo-server', '--max-clients', '1') as server:
+        first = socket.create_connection(server.address, timeout=TIMEOUT)
+        first.sendall(b'first\n')
+        assert recv_exactly(first, 6) == b'first\n'
+        # The kernel completes the handshake; the server closes it at once, unread.
+        extra = socket.create_connection(server.address, timeout=TIMEOUT)
+        send_until_closed(extra, b'extra\n')
+        how, _, data = wait_closed(extra)
+        extra.close()
+        assert how in ('eof', 'reset') and data == b'', (how, data)
+        first.sendall(b'still served\n')
+        assert recv_exactly(first, 13) == b'still served\n'
+        first.close()
+        # Its slot is free again, once the server has seen it go.
+        deadline = time.monotonic() + TIMEOUT
+        while not echo_line(server.address, b'next\n'):
+            assert time.monotonic() < deadline, 'the slot was not freed'
+            time.sleep(0.05)
+        assert server.stop() == 0, server.stderr_text()
+        assert re.search(r'in all: .*\d+ connections rejected \(too many clients\)',
+                         server.stderr_text()), server.stderr_text()
+
+
+def test_echo_server_idle_timeout():
+    with Server('gsock-echo-server', '--idle-timeout', '1000') as server:
+        start = time.monotonic()
+        idle = socket.create_connection(server.address, timeout=TIMEOUT)
+        idle_name = addr(idle)
+        how, _, data = wait_closed(idle)
+        idle.close()
+        assert how in ('eof', 'reset') and data == b'', (how, data)
+        # The timer starts at the accept, after `start`: closing sooner would be a bug.
+        assert time.monotonic() - start >= 0.9, 'closed before the idle timeout'
+        # A peer that keeps sending is not idle, for however long.
+        busy = socket.create_connection(server.address, timeout=TIMEOUT)
+        for i in range(15):
+            busy.sendall(b'%d\n' % i)
+            assert recv_exactly(busy, len(b'%d\n' % i)) == b'%d\n' % i
+            time.sleep(0.1)
+        busy.close()
+        assert server.stop() == 0, server.stderr_text()
+        assert (f'gsock-echo-server: disconnected {idle_name}: The peer sent nothing for 1000 ms'
+                in server.stderr_text()), server.stderr_text()
+
+
+def flood_without_reading(sk, limit=256 << 20):
+    """Sends SK big lines, never reading, until the server drops it: True if it did."""
+    chunk = (b'x' * 65535 + b'\n') * 16
+    for _ in range(limit // len(chunk)):
+        if send_until_closed(sk, chunk):
+            return True
+    return False
+
+
+def non_reader(address):
+    """A connection whose receive buffer is tiny, so the server's queue for it grows soon."""
+    sk = socket.socket()
+    sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sk.settimeout(TIMEOUT)
+    sk.connect(address)
+    return sk
+
+
+def test_echo_server_max_queued_bytes():
+    with Server('gsock-echo-server', '--max-queued-bytes', '65536') as server:
+        other = socket.create_connection(server.address, timeout=TIMEOUT)
+        hog = non_reader(server.address)
+        hog_name = addr(hog)
+        assert flood_without_reading(hog), 'never dropped'
+        hog.close()
+        other.sendall(b'unaffected\n')
+        assert recv_exactly(other, 11) == b'unaffected\n'
+        other.close()
+        assert server.stop() == 0, server.stderr_text()
+        # The line names the limit: the option's, not the 8 MiB default.
+        assert re.search(rf'gsock-echo-server: dropped {re.escape(hog_name)}: .*'
+                         r'\(the limit is 65536\)', server.stderr_text()), server.stderr_text()
+
+
+def test_chat_server_drops_a_member_who_does_not_read():
+    with Server('gsock-chat-server', '--max-queued-bytes', '65536') as server:
+        sleeper = non_reader(server.address)
+        sleeper_name = addr(sleeper)
+        server.expect_line(rf'\* {re.escape(sleeper_name)} joined')
+        talker = ChatClient(server.address)
+        server.expect_line(rf'\* {re.escape(talker.name)} joined')
+
+        # The server prints every line it passes on: read them all, or it blocks on stdout.
+        def drain():
+            dropped = None
+            while True:
+                try:
+                    line = server.stdout.readline()
+                except AssertionError:  # the end of the stream: the server has stopped
+                    return dropped
+                if line.startswith(f'* {sleeper_name} dropped ('):
+                    dropped = line
+        join = in_thread(drain)
+        chunk = (b'y' * 8000 + b'\n') * 8
+        for _ in range((256 << 20) // len(chunk)):
+            talker.sk.sendall(chunk)
+            if not talker.lines.nothing_within(0):
+                break
+        announced = talker.lines.readline()
+        assert announced.startswith(f'* {sleeper_name} dropped ('), announced
+        assert '(the limit is 65536)' in announced, announced
+        sleeper.close()
+        talker.sk.close()
+        assert server.stop() == 0, server.stderr_text()
+        assert join() == announced, 'not printed as it was announced'
 
 
 # --- Everything at once ---------------------------------------------------------------------
