@@ -100,6 +100,7 @@ typedef struct
   gboolean send_refused; /* drained is due once the queue is down to half */
   gboolean reading;      /* in read_cb: writes wait for its end */
   gboolean peer_closed;  /* the peer's end of file, not a close of ours, started CLOSING */
+  GError *close_reason;  /* why, once the queue is flushed, the connection ends (or NULL) */
   gboolean read_paused;
 } GsockTcpClientPrivate;
 
@@ -153,6 +154,7 @@ release_stream (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
+  g_clear_error (&priv->close_reason);
   g_clear_pointer (&priv->watch, _gsock_watch_free);
   _gsock_source_clear (&priv->read_source);
   _gsock_source_clear (&priv->write_source);
@@ -230,12 +232,13 @@ static void
 finish_close (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  g_autoptr(GError) reason = g_steal_pointer (&priv->close_reason);
 
   /* For TLS, closing the stream sends close_notify itself. */
   if (priv->tls == NULL && G_IS_SOCKET_CONNECTION (priv->stream))
     g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (priv->stream)),
                        FALSE, TRUE, NULL);
-  disconnect (self, NULL);
+  disconnect (self, reason);
 }
 
 static void
@@ -498,22 +501,24 @@ handle_input (GsockTcpClient *self)
       if (n == 0)
         {
           if (priv->in != NULL)
-            {
-              g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_TRUNCATED,
-                           "The peer closed the connection in the middle of a message "
-                           "(%u bytes received of it)", priv->in->len);
-              disconnect (self, error);
-            }
-          else if (!g_queue_is_empty (&priv->out))
+            g_set_error (&priv->close_reason, GSOCK_ERROR, GSOCK_ERROR_TRUNCATED,
+                         "The peer closed the connection in the middle of a message "
+                         "(%u bytes received of it)", priv->in->len);
+          if (!g_queue_is_empty (&priv->out))
             {
               /* The peer is done sending but may still read (a half-close): what is queued
-               * for it goes out before the connection ends. */
+               * for it (the answers to this very read, say) goes out before the connection
+               * ends, with close_reason as the reason. */
               priv->peer_closed = TRUE;
               watch (self, G_IO_IN, FALSE);
               _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSING);
             }
           else
-            disconnect (self, NULL);
+            {
+              g_autoptr(GError) reason = g_steal_pointer (&priv->close_reason);
+
+              disconnect (self, reason);
+            }
           break;
         }
 

@@ -552,6 +552,32 @@ test_client_disconnected_truncated (Fixture      *fx,
   g_assert_cmpstr (message_text (fx->messages->pdata[0]), ==, "whole");
 }
 
+/* The peer half-closes in the middle of a message: the answers to the whole messages before
+ * it still reach it, then the connection ends as truncated. */
+static void
+test_half_close_mid_message_gets_answers (Fixture      *fx,
+                                          gconstpointer data)
+{
+  g_autoptr(GSocket) raw = gsock_test_tcp_connect (fx->port);
+  g_autoptr(GBytes) answers = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean eof = FALSE;
+
+  fx->echo_prefix = "";
+  gsock_test_wait_until (fx->connected->len == 1);
+  /* One write, so the end of file comes with the same read as the whole messages. */
+  gsock_test_socket_send_all (raw, "one\ntwo\nhalf", 12);
+  g_assert_true (g_socket_shutdown (raw, FALSE, TRUE, &error));
+  g_assert_no_error (error);
+
+  answers = gsock_test_socket_read (raw, G_MAXSIZE, 4096, &eof);
+  g_assert_true (eof);
+  gsock_test_assert_bytes (answers, "one\ntwo\n", 8);
+  gsock_test_wait_until (fx->disconnected->len == 1);
+  g_assert_cmpuint (fx->reasons->len, ==, 1);
+  g_assert_error ((GError *) fx->reasons->pdata[0], GSOCK_ERROR, GSOCK_ERROR_TRUNCATED);
+}
+
 /* ---- messages ---- */
 
 static void
@@ -1537,6 +1563,8 @@ main (int   argc,
   ADD ("clients/model-tracks-many-in-order", test_clients_model_tracks_many);
   ADD ("clients/server-can-close-one", test_server_closes_one_client);
   ADD ("clients/disconnect-is-truncated-mid-message", test_client_disconnected_truncated);
+  ADD ("clients/half-close-mid-message-still-gets-answers",
+       test_half_close_mid_message_gets_answers);
   ADD ("message/endpoint-is-the-sending-client", test_message_endpoint_is_the_client);
   ADD ("receive/returns-text-from-any-client", test_receive_from_any_client);
   ADD ("reply/goes-to-the-right-client", test_reply_goes_to_right_client);

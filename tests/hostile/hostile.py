@@ -19,8 +19,7 @@ under a bound, they exit 0 on SIGTERM (under AddressSanitizer: with no report, l
 included), and the totals they print when they stop agree with what was seen.
 
 Output is TAP: one result per attack and check, then the table as comment lines. Exits 1 if
-anything failed. A row marked KNOWN is a library bug already reported: it is shown, and does
-not fail the run. Only the Python standard library; no timing is asserted except generous
+anything failed. Only the Python standard library; no timing is asserted except generous
 timeouts, and lower bounds that scheduling delays cannot break.
 """
 
@@ -368,12 +367,8 @@ def attack_half_close(servers, row):
 def attack_half_close_partial(servers, row):
     """Lines and half a line, then shutdown(SHUT_WR): the half line is the peer's mistake
     (the connection ends with GSOCK_ERROR_TRUNCATED), but the complete lines were received,
-    so their echoes are owed to a peer that is still reading.
-
-    KNOWN: they are lost whenever the lines and the end of the stream are read in the same
-    dispatch (gsock-tcp-client.c handle_input: on EOF with bytes left in the read buffer,
-    disconnect() drops the write queue, which still holds the answers deferred to the end of
-    that read). Reported; shown here until it is fixed."""
+    so their echoes are owed to a peer that is still reading (they were once dropped when
+    the lines and the end of the stream came in the same read)."""
     trials = 20
     lost = 0
     servers['line'].seen[ERRORS] += trials
@@ -387,10 +382,9 @@ def attack_half_close_partial(servers, row):
             raise AssertionError(f'still open after {TIMEOUT} s')
         if data != b'one\ntwo\n':
             lost += 1
-    row.did = f'closed each; echoes lost in {lost} of {trials}'
     if lost:
-        row.result = 'KNOWN'
-        row.detail = 'echoes of complete lines dropped with the truncated tail (reported)'
+        raise AssertionError(f'the echoes of the complete lines were lost in {lost} of {trials}')
+    row.did = f'every echo, then closed, in {trials} of {trials}'
 
 
 NASTY_LINES = [
