@@ -70,7 +70,9 @@ main (int   argc,
     gsock_tcp_client_set_tls (client, TRUE);
   if (ca_file != NULL)
     {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
+      /* GIO's file database wants an absolute path. */
+      g_autofree char *ca_path = g_canonicalize_filename (ca_file, NULL);
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_path, &error);
 
       if (database == NULL)
         demo_fail ("cannot load the certificate authorities in %s: %s", ca_file, error->message);

@@ -136,10 +136,10 @@ class Server:
                 pipe.close()
 
 
-def run(name, *args, timeout=TIMEOUT):
+def run(name, *args, timeout=TIMEOUT, cwd=None):
     """Runs a demo client to its end."""
     return subprocess.run([demo(name), *args], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, cwd=cwd)
 
 
 def one_line(text):
@@ -685,8 +685,11 @@ def test_chat_server_tls_with_openssl_s_client():
 
 def test_tcp_client_tls_with_ca():
     with Server('gsock-echo-server', '--framing', 'line', *tls_options()) as server:
+        # A path relative to the working directory, as a user would type it.
+        ca = certificates()['ca.pem']
         result = run('gsock-tcp-client', '--port', str(server.port), '--tls',
-                     '--ca', certificates()['ca.pem'], '--framing', 'line', 'over TLS, 你好')
+                     '--ca', os.path.basename(ca), '--framing', 'line', 'over TLS, 你好',
+                     cwd=os.path.dirname(ca))
         assert result.returncode == 0, result
         assert result.stdout == 'server replied: over TLS, 你好\n', result.stdout
         assert result.stderr == '', result.stderr
