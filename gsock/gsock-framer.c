@@ -8,6 +8,7 @@
 #include "gsock-framer.h"
 
 #include "gsock-error.h"
+#include "gsock-framer-private.h"
 
 /**
  * GsockFramer:
@@ -126,6 +127,22 @@ gsock_framer_init (GsockFramer *self)
 {
 }
 
+static gboolean
+check_payload_size (GBytes  *payload,
+                    gsize    max_size,
+                    GError **error)
+{
+  gsize payload_len = g_bytes_get_size (payload);
+
+  if (payload_len <= max_size)
+    return TRUE;
+  g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+               "Message of %" G_GSIZE_FORMAT " bytes is larger than the maximum message "
+               "size of %" G_GSIZE_FORMAT " bytes",
+               payload_len, max_size);
+  return FALSE;
+}
+
 /**
  * gsock_framer_encode: (virtual encode)
  * @self: a framer
@@ -153,7 +170,6 @@ gsock_framer_encode (GsockFramer *self,
   GsockFramerClass *klass;
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GBytes) wire = NULL;
-  gsize payload_len;
 
   g_return_val_if_fail (GSOCK_IS_FRAMER (self), NULL);
   g_return_val_if_fail (payload != NULL, NULL);
@@ -167,15 +183,8 @@ gsock_framer_encode (GsockFramer *self,
       return NULL;
     }
 
-  payload_len = g_bytes_get_size (payload);
-  if (payload_len > max_size)
-    {
-      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                   "Message of %" G_GSIZE_FORMAT " bytes is larger than the maximum message "
-                   "size of %" G_GSIZE_FORMAT " bytes",
-                   payload_len, max_size);
-      return NULL;
-    }
+  if (!check_payload_size (payload, max_size, error))
+    return NULL;
 
   wire = klass->encode (self, payload, max_size, &local_error);
 
@@ -192,6 +201,40 @@ gsock_framer_encode (GsockFramer *self,
     }
 
   return g_steal_pointer (&wire);
+}
+
+gboolean
+_gsock_framer_append (GsockFramer *self,
+                      GBytes      *payload,
+                      gsize        max_size,
+                      GByteArray  *out,
+                      GError     **error)
+{
+  GType type = G_OBJECT_TYPE (self);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  g_autoptr (GBytes) wire = NULL;
+
+  /* The built-in framers are final types, so their encode() is their own. */
+  if (type == GSOCK_TYPE_LINE_FRAMER || type == GSOCK_TYPE_LENGTH_FRAMER ||
+      type == GSOCK_TYPE_RAW_FRAMER)
+    {
+      if (!check_payload_size (payload, max_size, error))
+        return FALSE;
+      if (type == GSOCK_TYPE_LINE_FRAMER)
+        return _gsock_line_framer_append (GSOCK_LINE_FRAMER (self), data, len, out, error);
+      if (type == GSOCK_TYPE_LENGTH_FRAMER)
+        return _gsock_length_framer_append (GSOCK_LENGTH_FRAMER (self), data, len, out, error);
+      g_byte_array_append (out, data, len);
+      return TRUE;
+    }
+
+  wire = gsock_framer_encode (self, payload, max_size, error);
+  if (wire == NULL)
+    return FALSE;
+  data = g_bytes_get_data (wire, &len);
+  g_byte_array_append (out, data, len);
+  return TRUE;
 }
 
 /**

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gsock-error.h"
+#include "gsock-framer-private.h"
 
 /**
  * GsockLengthFramer:
@@ -96,36 +97,48 @@ gsock_length_framer_set_property (GObject      *object,
     }
 }
 
+gboolean
+_gsock_length_framer_append (GsockLengthFramer *self,
+                             const guint8      *payload,
+                             gsize              len,
+                             GByteArray        *out,
+                             GError           **error)
+{
+  guint64 length = len;
+  guint8 prefix[8];
+
+  /* The prefix has a limit of its own. */
+  if (self->prefix_size < 8 && length >> (8 * self->prefix_size) != 0)
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "Message of %" G_GSIZE_FORMAT " bytes is too long for a %u-byte length "
+                   "prefix (at most %" G_GUINT64_FORMAT " bytes)",
+                   len, self->prefix_size,
+                   (G_GUINT64_CONSTANT (1) << (8 * self->prefix_size)) - 1);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < self->prefix_size; i++)
+    prefix[self->prefix_size - 1 - i] = (guint8) (length >> (8 * i));
+  g_byte_array_append (out, prefix, self->prefix_size);
+  g_byte_array_append (out, payload, len);
+  return TRUE;
+}
+
 static GBytes *
 gsock_length_framer_encode (GsockFramer *framer,
                             GBytes      *payload,
                             gsize        max_size,
                             GError     **error)
 {
-  GsockLengthFramer *self = GSOCK_LENGTH_FRAMER (framer);
-  gsize payload_len;
-  const guint8 *payload_data = g_bytes_get_data (payload, &payload_len);
-  guint64 length = payload_len;
-  guint8 *wire;
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  g_autoptr(GByteArray) wire = g_byte_array_sized_new (len + 8);
 
-  /* max_size was checked by gsock_framer_encode(); the prefix has its own limit. */
-  if (self->prefix_size < 8 && length >> (8 * self->prefix_size) != 0)
-    {
-      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                   "Message of %" G_GSIZE_FORMAT " bytes is too long for a %u-byte length "
-                   "prefix (at most %" G_GUINT64_FORMAT " bytes)",
-                   payload_len, self->prefix_size,
-                   (G_GUINT64_CONSTANT (1) << (8 * self->prefix_size)) - 1);
-      return NULL;
-    }
-
-  wire = g_malloc (self->prefix_size + payload_len);
-  for (guint i = 0; i < self->prefix_size; i++)
-    wire[self->prefix_size - 1 - i] = (guint8) (length >> (8 * i));
-  if (payload_len > 0)
-    memcpy (wire + self->prefix_size, payload_data, payload_len);
-
-  return g_bytes_new_take (wire, self->prefix_size + payload_len);
+  /* max_size was checked by gsock_framer_encode(). */
+  if (!_gsock_length_framer_append (GSOCK_LENGTH_FRAMER (framer), data, len, wire, error))
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
 }
 
 static GBytes *

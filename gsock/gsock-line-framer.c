@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gsock-error.h"
+#include "gsock-framer-private.h"
 
 /**
  * GsockLineFramer:
@@ -133,44 +134,55 @@ gsock_line_framer_set_property (GObject      *object,
     }
 }
 
-static GBytes *
-gsock_line_framer_encode (GsockFramer *framer,
-                          GBytes      *payload,
-                          gsize        max_size,
-                          GError     **error)
+gboolean
+_gsock_line_framer_append (GsockLineFramer *self,
+                           const guint8    *payload,
+                           gsize            len,
+                           GByteArray      *out,
+                           GError         **error)
 {
-  GsockLineFramer *self = GSOCK_LINE_FRAMER (framer);
-  gsize payload_len;
-  const guint8 *payload_data = g_bytes_get_data (payload, &payload_len);
-  g_autofree guint8 *wire = NULL;
-  gsize wire_len = payload_len + self->delimiter_len;
+  guint start = out->len;
+  gsize wire_len = len + self->delimiter_len;
+  const guint8 *wire;
   const guint8 *found;
 
-  /* max_size was checked by gsock_framer_encode(). */
-
-  wire = g_malloc (wire_len);
-  if (payload_len > 0)
-    memcpy (wire, payload_data, payload_len);
-  memcpy (wire + payload_len, self->delimiter, self->delimiter_len);
+  g_byte_array_append (out, payload, len);
+  g_byte_array_append (out, (const guint8 *) self->delimiter, self->delimiter_len);
+  wire = out->data + start;
 
   /* The frame is good only if decoding finds the delimiter exactly after the payload. Checking
    * the payload alone is not enough for a delimiter whose start repeats its end: with "\n\n",
    * the payload "a\n" goes out as "a\n\n\n" and would come back as "a". */
   found = find_delimiter (wire, wire_len, (const guint8 *) self->delimiter, self->delimiter_len);
   g_assert (found != NULL);
-  if ((gsize) (found - wire) != payload_len)
-    {
-      if ((gsize) (found - wire) + self->delimiter_len <= payload_len)
-        g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
-                             "Message contains the line delimiter");
-      else
-        g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
-                             "Message ends with the start of the line delimiter, so the line "
-                             "would be cut short");
-      return NULL;
-    }
+  if ((gsize) (found - wire) == len)
+    return TRUE;
 
-  return g_bytes_new_take (g_steal_pointer (&wire), wire_len);
+  if ((gsize) (found - wire) + self->delimiter_len <= len)
+    g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
+                         "Message contains the line delimiter");
+  else
+    g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
+                         "Message ends with the start of the line delimiter, so the line "
+                         "would be cut short");
+  g_byte_array_set_size (out, start);
+  return FALSE;
+}
+
+static GBytes *
+gsock_line_framer_encode (GsockFramer *framer,
+                          GBytes      *payload,
+                          gsize        max_size,
+                          GError     **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  g_autoptr(GByteArray) wire = g_byte_array_sized_new (len + GSOCK_LINE_FRAMER (framer)->delimiter_len);
+
+  /* max_size was checked by gsock_framer_encode(). */
+  if (!_gsock_line_framer_append (GSOCK_LINE_FRAMER (framer), data, len, wire, error))
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
 }
 
 static GBytes *

@@ -12,7 +12,7 @@
 
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
-#include "gsock-line-framer.h"
+#include "gsock-framer-private.h"
 #include "gsock-marshal.h"
 #include "gsock-message.h"
 #include "gsock-tcp-client-private.h"
@@ -53,6 +53,8 @@
 #define MAX_READS_PER_DISPATCH 16
 /* Queued buffers handed to one writev. */
 #define MAX_WRITE_VECTORS 16
+/* A thread's batch buffer that grew past this for one read is not kept for the next. */
+#define MAX_KEPT_BATCH (4 * READ_CHUNK)
 
 typedef struct
 {
@@ -79,6 +81,9 @@ typedef struct
 
   GQueue out; /* GBytes * of wire bytes; the head is written up to out_offset */
   gsize out_offset;
+  /* While a read is handled: the frames sent meanwhile, after those in out, written together
+   * at its end (the thread's, not owned; see ReadBuffer). */
+  GByteArray *batch;
   gsize queued_bytes;
   guint64 max_queued_bytes;
   guint idle_timeout;
@@ -164,6 +169,8 @@ release_stream (GsockTcpClient *self)
   priv->send_refused = FALSE;
   g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
   priv->out_offset = 0;
+  if (priv->batch != NULL)
+    g_byte_array_set_size (priv->batch, 0);
   g_clear_pointer (&priv->in, g_byte_array_unref);
   /* TLS says goodbye (close_notify) before the socket closes, which may have to wait for the
    * socket: that part runs on its own. */
@@ -176,6 +183,27 @@ release_stream (GsockTcpClient *self)
   priv->input = NULL;
   priv->output = NULL;
   set_queued_bytes (self, 0);
+}
+
+/* Whether anything sent is still to be written. */
+static gboolean
+has_output (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  return !g_queue_is_empty (&priv->out) || (priv->batch != NULL && priv->batch->len > 0);
+}
+
+/* Moves what is left of the batch to the end of the queue. */
+static void
+queue_batch (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->batch == NULL || priv->batch->len == 0)
+    return;
+  g_queue_push_tail (&priv->out, g_bytes_new (priv->batch->data, priv->batch->len));
+  g_byte_array_set_size (priv->batch, 0);
 }
 
 static void     schedule_reconnect (GsockTcpClient *self);
@@ -201,6 +229,7 @@ disconnect (GsockTcpClient *self,
   g_object_ref (self);
   if (will_reconnect && priv->queue_while_reconnecting)
     {
+      queue_batch (self);
       /* A message already half written cannot be sent again whole. */
       if (priv->out_offset > 0)
         g_bytes_unref (g_queue_pop_head (&priv->out));
@@ -267,13 +296,14 @@ static void watch (GsockTcpClient *self,
                    GIOCondition    condition,
                    gboolean        on);
 
-/* Writes as much of the queue as the kernel takes now; watches for room if some is left. */
+/* Writes as much of the queue (and the batch after it) as the kernel takes now; what is left
+ * waits in the queue, watched for room. */
 static void
 flush (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  while (!g_queue_is_empty (&priv->out))
+  while (has_output (self))
     {
       GOutputVector vectors[MAX_WRITE_VECTORS];
       g_autoptr(GError) error = NULL;
@@ -291,6 +321,12 @@ flush (GsockTcpClient *self)
           vectors[n_vectors].size = size - skip;
           n_vectors++;
         }
+      if (n_vectors < MAX_WRITE_VECTORS && priv->batch != NULL && priv->batch->len > 0)
+        {
+          vectors[n_vectors].buffer = priv->batch->data;
+          vectors[n_vectors].size = priv->batch->len;
+          n_vectors++;
+        }
 
       ret = g_pollable_output_stream_writev_nonblocking (priv->output, vectors, n_vectors,
                                                          &written, NULL, &error);
@@ -304,14 +340,7 @@ flush (GsockTcpClient *self)
 
       add_bytes_sent (self, written);
       set_queued_bytes (self, priv->queued_bytes - written);
-      if (priv->send_refused && priv->queued_bytes <= priv->max_queued_bytes / 2)
-        {
-          priv->send_refused = FALSE;
-          g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
-          if (priv->stream == NULL)
-            return;
-        }
-      while (written > 0)
+      while (written > 0 && !g_queue_is_empty (&priv->out))
         {
           GBytes *head = g_queue_peek_head (&priv->out);
           gsize left = g_bytes_get_size (head) - priv->out_offset;
@@ -319,14 +348,26 @@ flush (GsockTcpClient *self)
           if (written < left)
             {
               priv->out_offset += written;
+              written = 0;
               break;
             }
           written -= left;
           priv->out_offset = 0;
           g_bytes_unref (g_queue_pop_head (&priv->out));
         }
+      if (written > 0)
+        g_byte_array_remove_range (priv->batch, 0, written);
+
+      if (priv->send_refused && priv->queued_bytes <= priv->max_queued_bytes / 2)
+        {
+          priv->send_refused = FALSE;
+          g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
+          if (priv->stream == NULL)
+            return;
+        }
     }
 
+  queue_batch (self);
   if (!g_queue_is_empty (&priv->out))
     {
       watch (self, G_IO_OUT, TRUE);
@@ -443,10 +484,27 @@ take_input (GsockTcpClient *self,
 typedef struct
 {
   gboolean busy;
+  GByteArray *answers; /* the batch of the connection being read, emptied after each read */
   guint8 data[READ_CHUNK];
 } ReadBuffer;
 
-static GPrivate read_buffer_key = G_PRIVATE_INIT (g_free);
+static void
+read_buffer_free (ReadBuffer *buffer)
+{
+  g_byte_array_unref (buffer->answers);
+  g_free (buffer);
+}
+
+static ReadBuffer *
+read_buffer_new (void)
+{
+  ReadBuffer *buffer = g_new (ReadBuffer, 1);
+
+  buffer->answers = g_byte_array_new ();
+  return buffer;
+}
+
+static GPrivate read_buffer_key = G_PRIVATE_INIT ((GDestroyNotify) read_buffer_free);
 
 static ReadBuffer *
 read_buffer_take (void)
@@ -455,11 +513,11 @@ read_buffer_take (void)
 
   if (buffer == NULL)
     {
-      buffer = g_new (ReadBuffer, 1);
+      buffer = read_buffer_new ();
       g_private_set (&read_buffer_key, buffer);
     }
   else if (buffer->busy)
-    buffer = g_new (ReadBuffer, 1);
+    buffer = read_buffer_new ();
   buffer->busy = TRUE;
   return buffer;
 }
@@ -468,7 +526,7 @@ static void
 read_buffer_release (ReadBuffer *buffer)
 {
   if (buffer != g_private_get (&read_buffer_key))
-    g_free (buffer);
+    read_buffer_free (buffer);
   else
     buffer->busy = FALSE;
 }
@@ -480,10 +538,12 @@ handle_input (GsockTcpClient *self)
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   ReadBuffer *buffer = read_buffer_take ();
+  gboolean big_batch;
 
   g_object_ref (self);
   /* Answers given while handling what was read go out together, in one write, at the end. */
   priv->reading = TRUE;
+  priv->batch = buffer->answers;
   /* A handler may pause reading, or end the connection. */
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->watching_input; i++)
     {
@@ -504,7 +564,7 @@ handle_input (GsockTcpClient *self)
             g_set_error (&priv->close_reason, GSOCK_ERROR, GSOCK_ERROR_TRUNCATED,
                          "The peer closed the connection in the middle of a message "
                          "(%u bytes received of it)", priv->in->len);
-          if (!g_queue_is_empty (&priv->out))
+          if (has_output (self))
             {
               /* The peer is done sending but may still read (a half-close): what is queued
                * for it (the answers to this very read, say) goes out before the connection
@@ -528,10 +588,19 @@ handle_input (GsockTcpClient *self)
       if (!take_input (self, buffer->data, n))
         break;
     }
-  read_buffer_release (buffer);
   priv->reading = FALSE;
-  if (priv->stream != NULL && !priv->watching_output && !g_queue_is_empty (&priv->out))
+  big_batch = priv->batch->len > MAX_KEPT_BATCH;
+  if (priv->stream != NULL && priv->watching_output)
+    queue_batch (self);
+  else if (priv->stream != NULL && has_output (self))
     flush (self);
+  priv->batch = NULL;
+  if (big_batch)
+    {
+      g_byte_array_unref (buffer->answers);
+      buffer->answers = g_byte_array_new ();
+    }
+  read_buffer_release (buffer);
   g_object_unref (self);
 }
 
@@ -760,6 +829,18 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
       return FALSE;
     }
 
+  if (priv->batch != NULL && priv->stream != NULL)
+    {
+      guint before = priv->batch->len;
+
+      if (!_gsock_framer_append (priv->framer, payload,
+                                 gsock_endpoint_get_max_message_size (endpoint), priv->batch,
+                                 error))
+        return FALSE;
+      set_queued_bytes (self, priv->queued_bytes + (priv->batch->len - before));
+      return TRUE;
+    }
+
   wire = gsock_framer_encode (priv->framer, payload,
                               gsock_endpoint_get_max_message_size (endpoint), error);
   if (wire == NULL)
@@ -795,7 +876,7 @@ gsock_tcp_client_close (GsockEndpoint *endpoint)
   /* Reading goes on while the queue drains, so the peer's last data is not answered with a
    * reset. */
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
-  if (g_queue_is_empty (&priv->out))
+  if (!has_output (self))
     finish_close (self);
 }
 

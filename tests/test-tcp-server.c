@@ -578,6 +578,67 @@ test_half_close_mid_message_gets_answers (Fixture      *fx,
   g_assert_error ((GError *) fx->reasons->pdata[0], GSOCK_ERROR, GSOCK_ERROR_TRUNCATED);
 }
 
+/* Answers given while a read is handled go out at its end: one bigger than the kernel takes
+ * at once waits for the peer, and a close in the same handler still sends them first. */
+static void
+big_answer_then_close_cb (GsockEndpoint *server,
+                          GsockMessage  *message,
+                          gpointer       user_data)
+{
+  GBytes *big = user_data;
+  g_autoptr(GError) error = NULL;
+  const char *text = message_text (message);
+
+  if (g_str_equal (text, "after"))
+    {
+      /* The close has begun: nothing more is accepted. */
+      g_assert_false (gsock_message_reply (message, text, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
+      return;
+    }
+  if (g_str_equal (text, "big"))
+    g_assert_true (gsock_message_reply_bytes (message, big, &error));
+  else
+    g_assert_true (gsock_message_reply (message, text, &error));
+  g_assert_no_error (error);
+  if (g_str_equal (text, "bye"))
+    gsock_endpoint_close (gsock_message_get_endpoint (message));
+}
+
+static void
+test_answers_of_one_read_then_close (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (4 * 1024 * 1024);
+  g_autoptr(GByteArray) expected = g_byte_array_new ();
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean eof = FALSE;
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (server), 2 * g_bytes_get_size (big));
+  g_signal_connect (server, "message-received", G_CALLBACK (big_answer_then_close_cb), big);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  raw = gsock_test_tcp_connect (gsock_test_endpoint_get_port (server));
+
+  /* One write: one read holds every line, and the answers of all go out together. */
+  gsock_test_socket_send_all (raw, "one\nbig\ntwo\nbye\nafter\n", 22);
+  g_byte_array_append (expected, (const guint8 *) "one\n", 4);
+  g_byte_array_append (expected, g_bytes_get_data (big, NULL), g_bytes_get_size (big));
+  g_byte_array_append (expected, (const guint8 *) "\ntwo\nbye\n", 9);
+
+  /* Small reads, so the server waits for room more than once. */
+  got = gsock_test_socket_read (raw, G_MAXSIZE, 65536, &eof);
+  g_assert_true (eof);
+  g_assert_cmpmem (g_bytes_get_data (got, NULL), g_bytes_get_size (got), expected->data,
+                   expected->len);
+
+  gsock_test_wait_until (g_list_model_get_n_items (gsock_tcp_server_get_clients (server)) == 0);
+  g_signal_handlers_disconnect_by_data (server, big);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+}
+
 /* ---- messages ---- */
 
 static void
@@ -1594,6 +1655,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/TcpServer/dispose/lets-clients-go", test_dispose_closes_clients);
   g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-keeps-read-data",
                    test_nested_loop_keeps_read_data);
+  g_test_add_func ("/Gsock/TcpServer/write/answers-of-one-read-then-close",
+                   test_answers_of_one_read_then_close);
   ADD_IDLE ("framer/length-frames-on-server", test_length_framer);
   ADD_IDLE ("framer/length-between-gsock-ends", test_length_framer_with_clients);
   ADD_IDLE ("framer/raw-passes-bytes-through", test_raw_framer);

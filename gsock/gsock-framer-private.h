@@ -1,0 +1,36 @@
+/* gsock-framer-private.h: encoding straight into a connection's output
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "gsock-framer.h"
+#include "gsock-length-framer.h"
+#include "gsock-line-framer.h"
+#include "gsock-raw-framer.h"
+
+G_BEGIN_DECLS
+
+/* Appends the frame of @payload to @out, or sets @error and leaves @out as it was: what
+ * gsock_framer_encode() does, without a GBytes per message. The built-in framers write into
+ * @out directly; any other framer's encode() is called and its result appended. */
+gboolean _gsock_framer_append        (GsockFramer       *self,
+                                      GBytes            *payload,
+                                      gsize              max_size,
+                                      GByteArray        *out,
+                                      GError           **error);
+
+/* The built-in framers' own appends; max_size is checked already. */
+gboolean _gsock_line_framer_append   (GsockLineFramer   *self,
+                                      const guint8      *payload,
+                                      gsize              len,
+                                      GByteArray        *out,
+                                      GError           **error);
+gboolean _gsock_length_framer_append (GsockLengthFramer *self,
+                                      const guint8      *payload,
+                                      gsize              len,
+                                      GByteArray        *out,
+                                      GError           **error);
+
+G_END_DECLS
