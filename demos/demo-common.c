@@ -175,12 +175,15 @@ typedef struct
   guint printed;          /* in the current window */
 } LogKind;
 
+/* Servers may run on several threads (demo_serve_on_thread()): the counts are shared. */
+static GMutex log_lock;
 static GPtrArray *log_kinds;
 static guint log_window_source;
 
 static gboolean
 log_window_cb (gpointer user_data)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&log_lock);
   gboolean any = FALSE;
 
   for (guint i = 0; i < log_kinds->len; i++)
@@ -223,6 +226,7 @@ demo_log_limited (const char *kind,
                   const char *format,
                   ...)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&log_lock);
   LogKind *k = NULL;
 
   if (log_kinds == NULL)
@@ -260,6 +264,7 @@ demo_log_limited (const char *kind,
 static void
 log_summary (void)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&log_lock);
   g_autoptr(GString) line = NULL;
 
   if (log_kinds == NULL)
@@ -359,8 +364,65 @@ demo_framer_new (const char *name)
 static GMainLoop *serve_loop;
 static GPtrArray *serve_endpoints;
 static gboolean shutting_down;
-static guint closes_pending;
-static int serve_status;
+static gint closes_pending; /* atomic: endpoints on other threads close there */
+static gint serve_status;   /* atomic */
+
+/* An endpoint served by a thread of its own, with its own main context. */
+typedef struct
+{
+  GsockEndpoint *endpoint;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+} ServeThread;
+
+static GPtrArray *serve_threads;
+
+static gpointer
+serve_thread_main (gpointer data)
+{
+  ServeThread *t = data;
+
+  g_main_context_push_thread_default (t->context);
+  g_main_loop_run (t->loop);
+  g_main_context_pop_thread_default (t->context);
+  return NULL;
+}
+
+/* Ends the thread, once it has closed its endpoint (or demo_serve() gave up). */
+static void
+serve_thread_free (ServeThread *t)
+{
+  g_main_loop_quit (t->loop);
+  g_thread_join (t->thread);
+  g_object_unref (t->endpoint);
+  g_main_loop_unref (t->loop);
+  g_main_context_unref (t->context);
+  g_free (t);
+}
+
+/**
+ * demo_serve_on_thread:
+ * @context: the main context @endpoint was made in (thread-default while it was made)
+ * @endpoint: an endpoint that is already listening or bound
+ *
+ * Runs @context on a new thread from now on, so @endpoint is served there; demo_serve()
+ * closes it, there, together with its own endpoints.
+ */
+void
+demo_serve_on_thread (GMainContext  *context,
+                      GsockEndpoint *endpoint)
+{
+  ServeThread *t = g_new0 (ServeThread, 1);
+
+  t->endpoint = g_object_ref (endpoint);
+  t->context = g_main_context_ref (context);
+  t->loop = g_main_loop_new (context, FALSE);
+  t->thread = g_thread_new ("demo-server", serve_thread_main, t);
+  if (serve_threads == NULL)
+    serve_threads = g_ptr_array_new_with_free_func ((GDestroyNotify) serve_thread_free);
+  g_ptr_array_add (serve_threads, t);
+}
 
 static void
 close_cb (GObject      *source,
@@ -372,17 +434,27 @@ close_cb (GObject      *source,
   if (!gsock_endpoint_close_finish (GSOCK_ENDPOINT (source), result, &error))
     {
       g_printerr ("%s: closing failed: %s\n", g_get_prgname (), error->message);
-      serve_status = 1;
+      g_atomic_int_set (&serve_status, 1);
     }
-  if (--closes_pending == 0)
+  if (g_atomic_int_dec_and_test (&closes_pending))
     g_main_loop_quit (serve_loop);
+}
+
+/* On a serving thread: closes its endpoint there. */
+static gboolean
+close_on_thread_cb (gpointer data)
+{
+  ServeThread *t = data;
+
+  gsock_endpoint_close_async (t->endpoint, NULL, close_cb, NULL);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
 close_timeout_cb (gpointer user_data)
 {
   g_printerr ("%s: closing took more than 5 s, giving up\n", g_get_prgname ());
-  serve_status = 1;
+  g_atomic_int_set (&serve_status, 1);
   g_main_loop_quit (serve_loop);
   return G_SOURCE_REMOVE;
 }
@@ -400,7 +472,10 @@ demo_shutdown (void)
     return;
 
   shutting_down = TRUE;
-  closes_pending = serve_endpoints->len;
+  closes_pending = serve_endpoints->len + (serve_threads != NULL ? serve_threads->len : 0);
+  for (guint i = 0; serve_threads != NULL && i < serve_threads->len; i++)
+    g_main_context_invoke (((ServeThread *) serve_threads->pdata[i])->context,
+                           close_on_thread_cb, serve_threads->pdata[i]);
   for (guint i = 0; i < serve_endpoints->len; i++)
     gsock_endpoint_close_async (serve_endpoints->pdata[i], NULL, close_cb, NULL);
   g_timeout_add_seconds (5, close_timeout_cb, NULL);
@@ -447,9 +522,10 @@ demo_serve (GsockEndpoint *first,
   fflush (stdout);
 
   g_main_loop_run (serve_loop);
+  g_clear_pointer (&serve_threads, g_ptr_array_unref);
   log_summary ();
 
   g_clear_pointer (&serve_endpoints, g_ptr_array_unref);
   g_clear_pointer (&serve_loop, g_main_loop_unref);
-  return serve_status;
+  return g_atomic_int_get (&serve_status);
 }

@@ -50,6 +50,8 @@ void         demo_log_limited         (const char *kind,
                                        ...) G_GNUC_PRINTF (2, 3);
 void         demo_watch_errors        (GsockEndpoint  *endpoint);
 
+void         demo_serve_on_thread     (GMainContext   *context,
+                                       GsockEndpoint  *endpoint);
 int          demo_serve               (GsockEndpoint  *first,
                                        ...) G_GNUC_NULL_TERMINATED;
 void         demo_shutdown            (void);

@@ -26,11 +26,15 @@
 #include "demo-common.h"
 
 static char *framing = NULL;
+static int threads = 1;
 
 static const GOptionEntry entries[] = {
   { "framing", 0, 0, G_OPTION_ARG_STRING, &framing,
     "How TCP messages are cut: line (default), length (4-byte big-endian prefix) or raw",
     "line|length|raw" },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
+    "Serve TCP on N threads, one server and main context each, sharing the port "
+    "(SO_REUSEPORT; default 1)", "N" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -79,6 +83,26 @@ client_disconnected_cb (GsockTcpServer *server,
     demo_log_limited ("connections ended by an error", "lost %s: %s", name, reason->message);
 }
 
+/* A listening TCP echo server in the thread-default main context; with @port 0 it picks one. */
+static GsockTcpServer *
+tcp_server_new (GsockFramer *framer,
+                guint16      port)
+{
+  g_autoptr(GsockTcpServer) tcp = gsock_tcp_server_new (demo_host, port);
+  g_autoptr(GError) error = NULL;
+
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (tcp), demo_encoding);
+  gsock_tcp_server_set_framer (tcp, framer);
+  gsock_tcp_server_set_reuse_port (tcp, threads > 1);
+  demo_configure_server (tcp);
+  g_signal_connect (tcp, "message-received", G_CALLBACK (echo_cb), NULL);
+  g_signal_connect (tcp, "client-disconnected", G_CALLBACK (client_disconnected_cb), NULL);
+  demo_watch_errors (GSOCK_ENDPOINT (tcp));
+  if (!gsock_tcp_server_listen (tcp, &error))
+    demo_fail ("cannot listen on %s:%d: %s", demo_host, port, error->message);
+  return g_steal_pointer (&tcp);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -93,21 +117,28 @@ main (int   argc,
   demo_parse_server_options (&argc, &argv, NULL,
                              "Echoes every TCP message and UDP datagram on one port number.",
                              8080, entries);
+  if (threads < 1 || threads > 64)
+    demo_fail ("--threads must be between 1 and 64");
   framer = demo_framer_new (framing != NULL ? framing : "line");
 
-  tcp = gsock_tcp_server_new (demo_host, demo_port);
-  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (tcp), demo_encoding);
-  gsock_tcp_server_set_framer (tcp, framer);
-  demo_configure_server (tcp);
-  g_signal_connect (tcp, "message-received", G_CALLBACK (echo_cb), NULL);
-  g_signal_connect (tcp, "client-disconnected", G_CALLBACK (client_disconnected_cb), NULL);
-  demo_watch_errors (GSOCK_ENDPOINT (tcp));
-  if (!gsock_tcp_server_listen (tcp, &error))
-    demo_fail ("cannot listen on %s:%d: %s", demo_host, demo_port, error->message);
+  tcp = tcp_server_new (framer, demo_port);
 
   /* With --port 0 the TCP server picks the port, and UDP takes the same number. */
   tcp_address = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (tcp));
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (tcp_address));
+
+  /* The other threads' servers, each made in its thread's main context; the kernel spreads
+   * the connections among them all. The framer is stateless, so one serves them all. */
+  for (int i = 1; i < threads; i++)
+    {
+      g_autoptr(GMainContext) context = g_main_context_new ();
+      g_autoptr(GsockTcpServer) other = NULL;
+
+      g_main_context_push_thread_default (context);
+      other = tcp_server_new (framer, port);
+      g_main_context_pop_thread_default (context);
+      demo_serve_on_thread (context, GSOCK_ENDPOINT (other));
+    }
 
   udp = gsock_udp_endpoint_new (demo_host, port);
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), demo_encoding);

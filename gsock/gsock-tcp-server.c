@@ -7,6 +7,7 @@
 
 #include "gsock-tcp-server.h"
 
+#include <errno.h>
 #include <sys/socket.h>
 
 #include "gsock-encoding-private.h"
@@ -73,6 +74,7 @@ typedef struct
   GHashTable *handler_queues; /* GsockTcpClient * -> GQueue * of GsockMessage *, under the lock */
   guint64 max_queued_bytes;
   gboolean reuse_address;
+  gboolean reuse_port;
   guint64 clients_rejected;
 } GsockTcpServerPrivate;
 
@@ -84,6 +86,7 @@ enum {
   PROP_FRAMER,
   PROP_MAX_CLIENTS,
   PROP_REUSE_ADDRESS,
+  PROP_REUSE_PORT,
   PROP_CLIENTS_REJECTED,
   PROP_IDLE_TIMEOUT,
   PROP_MAX_QUEUED_BYTES,
@@ -204,6 +207,9 @@ gsock_tcp_server_get_property (GObject    *object,
     case PROP_REUSE_ADDRESS:
       g_value_set_boolean (value, priv->reuse_address);
       break;
+    case PROP_REUSE_PORT:
+      g_value_set_boolean (value, priv->reuse_port);
+      break;
     case PROP_CLIENTS_REJECTED:
       g_value_set_uint64 (value, priv->clients_rejected);
       break;
@@ -251,6 +257,9 @@ gsock_tcp_server_set_property (GObject      *object,
       break;
     case PROP_REUSE_ADDRESS:
       gsock_tcp_server_set_reuse_address (self, g_value_get_boolean (value));
+      break;
+    case PROP_REUSE_PORT:
+      gsock_tcp_server_set_reuse_port (self, g_value_get_boolean (value));
       break;
     case PROP_IDLE_TIMEOUT:
       gsock_tcp_server_set_idle_timeout (self, g_value_get_uint (value));
@@ -596,10 +605,24 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
    *
    * Whether to set `SO_REUSEADDR` when listening, so a restarted server can bind its port
    * while old connections linger in `TIME_WAIT`; `TRUE` by default. It never lets two servers
-   * listen on one port (that would be `SO_REUSEPORT`, which gsock does not set).
+   * listen on one port (that is [property@Gsock.TcpServer:reuse-port]).
    */
   properties[PROP_REUSE_ADDRESS] =
     g_param_spec_boolean ("reuse-address", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:reuse-port:
+   *
+   * Whether to set `SO_REUSEPORT` when listening, so several servers (of this process and
+   * user) can listen on one host and port at once and the kernel spreads the connections
+   * among them; `FALSE` by default. This is how one server runs on several cores: one
+   * `GsockTcpServer` per thread, each created with that thread's own `GMainContext` as the
+   * thread-default one and serving its connections there (see `gsock-echo-server --threads`).
+   * Every server that shares the port must set it.
+   */
+  properties[PROP_REUSE_PORT] =
+    g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -797,6 +820,46 @@ gsock_tcp_server_new (const char *host,
   return g_object_new (GSOCK_TYPE_TCP_SERVER, "host", host, "port", (guint) port, NULL);
 }
 
+/* g_socket_bind(), but g_socket_bind() clears SO_REUSEPORT on stream sockets: with
+ * reuse-port, the bind is done here. */
+static gboolean
+bind_socket (GsockTcpServer *self,
+             GSocket        *socket,
+             GSocketAddress *address,
+             GError        **error)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  gssize native_len = g_socket_address_get_native_size (address);
+  g_autofree struct sockaddr *native = NULL;
+  int fd = g_socket_get_fd (socket);
+
+  if (!priv->reuse_port)
+    return g_socket_bind (socket, address, priv->reuse_address, error);
+
+  if (native_len < 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "The address cannot be bound");
+      return FALSE;
+    }
+  native = g_malloc (native_len);
+  if (!g_socket_address_to_native (address, native, native_len, error))
+    return FALSE;
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, priv->reuse_address, error) ||
+      !g_socket_set_option (socket, SOL_SOCKET, SO_REUSEPORT, 1, error))
+    return FALSE;
+  if (bind (fd, native, native_len) < 0)
+    {
+      int errsv = errno;
+      g_autofree char *name = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Error binding to address %s: %s", name, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * gsock_tcp_server_listen:
  * @self: a server
@@ -853,7 +916,7 @@ gsock_tcp_server_listen (GsockTcpServer *self,
   g_socket_set_blocking (socket, FALSE);
   /* The kernel caps it at net.core.somaxconn; a storm of connections should queue, not fail. */
   g_socket_set_listen_backlog (socket, SOMAXCONN);
-  if (!g_socket_bind (socket, address, priv->reuse_address, error) ||
+  if (!bind_socket (self, socket, address, error) ||
       !g_socket_listen (socket, error))
     goto failed;
   local = g_socket_get_local_address (socket, error);
@@ -1090,6 +1153,47 @@ gsock_tcp_server_set_reuse_address (GsockTcpServer *self,
     return;
   priv->reuse_address = reuse_address;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_ADDRESS]);
+}
+
+/**
+ * gsock_tcp_server_get_reuse_port:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:reuse-port].
+ *
+ * Returns: whether `SO_REUSEPORT` is set when listening
+ */
+gboolean
+gsock_tcp_server_get_reuse_port (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+
+  return priv->reuse_port;
+}
+
+/**
+ * gsock_tcp_server_set_reuse_port:
+ * @self: a server
+ * @reuse_port: whether to set `SO_REUSEPORT` when listening
+ *
+ * Sets [property@Gsock.TcpServer:reuse-port], used by the next
+ * [method@Gsock.TcpServer.listen].
+ */
+void
+gsock_tcp_server_set_reuse_port (GsockTcpServer *self,
+                                 gboolean        reuse_port)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  reuse_port = !!reuse_port;
+  if (priv->reuse_port == reuse_port)
+    return;
+  priv->reuse_port = reuse_port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
 }
 
 /**

@@ -86,6 +86,11 @@ GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_server_set_reuse_address    (GsockTcpServer *self,
                                                        gboolean        reuse_address);
 GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_server_get_reuse_port       (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_reuse_port       (GsockTcpServer *self,
+                                                       gboolean        reuse_port);
+GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_tcp_server_get_clients_rejected (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
 GTlsCertificate *gsock_tcp_server_get_tls_certificate (GsockTcpServer  *self);

@@ -521,6 +521,35 @@ def test_echo_server_raw():
     check_echo_server('raw')
 
 
+def test_echo_server_threads():
+    # Two servers on one port (SO_REUSEPORT), one on a thread of its own: every connection is
+    # echoed whichever got it, and a stop closes them all.
+    with Server('gsock-echo-server', '--threads', '2') as server:
+        # Two listening sockets on the port (state 0A in /proc/net/tcp).
+        with open('/proc/net/tcp') as f:
+            listening = [line for line in f.readlines()[1:]
+                         if line.split()[1].endswith(f':{server.port:04X}') and
+                         line.split()[3] == '0A']
+        assert len(listening) == 2, listening
+        assert len(os.listdir(f'/proc/{server.proc.pid}/task')) >= 2
+        clients = [socket.create_connection(server.address, timeout=TIMEOUT) for _ in range(64)]
+        for i, sk in enumerate(clients):
+            sk.sendall(f'line {i}\n'.encode())
+        for i, sk in enumerate(clients):
+            wire = f'line {i}\n'.encode()
+            assert recv_exactly(sk, len(wire)) == wire
+        assert server.stop() == 0, server.stderr_text()
+        for sk in clients:
+            assert sk.recv(1024) == b'', 'connection still open after the server stopped'
+            sk.close()
+
+
+def test_echo_server_bad_threads():
+    result = run('gsock-echo-server', '--threads', '0')
+    assert result.returncode == 1, result
+    assert one_line(result.stderr) == 'gsock-echo-server: --threads must be between 1 and 64'
+
+
 def test_echo_server_with_socat():
     if not shutil.which('socat'):
         raise SkipTest('socat is not installed')

@@ -348,6 +348,7 @@ test_defaults (void)
   g_assert_null (gsock_endpoint_get_local_address (ep));
   g_assert_cmpuint (gsock_tcp_server_get_max_clients (server), ==, 0);
   g_assert_true (gsock_tcp_server_get_reuse_address (server));
+  g_assert_false (gsock_tcp_server_get_reuse_port (server));
   g_assert_cmpuint (gsock_tcp_server_get_clients_rejected (server), ==, 0);
 
   framer = gsock_tcp_server_get_framer (server);
@@ -366,10 +367,11 @@ test_setters_notify_only_on_change (void)
 {
   g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
   g_autoptr(GsockFramer) framer = gsock_raw_framer_new ();
-  guint max = 0, reuse = 0, framer_notifies = 0;
+  guint max = 0, reuse = 0, reuse_port = 0, framer_notifies = 0;
 
   g_signal_connect (server, "notify::max-clients", G_CALLBACK (count_cb), &max);
   g_signal_connect (server, "notify::reuse-address", G_CALLBACK (count_cb), &reuse);
+  g_signal_connect (server, "notify::reuse-port", G_CALLBACK (count_cb), &reuse_port);
   g_signal_connect (server, "notify::framer", G_CALLBACK (count_cb), &framer_notifies);
 
   gsock_tcp_server_set_max_clients (server, 3);
@@ -381,6 +383,11 @@ test_setters_notify_only_on_change (void)
   gsock_tcp_server_set_reuse_address (server, FALSE);
   g_assert_false (gsock_tcp_server_get_reuse_address (server));
   g_assert_cmpuint (reuse, ==, 1);
+
+  gsock_tcp_server_set_reuse_port (server, TRUE);
+  gsock_tcp_server_set_reuse_port (server, TRUE);
+  g_assert_true (gsock_tcp_server_get_reuse_port (server));
+  g_assert_cmpuint (reuse_port, ==, 1);
 
   gsock_tcp_server_set_framer (server, framer);
   gsock_tcp_server_set_framer (server, framer);
@@ -410,12 +417,14 @@ test_listen_port_zero (Fixture      *fx,
 
 static void
 check_port_in_use (guint16  port,
-                   gboolean reuse)
+                   gboolean reuse,
+                   gboolean reuse_port)
 {
   GsockTcpServer *second = gsock_tcp_server_new ("127.0.0.1", port);
   GError *error = NULL;
 
   gsock_tcp_server_set_reuse_address (second, reuse);
+  gsock_tcp_server_set_reuse_port (second, reuse_port);
   g_assert_false (gsock_tcp_server_listen (second, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
   g_clear_error (&error);
@@ -428,9 +437,56 @@ static void
 test_listen_port_in_use (Fixture      *fx,
                          gconstpointer data)
 {
-  /* SO_REUSEADDR does not let two sockets listen on one port on Linux. */
-  check_port_in_use (fx->port, TRUE);
-  check_port_in_use (fx->port, FALSE);
+  /* SO_REUSEADDR does not let two sockets listen on one port on Linux, and SO_REUSEPORT
+   * does only when the first one set it too. */
+  check_port_in_use (fx->port, TRUE, FALSE);
+  check_port_in_use (fx->port, FALSE, FALSE);
+  check_port_in_use (fx->port, TRUE, TRUE);
+}
+
+static void
+count_connected_cb (GsockTcpServer *server,
+                    GsockTcpClient *client,
+                    guint          *count)
+{
+  (*count)++;
+}
+
+/* With reuse-port on both, two servers listen on one port and the kernel spreads the
+ * connections among them (by a hash of the addresses: with 64 connections, each server gets
+ * none with a chance of 2^-63). */
+static void
+test_reuse_port_shares_the_port (void)
+{
+  g_autoptr(GsockTcpServer) first = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpServer) second = NULL;
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  guint first_count = 0, second_count = 0;
+  guint16 port;
+
+  gsock_tcp_server_set_reuse_port (first, TRUE);
+  g_assert_true (gsock_tcp_server_listen (first, &error));
+  g_assert_no_error (error);
+  port = gsock_test_endpoint_get_port (first);
+  second = gsock_tcp_server_new ("127.0.0.1", port);
+  gsock_tcp_server_set_reuse_port (second, TRUE);
+  g_assert_true (gsock_tcp_server_listen (second, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gsock_test_endpoint_get_port (second), ==, port);
+
+  g_signal_connect (first, "client-connected", G_CALLBACK (count_connected_cb), &first_count);
+  g_signal_connect (second, "client-connected", G_CALLBACK (count_connected_cb), &second_count);
+  for (guint i = 0; i < 64; i++)
+    g_ptr_array_add (peers, gsock_test_tcp_connect (port));
+  gsock_test_wait_until (first_count + second_count == 64);
+  g_assert_cmpuint (first_count, >, 0);
+  g_assert_cmpuint (second_count, >, 0);
+
+  g_signal_handlers_disconnect_by_data (first, &first_count);
+  g_signal_handlers_disconnect_by_data (second, &second_count);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (first));
+  gsock_endpoint_abort (GSOCK_ENDPOINT (second));
 }
 
 static void
@@ -1653,6 +1709,8 @@ main (int   argc,
   ADD ("close-async/stops-listening-and-closes-clients", test_close_stops_everything);
   ADD_IDLE ("close-async/completes-after-clients-flush", test_close_flushes_clients);
   g_test_add_func ("/Gsock/TcpServer/dispose/lets-clients-go", test_dispose_closes_clients);
+  g_test_add_func ("/Gsock/TcpServer/listen/reuse-port-shares-the-port",
+                   test_reuse_port_shares_the_port);
   g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-keeps-read-data",
                    test_nested_loop_keeps_read_data);
   g_test_add_func ("/Gsock/TcpServer/write/answers-of-one-read-then-close",
