@@ -93,12 +93,13 @@ def pin(cpu, cmd):
 class Server:
     """A server started on a free port, stopped (SIGTERM, then SIGKILL) when done."""
 
-    def __init__(self, name, cmd, env=None, wrapper=(), startup_timeout=20):
+    def __init__(self, name, cmd, env=None, wrapper=(), startup_timeout=20, cpu=1):
         self.name = name
         self.stderr = tempfile.TemporaryFile(mode='w+')
         full_env = dict(os.environ)
         full_env.update(env or {})
-        self.proc = subprocess.Popen(pin(1, list(wrapper) + cmd + ['--port', '0']),
+        cmd = list(wrapper) + cmd + ['--port', '0']
+        self.proc = subprocess.Popen(pin(cpu, cmd) if cpu is not None else cmd,
                                      stdout=subprocess.PIPE, stderr=self.stderr,
                                      env=full_env, text=True)
         self.pid = self.proc.pid
@@ -136,14 +137,14 @@ class Server:
         self.proc.stdout.close()
 
 
-def run_load(build, server, workload, args, extra=()):
+def run_load(build, server, workload, args, extra=(), cpu=0):
     cmd = [os.path.join(build, 'bench', 'bench-load'), '--port', str(server.port),
            '--workload', workload, '--server-pid', str(server.pid),
            '--duration', str(args.seconds), '--warmup', str(args.warmup)]
     if workload == 'conns':
         cmd += ['--conns', str(args.conns)]
     cmd += list(extra)
-    result = subprocess.run(pin(0, cmd), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    result = subprocess.run(pin(cpu, cmd) if cpu is not None else cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, timeout=args.seconds + args.warmup + 120)
     if result.stderr.strip():
         log(f'    bench-load: {result.stderr.strip()[-500:]}')
@@ -155,10 +156,10 @@ def run_load(build, server, workload, args, extra=()):
     return data
 
 
-def run_one(build, name, cmd, workload, args):
-    server = Server(name, cmd)
+def run_one(build, name, cmd, workload, args, pinned=True):
+    server = Server(name, cmd, cpu=1 if pinned else None)
     try:
-        data = run_load(build, server, workload, args)
+        data = run_load(build, server, workload, args, cpu=0 if pinned else None)
     finally:
         server.stop()
     errors = server.errors().strip()
@@ -503,7 +504,41 @@ def busy_fraction(seconds=1.0):
     return 1 - (idle1 - idle0) / max(1, total1 - total0)
 
 
-def write_results(path, command, table, targets_rows, profile_text, args, elapsed, notes):
+SCALING_THREADS = [1, 2]
+
+
+def run_scaling(build, commands, args, notes):
+    """The pipelined workload against gsock-echo-server --threads 1 and 2, nothing pinned (the
+    two threads need both cores, which the load generator shares): medians over the rounds."""
+    runs = {n: [] for n in SCALING_THREADS}
+    for r in range(args.rounds):
+        for n in SCALING_THREADS:
+            try:
+                data = run_one(build, 'gsock', commands['gsock'] + ['--threads', str(n)],
+                               'pipeline', args, pinned=False)
+            except Exception as e:
+                notes.append(f'round {r + 1}, scaling, {n} threads: {e}')
+                continue
+            problem = check(data)
+            if problem:
+                notes.append(f'round {r + 1}, scaling, {n} threads: {problem}')
+            runs[n].append(data)
+            log(f'round {r + 1} gsock x{n}  pipeline  rate {data["rate"]:,.0f}')
+    rows = ['| server threads | messages/s | server CPU per message (ns) | scaling |',
+            '|--:|--:|--:|--:|']
+    base = None
+    for n in SCALING_THREADS:
+        if not runs[n]:
+            continue
+        rate = statistics.median(d['rate'] for d in runs[n])
+        cpu = statistics.median(d.get('server_cpu_ns_per_msg', 0) for d in runs[n])
+        base = base or rate
+        rows.append(f'| {n} | {rate:,.0f} | {cpu:,.0f} | {rate / base:.2f} × |')
+    return '\n'.join(rows)
+
+
+def write_results(path, command, table, targets_rows, profile_text, args, elapsed, notes,
+                  scaling_text=''):
     reading = ''
     if os.path.exists(path):
         with open(path) as f:
@@ -539,6 +574,12 @@ def write_results(path, command, table, targets_rows, profile_text, args, elapse
                 '| target | measured | |', '|---|--:|---|']
         out += [f'| {name} | {measured} | {status} |' for name, measured, status in targets_rows]
         out += ['']
+    if scaling_text:
+        out += ['## One port on two cores', '',
+                'gsock-echo-server --threads N (one server and main context per thread, '
+                'SO_REUSEPORT), pipelined workload, server and load generator not pinned: '
+                'the second thread takes the core the load generator also needs.', '',
+                scaling_text, '']
     if profile_text:
         out += ['## Per-message profile', '', profile_text]
     out += [reading, '']
@@ -614,6 +655,9 @@ def main():
                 log(f'round {r + 1} {server:8} {workload:9} {json.dumps(short)}'
                     + (f'  PROBLEM: {problem}' if problem else ''))
 
+    scaling_text = ''
+    if 'gsock' in servers and 'pipeline' in workloads:
+        scaling_text = run_scaling(build, commands, args, notes)
     summary = summarize(results, servers, args.rounds)
     table = format_table(summary, servers, args)
     profile = None
@@ -635,6 +679,9 @@ def main():
     print()
     for name, measured, status in target_rows:
         print(f'{status:7} {name}: {measured}')
+    if scaling_text:
+        print()
+        print(scaling_text)
     if profile_text:
         print()
         print(profile_text)
@@ -642,7 +689,7 @@ def main():
         print(f'problem: {note}')
     if args.results:
         write_results(args.results, args.command, table, target_rows, profile_text, args,
-                      elapsed, notes)
+                      elapsed, notes, scaling_text)
         log(f'bench: wrote {args.results} ({elapsed / 60:.1f} min)')
     return 0
 
