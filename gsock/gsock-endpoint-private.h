@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 #define GSOCK_DEFAULT_MAX_QUEUED_BYTES (8 * 1024 * 1024)
 
 GMainContext *_gsock_endpoint_get_context       (GsockEndpoint  *self);
+/* The state and max-message-size without the getters' type checks, for the message path. */
+GsockState    _gsock_endpoint_peek_state        (GsockEndpoint  *self);
+gsize         _gsock_endpoint_peek_max_message_size (GsockEndpoint *self);
 void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
                                                  GsockState      state);
 void          _gsock_endpoint_set_local_address (GsockEndpoint  *self,

@@ -1627,6 +1627,22 @@ _gsock_endpoint_inherit_settings (GsockEndpoint *self,
   priv->timeout = from_priv->timeout;
 }
 
+GsockState
+_gsock_endpoint_peek_state (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->state;
+}
+
+gsize
+_gsock_endpoint_peek_max_message_size (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->max_message_size;
+}
+
 void
 _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
                                 gsize          bytes)

@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "gsock-message.h"
+#include "gsock-message-private.h"
 
 #include "gsock-encoding-private.h"
 
@@ -60,13 +60,20 @@ gsock_message_new (GsockEndpoint  *endpoint,
                    GBytes         *bytes,
                    GSocketAddress *sender)
 {
-  GsockMessage *self;
-
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (endpoint), NULL);
   g_return_val_if_fail (bytes != NULL, NULL);
   g_return_val_if_fail (sender == NULL || G_IS_SOCKET_ADDRESS (sender), NULL);
 
-  self = g_atomic_rc_box_new0 (GsockMessage);
+  return _gsock_message_new (endpoint, bytes, sender);
+}
+
+GsockMessage *
+_gsock_message_new (GsockEndpoint  *endpoint,
+                    GBytes         *bytes,
+                    GSocketAddress *sender)
+{
+  GsockMessage *self = g_atomic_rc_box_new0 (GsockMessage);
+
   self->endpoint = g_object_ref (endpoint);
   self->bytes = g_bytes_ref (bytes);
   self->sender = sender != NULL ? g_object_ref (sender) : NULL;

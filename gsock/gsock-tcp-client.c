@@ -14,7 +14,7 @@
 #include "gsock-error.h"
 #include "gsock-framer-private.h"
 #include "gsock-marshal.h"
-#include "gsock-message.h"
+#include "gsock-message-private.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-private.h"
 #include "gsock-watch-private.h"
@@ -103,7 +103,7 @@ typedef struct
 
   gboolean was_open;
   gboolean send_refused; /* drained is due once the queue is down to half */
-  gboolean reading;      /* in read_cb: writes wait for its end */
+  gboolean reading;      /* in handle_input: writes wait for its end (batch) */
   gboolean peer_closed;  /* the peer's end of file, not a close of ours, started CLOSING */
   GError *close_reason;  /* why, once the queue is flushed, the connection ends (or NULL) */
   gboolean read_paused;
@@ -375,7 +375,7 @@ flush (GsockTcpClient *self)
     }
 
   watch (self, G_IO_OUT, FALSE);
-  if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
+  if (_gsock_endpoint_peek_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
     finish_close (self);
 }
 
@@ -384,7 +384,7 @@ deliver (GsockTcpClient *self,
          GBytes         *payload)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  g_autoptr(GsockMessage) message = gsock_message_new (GSOCK_ENDPOINT (self), payload,
+  g_autoptr(GsockMessage) message = _gsock_message_new (GSOCK_ENDPOINT (self), payload,
                                                        priv->remote_address);
 
   /* A server's client reports to its own listeners first, then to the server's, which keeps
@@ -403,7 +403,7 @@ decode_messages (GsockTcpClient *self,
                  gsize           len)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gsize max = gsock_endpoint_get_max_message_size (GSOCK_ENDPOINT (self));
+  gsize max = _gsock_endpoint_peek_max_message_size (GSOCK_ENDPOINT (self));
   gsize used = 0;
 
   while (used < len)
@@ -439,7 +439,7 @@ take_input (GsockTcpClient *self,
             gsize           n)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gsize max = gsock_endpoint_get_max_message_size (GSOCK_ENDPOINT (self));
+  gsize max = _gsock_endpoint_peek_max_message_size (GSOCK_ENDPOINT (self));
   gssize used;
 
   if (priv->in == NULL)
@@ -536,7 +536,6 @@ static void
 handle_input (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
   ReadBuffer *buffer = read_buffer_take ();
   gboolean big_batch;
 
@@ -804,7 +803,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GBytes *wire;
 
-  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_OPEN &&
+  if (_gsock_endpoint_peek_state (endpoint) != GSOCK_STATE_OPEN &&
       !(priv->reconnecting && priv->queue_while_reconnecting))
     {
       if (priv->reconnecting)
@@ -834,7 +833,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
       guint before = priv->batch->len;
 
       if (!_gsock_framer_append (priv->framer, payload,
-                                 gsock_endpoint_get_max_message_size (endpoint), priv->batch,
+                                 _gsock_endpoint_peek_max_message_size (endpoint), priv->batch,
                                  error))
         return FALSE;
       set_queued_bytes (self, priv->queued_bytes + (priv->batch->len - before));
@@ -842,7 +841,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
     }
 
   wire = gsock_framer_encode (priv->framer, payload,
-                              gsock_endpoint_get_max_message_size (endpoint), error);
+                              _gsock_endpoint_peek_max_message_size (endpoint), error);
   if (wire == NULL)
     return FALSE;
 

@@ -18,7 +18,7 @@
 
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
-#include "gsock-message.h"
+#include "gsock-message-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -398,7 +398,7 @@ read_cb (GSocket      *socket,
       else
         {
           g_autoptr(GBytes) bytes = g_bytes_new (priv->buffer, n);
-          g_autoptr(GsockMessage) message = gsock_message_new (endpoint, bytes, sender);
+          g_autoptr(GsockMessage) message = _gsock_message_new (endpoint, bytes, sender);
 
           _gsock_endpoint_deliver (endpoint, message, TRUE);
         }
