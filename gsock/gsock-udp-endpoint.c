@@ -98,6 +98,13 @@ typedef struct
 
   guint multicast_ttl;
   gboolean multicast_loopback;
+
+  /* The last sender, as received and as an object: a peer that sends many datagrams is one
+   * GSocketAddress, not one per datagram (making one costs more than the rest of a
+   * datagram's handling). Addresses are immutable, so messages may share it. */
+  struct sockaddr_storage last_sender_native;
+  socklen_t last_sender_len;
+  GSocketAddress *last_sender;
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -142,6 +149,8 @@ release_socket (GsockUdpEndpoint *self,
 
   _gsock_source_clear (&priv->read_source);
   clear_send_queue (self);
+  g_clear_object (&priv->last_sender);
+  priv->last_sender_len = 0;
   priv->closing = FALSE;
   if (priv->socket != NULL)
     {
@@ -340,8 +349,18 @@ receive_datagram (GsockUdpEndpoint *self,
         }
     }
 
-  *sender = msg.msg_namelen > 0 ? g_socket_address_new_from_native (&from, msg.msg_namelen)
-                                : NULL;
+  *sender = NULL;
+  if (msg.msg_namelen > 0 &&
+      (priv->last_sender == NULL || msg.msg_namelen != priv->last_sender_len ||
+       memcmp (&from, &priv->last_sender_native, msg.msg_namelen) != 0))
+    {
+      g_clear_object (&priv->last_sender);
+      priv->last_sender = g_socket_address_new_from_native (&from, msg.msg_namelen);
+      priv->last_sender_len = priv->last_sender != NULL ? msg.msg_namelen : 0;
+      memcpy (&priv->last_sender_native, &from, priv->last_sender_len);
+    }
+  if (msg.msg_namelen > 0 && priv->last_sender != NULL)
+    *sender = g_object_ref (priv->last_sender);
   return n;
 }
 

@@ -689,6 +689,35 @@ test_receive_text_and_sender (Fixture      *fx,
   g_assert_cmpuint (fx->rec.messages->len, ==, 0);
 }
 
+/* Datagrams from two peers, interleaved: each message names its own sender (the endpoint
+ * keeps the last sender's address object for the next datagram from the same peer). */
+static void
+test_senders_of_interleaved_peers (Fixture      *fx,
+                                   gconstpointer data)
+{
+  guint16 ports[2];
+  g_autoptr(GSocket) a = gsock_test_udp_socket (&ports[0]);
+  g_autoptr(GSocket) b = gsock_test_udp_socket (&ports[1]);
+  static const guint order[] = { 0, 0, 1, 0, 1, 1, 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", i);
+
+      gsock_test_socket_send_to (order[i] == 0 ? a : b, fx->port, text, strlen (text));
+      gsock_test_wait_until (fx->rec.messages->len == i + 1);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      GsockMessage *message = fx->rec.messages->pdata[i];
+      g_autofree char *text = g_strdup_printf ("%u", i);
+
+      g_assert_cmpstr (gsock_message_get_text (message, NULL), ==, text);
+      g_assert_cmpuint (gsock_test_address_get_port (gsock_message_get_sender (message)), ==,
+                        ports[order[i]]);
+    }
+}
+
 static void
 test_receive_message_keeps_invalid_bytes (Fixture      *fx,
                                           gconstpointer data)
@@ -2072,6 +2101,7 @@ main (int   argc,
                    test_send_oversize_payload);
   g_test_add_func ("/Gsock/UdpEndpoint/send-bytes/delivers-exact-bytes", test_send_bytes_exact);
   ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
+  ADD ("receive/senders-of-interleaved-peers", test_senders_of_interleaved_peers);
   ADD ("receive/fails-on-invalid-text", test_receive_invalid_text);
   ADD ("receive-message/keeps-invalid-bytes", test_receive_message_keeps_invalid_bytes);
   ADD ("receive/times-out", test_receive_times_out);
