@@ -74,6 +74,7 @@ typedef struct
   GSource *write_source;
   gboolean watching_input;
   gboolean watching_output;
+  gboolean input_held; /* unwatched while a handler of this connection runs a nested loop */
   GSource *idle_source;
   gint64 last_read; /* monotonic µs, for idle-timeout */
 
@@ -166,6 +167,7 @@ release_stream (GsockTcpClient *self)
   _gsock_source_clear (&priv->idle_source);
   priv->watching_input = FALSE;
   priv->watching_output = FALSE;
+  priv->input_held = FALSE;
   priv->send_refused = FALSE;
   g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
   priv->out_offset = 0;
@@ -292,9 +294,10 @@ add_bytes_sent (GsockTcpClient *self,
     _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (priv->server), n);
 }
 
-static void watch (GsockTcpClient *self,
-                   GIOCondition    condition,
-                   gboolean        on);
+static void watch          (GsockTcpClient *self,
+                            GIOCondition    condition,
+                            gboolean        on);
+static void update_reading (GsockTcpClient *self);
 
 /* Writes as much of the queue (and the batch after it) as the kernel takes now; what is left
  * waits in the queue, watched for room. */
@@ -588,6 +591,11 @@ handle_input (GsockTcpClient *self)
         break;
     }
   priv->reading = FALSE;
+  if (priv->input_held)
+    {
+      priv->input_held = FALSE;
+      update_reading (self);
+    }
   big_batch = priv->batch->len > MAX_KEPT_BATCH;
   if (priv->stream != NULL && priv->watching_output)
     queue_batch (self);
@@ -631,13 +639,22 @@ watch_cb (GIOCondition condition,
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   g_object_ref (self);
-  /* While this connection's own handler runs a nested main loop, its input waits. */
-  if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && priv->watching_input && !priv->reading)
-    handle_input (self);
+  if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && priv->watching_input)
+    {
+      if (!priv->reading)
+        handle_input (self);
+      else
+        {
+          /* This connection's own handler runs a nested main loop: its input waits until the
+           * handler returns, unwatched, so that loop does not wake up for it over and over. */
+          priv->input_held = TRUE;
+          watch (self, G_IO_IN, FALSE);
+        }
+    }
   if ((condition & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && priv->watching_output)
     flush (self);
   /* epoll reports a hang-up whatever was asked: with nothing to do about it now (reading
-   * paused, nothing to write), GLib's sources take over so it does not spin. */
+   * paused or held, nothing to write), GLib's sources take over so it does not spin. */
   if (priv->watch != NULL && (condition & (G_IO_HUP | G_IO_ERR)) && !priv->watching_input &&
       !priv->watching_output)
     g_clear_pointer (&priv->watch, _gsock_watch_free);

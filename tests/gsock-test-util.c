@@ -6,6 +6,7 @@
 #include "gsock-test-util.h"
 
 #include <string.h>
+#include <sys/resource.h>
 
 static gboolean
 tick_cb (gpointer user_data)
@@ -446,4 +447,14 @@ gsock_test_vm_peak_kib (void)
   if (line == NULL)
     return 0;
   return g_ascii_strtoull (line + strlen ("VmPeak:"), NULL, 10);
+}
+
+gint64
+gsock_test_cpu_time_us (void)
+{
+  struct rusage usage;
+
+  g_assert_cmpint (getrusage (RUSAGE_SELF, &usage), ==, 0);
+  return (gint64) (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * G_USEC_PER_SEC +
+         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }

@@ -115,6 +115,9 @@ gboolean        gsock_test_socket_stays_quiet  (GSocket *socket,
 /* Fills @len bytes with a pattern that never contains '\n'. */
 GBytes         *gsock_test_pattern_bytes       (gsize len);
 
+/* The CPU time this process has used, user and system, in µs. */
+gint64          gsock_test_cpu_time_us         (void);
+
 /* Reads /proc/self/status VmPeak in KiB (0 if unknown). */
 guint64         gsock_test_vm_peak_kib         (void);
 

@@ -1626,6 +1626,61 @@ nested_read_message_cb (GsockEndpoint *server,
     }
 }
 
+/* A handler that waits in a nested main loop while its own peer sends more: the connection's
+ * input waits, unwatched (not read, and not spun on), until the handler returns. */
+typedef struct
+{
+  GPtrArray *texts;
+  GSocket   *peer;
+  gint64     nested_cpu_us;
+  guint      during_nested;
+} HeldInput;
+
+static void
+held_input_message_cb (GsockEndpoint *server,
+                       GsockMessage  *message,
+                       HeldInput     *held)
+{
+  g_ptr_array_add (held->texts, g_strdup (message_text (message)));
+  if (held->texts->len == 1)
+    {
+      gint64 cpu = gsock_test_cpu_time_us ();
+
+      gsock_test_socket_send_all (held->peer, "second\n", 7);
+      gsock_test_run_for (NULL, 300);
+      held->nested_cpu_us = gsock_test_cpu_time_us () - cpu;
+      held->during_nested = held->texts->len;
+    }
+}
+
+static void
+test_nested_loop_holds_own_input (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSocket) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  HeldInput held = { texts, NULL, 0, 0 };
+
+  g_signal_connect (server, "message-received", G_CALLBACK (held_input_message_cb), &held);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  peer = gsock_test_tcp_connect (gsock_test_endpoint_get_port (server));
+  held.peer = peer;
+
+  gsock_test_socket_send_all (peer, "first\n", 6);
+  gsock_test_wait_until (texts->len == 2);
+  g_assert_cmpstr (texts->pdata[0], ==, "first");
+  g_assert_cmpstr (texts->pdata[1], ==, "second");
+  g_assert_cmpuint (held.during_nested, ==, 1);
+  /* Waiting, not spinning: a loop woken for the unread input again and again would use the
+   * whole 300 ms. */
+  g_assert_cmpint (held.nested_cpu_us, <, 150 * 1000);
+
+  g_signal_handlers_disconnect_by_data (server, &held);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+}
+
 static void
 test_nested_loop_keeps_read_data (void)
 {
@@ -1713,6 +1768,8 @@ main (int   argc,
                    test_reuse_port_shares_the_port);
   g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-keeps-read-data",
                    test_nested_loop_keeps_read_data);
+  g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-holds-own-input",
+                   test_nested_loop_holds_own_input);
   g_test_add_func ("/Gsock/TcpServer/write/answers-of-one-read-then-close",
                    test_answers_of_one_read_then_close);
   ADD_IDLE ("framer/length-frames-on-server", test_length_framer);

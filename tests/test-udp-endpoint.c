@@ -718,6 +718,52 @@ test_senders_of_interleaved_peers (Fixture      *fx,
     }
 }
 
+/* A handler that waits in a nested main loop while datagrams keep coming: they wait in the
+ * kernel (not read, and not spun on) until it returns, then arrive in order. */
+typedef struct
+{
+  GSocket *peer;
+  guint16  port;
+  guint    seen;
+  guint    during_nested;
+  gint64   nested_cpu_us;
+} HeldDatagrams;
+
+static void
+held_datagram_cb (GsockEndpoint *endpoint,
+                  GsockMessage  *message,
+                  HeldDatagrams *held)
+{
+  held->seen++;
+  if (held->seen == 1)
+    {
+      gint64 cpu = gsock_test_cpu_time_us ();
+
+      gsock_test_socket_send_to (held->peer, held->port, "second", 6);
+      gsock_test_run_for (NULL, 300);
+      held->nested_cpu_us = gsock_test_cpu_time_us () - cpu;
+      held->during_nested = held->seen;
+    }
+}
+
+static void
+test_nested_loop_holds_datagrams (Fixture      *fx,
+                                  gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  HeldDatagrams held = { peer, fx->port, 0, 0, 0 };
+
+  g_signal_connect (fx->server, "message-received", G_CALLBACK (held_datagram_cb), &held);
+  gsock_test_socket_send_to (peer, fx->port, "first", 5);
+  gsock_test_wait_until (fx->rec.messages->len == 2);
+  g_assert_cmpstr (gsock_message_get_text (fx->rec.messages->pdata[0], NULL), ==, "first");
+  g_assert_cmpstr (gsock_message_get_text (fx->rec.messages->pdata[1], NULL), ==, "second");
+  g_assert_cmpuint (held.during_nested, ==, 1);
+  /* Waiting, not spinning (a loop woken for the same datagram would use all 300 ms). */
+  g_assert_cmpint (held.nested_cpu_us, <, 150 * 1000);
+  g_signal_handlers_disconnect_by_data (fx->server, &held);
+}
+
 static void
 test_receive_message_keeps_invalid_bytes (Fixture      *fx,
                                           gconstpointer data)
@@ -2102,6 +2148,7 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/send-bytes/delivers-exact-bytes", test_send_bytes_exact);
   ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
   ADD ("receive/senders-of-interleaved-peers", test_senders_of_interleaved_peers);
+  ADD ("receive/nested-loop-in-handler-holds-datagrams", test_nested_loop_holds_datagrams);
   ADD ("receive/fails-on-invalid-text", test_receive_invalid_text);
   ADD ("receive-message/keeps-invalid-bytes", test_receive_message_keeps_invalid_bytes);
   ADD ("receive/times-out", test_receive_times_out);
