@@ -21,6 +21,11 @@ gboolean _gsock_framer_append        (GsockFramer       *self,
                                       GByteArray        *out,
                                       GError           **error);
 
+/* One line framer with the default delimiter for the whole process (transfer none): what a
+ * client or server starts with before it is given one. Framers are immutable, so sharing it
+ * saves making one per accepted connection. */
+GsockFramer *_gsock_line_framer_get_default (void);
+
 /* The built-in framers' own appends; max_size is checked already. */
 gboolean _gsock_line_framer_append   (GsockLineFramer   *self,
                                       const guint8      *payload,

@@ -259,6 +259,16 @@ gsock_line_framer_init (GsockLineFramer *self)
 {
 }
 
+GsockFramer *
+_gsock_line_framer_get_default (void)
+{
+  static GsockFramer *framer;
+
+  if (g_once_init_enter (&framer))
+    g_once_init_leave (&framer, gsock_line_framer_new (NULL));
+  return framer;
+}
+
 /**
  * gsock_line_framer_new:
  * @delimiter: (nullable): the bytes that end every message, or `NULL` for `"\n"`

@@ -763,6 +763,25 @@ update_idle_watch (GsockTcpClient *self)
 }
 
 /* Takes over an established connection: the end of open, or a server's accept. */
+/* A connection accepted by a server listening on one IP address has that address and port
+ * as its own: the server's object serves, with no system call and no new object per
+ * connection. NULL when the server listens on a wildcard address (or is not an IP one). */
+static GSocketAddress *
+server_side_local_address (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GSocketAddress *listening;
+
+  if (priv->server == NULL)
+    return NULL;
+  listening = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (priv->server));
+  if (!G_IS_INET_SOCKET_ADDRESS (listening) ||
+      g_inet_address_get_is_any (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (listening))))
+    return NULL;
+  return g_object_ref (listening);
+}
+
 static void
 attach_stream (GsockTcpClient *self,
                GIOStream      *stream)
@@ -786,9 +805,12 @@ attach_stream (GsockTcpClient *self,
 
   if (connection != NULL)
     {
-      g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+      g_autoptr(GSocketAddress) local = server_side_local_address (self);
       g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection,
                                                                                  NULL);
+
+      if (local == NULL)
+        local = g_socket_connection_get_local_address (connection, NULL);
 
       /* Messages are written whole, so waiting to coalesce them only adds latency. */
       g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP,
@@ -1313,7 +1335,7 @@ gsock_tcp_client_init (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  priv->framer = gsock_line_framer_new (NULL);
+  priv->framer = g_object_ref (_gsock_line_framer_get_default ());
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   priv->reconnect_delay = 100;
   priv->reconnect_max_delay = 30000;

@@ -525,6 +525,10 @@ test_client_connected_and_disconnected (Fixture      *fx,
   g_assert_true (server_side_of (fx, peer) == served);
   g_assert_cmpint (state_of (served), ==, GSOCK_STATE_OPEN);
   g_assert_cmpuint (gsock_test_endpoint_get_port (served), ==, fx->port);
+  g_assert_true (gsock_test_address_equal (gsock_endpoint_get_local_address (
+                                             GSOCK_ENDPOINT (served)),
+                                           gsock_endpoint_get_local_address (
+                                             GSOCK_ENDPOINT (fx->server))));
   g_assert_true (gsock_test_address_equal (gsock_tcp_client_get_remote_address (served),
                                            gsock_endpoint_get_local_address (
                                              GSOCK_ENDPOINT (peer->client))));
