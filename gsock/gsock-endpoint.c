@@ -348,6 +348,41 @@ gsock_endpoint_real_open_finish (GsockEndpoint *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* g_cclosure_marshal_VOID__BOXEDv for message-received, holding the message with its own
+ * ref and unref: g_boxed_copy() and g_boxed_free() look the boxed type's functions up on every
+ * call, once per message. */
+static void
+marshal_message_received_v (GClosure *closure,
+                            GValue   *return_value,
+                            gpointer  instance,
+                            va_list   args,
+                            gpointer  marshal_data,
+                            int       n_params,
+                            GType    *param_types)
+{
+  void (*callback) (gpointer self, GsockMessage *message, gpointer user_data);
+  gpointer self = instance, user_data = closure->data;
+  GsockMessage *message;
+  va_list args_copy;
+
+  G_VA_COPY (args_copy, args);
+  message = va_arg (args_copy, GsockMessage *);
+  va_end (args_copy);
+
+  if (G_CCLOSURE_SWAP_DATA (closure))
+    {
+      self = closure->data;
+      user_data = instance;
+    }
+  callback = marshal_data != NULL ? marshal_data : ((GCClosure *) closure)->callback;
+
+  if (message != NULL)
+    gsock_message_ref (message);
+  callback (self, message, user_data);
+  if (message != NULL)
+    gsock_message_unref (message);
+}
+
 static void
 gsock_endpoint_class_init (GsockEndpointClass *klass)
 {
@@ -533,7 +568,7 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
                   g_cclosure_marshal_VOID__BOXED,
                   G_TYPE_NONE, 1, GSOCK_TYPE_MESSAGE);
   g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE_RECEIVED], G_TYPE_FROM_CLASS (klass),
-                              g_cclosure_marshal_VOID__BOXEDv);
+                              marshal_message_received_v);
 
   /**
    * GsockEndpoint::error:

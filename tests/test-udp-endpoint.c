@@ -764,6 +764,42 @@ test_nested_loop_holds_datagrams (Fixture      *fx,
   g_signal_handlers_disconnect_by_data (fx->server, &held);
 }
 
+/* A swapped handler gets the user data first and the endpoint last; a class handler (the
+ * receipt subclass tests) and a plain one are covered elsewhere: the three ways the
+ * message-received marshaller is called. */
+typedef struct
+{
+  GsockEndpoint *endpoint;
+  GsockMessage  *message;
+} Swapped;
+
+static void
+swapped_message_cb (Swapped       *swapped,
+                    GsockMessage  *message,
+                    GsockEndpoint *endpoint)
+{
+  swapped->endpoint = endpoint;
+  g_clear_pointer (&swapped->message, gsock_message_unref);
+  swapped->message = gsock_message_ref (message);
+}
+
+static void
+test_swapped_handler (Fixture      *fx,
+                      gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  Swapped swapped = { NULL, NULL };
+
+  g_signal_connect_swapped (fx->server, "message-received", G_CALLBACK (swapped_message_cb),
+                            &swapped);
+  gsock_test_socket_send_to (peer, fx->port, "swapped", 7);
+  gsock_test_wait_until (swapped.message != NULL);
+  g_assert_true (swapped.endpoint == GSOCK_ENDPOINT (fx->server));
+  g_assert_cmpstr (gsock_message_get_text (swapped.message, NULL), ==, "swapped");
+  g_signal_handlers_disconnect_by_data (fx->server, &swapped);
+  g_clear_pointer (&swapped.message, gsock_message_unref);
+}
+
 static void
 test_receive_message_keeps_invalid_bytes (Fixture      *fx,
                                           gconstpointer data)
@@ -2149,6 +2185,7 @@ main (int   argc,
   ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
   ADD ("receive/senders-of-interleaved-peers", test_senders_of_interleaved_peers);
   ADD ("receive/nested-loop-in-handler-holds-datagrams", test_nested_loop_holds_datagrams);
+  ADD ("message-received/swapped-handler", test_swapped_handler);
   ADD ("receive/fails-on-invalid-text", test_receive_invalid_text);
   ADD ("receive-message/keeps-invalid-bytes", test_receive_message_keeps_invalid_bytes);
   ADD ("receive/times-out", test_receive_times_out);
