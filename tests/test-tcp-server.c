@@ -612,6 +612,20 @@ test_client_disconnected_truncated (Fixture      *fx,
   g_assert_cmpstr (message_text (fx->messages->pdata[0]), ==, "whole");
 }
 
+/* A server on a free loopback port, listening, with @callback on message-received. */
+static GsockTcpServer *
+listening_server_new (GCallback callback,
+                      gpointer  user_data)
+{
+  GsockTcpServer *server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GError) error = NULL;
+
+  g_signal_connect (server, "message-received", callback, user_data);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  return server;
+}
+
 /* The peer half-closes in the middle of a message: the answers to the whole messages before
  * it still reach it, then the connection ends as truncated. */
 static void
@@ -668,18 +682,16 @@ big_answer_then_close_cb (GsockEndpoint *server,
 static void
 test_answers_of_one_read_then_close (void)
 {
-  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
   g_autoptr(GBytes) big = gsock_test_pattern_bytes (4 * 1024 * 1024);
+  g_autoptr(GsockTcpServer) server = listening_server_new (G_CALLBACK (big_answer_then_close_cb),
+                                                           big);
   g_autoptr(GByteArray) expected = g_byte_array_new ();
   g_autoptr(GSocket) raw = NULL;
   g_autoptr(GBytes) got = NULL;
-  g_autoptr(GError) error = NULL;
   gboolean eof = FALSE;
 
+  /* Clients take it when accepted. */
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (server), 2 * g_bytes_get_size (big));
-  g_signal_connect (server, "message-received", G_CALLBACK (big_answer_then_close_cb), big);
-  g_assert_true (gsock_tcp_server_listen (server, &error));
-  g_assert_no_error (error);
   raw = gsock_test_tcp_connect (gsock_test_endpoint_get_port (server));
 
   /* One write: one read holds every line, and the answers of all go out together. */
@@ -1660,15 +1672,12 @@ held_input_message_cb (GsockEndpoint *server,
 static void
 test_nested_loop_holds_own_input (void)
 {
-  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSocket) peer = NULL;
-  g_autoptr(GError) error = NULL;
   HeldInput held = { texts, NULL, 0, 0 };
+  g_autoptr(GsockTcpServer) server = listening_server_new (G_CALLBACK (held_input_message_cb),
+                                                           &held);
+  g_autoptr(GSocket) peer = NULL;
 
-  g_signal_connect (server, "message-received", G_CALLBACK (held_input_message_cb), &held);
-  g_assert_true (gsock_tcp_server_listen (server, &error));
-  g_assert_no_error (error);
   peer = gsock_test_tcp_connect (gsock_test_endpoint_get_port (server));
   held.peer = peer;
 
@@ -1688,17 +1697,14 @@ test_nested_loop_holds_own_input (void)
 static void
 test_nested_loop_keeps_read_data (void)
 {
-  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
   g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  NestedRead nested = { texts, NULL };
+  g_autoptr(GsockTcpServer) server = listening_server_new (G_CALLBACK (nested_read_message_cb),
+                                                           &nested);
   g_autoptr(GSocket) first = NULL;
   g_autoptr(GSocket) second = NULL;
-  g_autoptr(GError) error = NULL;
-  NestedRead nested = { texts, NULL };
   guint16 port;
 
-  g_signal_connect (server, "message-received", G_CALLBACK (nested_read_message_cb), &nested);
-  g_assert_true (gsock_tcp_server_listen (server, &error));
-  g_assert_no_error (error);
   port = gsock_test_endpoint_get_port (server);
   first = gsock_test_tcp_connect (port);
   second = gsock_test_tcp_connect (port);
