@@ -82,8 +82,8 @@ typedef struct
 
   GQueue out; /* GBytes * of wire bytes; the head is written up to out_offset */
   gsize out_offset;
-  /* While a read is handled: the frames sent meanwhile, after those in out, written together
-   * at its end (the thread's, not owned; see ReadBuffer). */
+  /* Set exactly while a read is handled (handle_input): the frames sent meanwhile, after
+   * those in out, written together at its end (the thread's, not owned; see ReadBuffer). */
   GByteArray *batch;
   gsize queued_bytes;
   guint64 max_queued_bytes;
@@ -104,7 +104,6 @@ typedef struct
 
   gboolean was_open;
   gboolean send_refused; /* drained is due once the queue is down to half */
-  gboolean reading;      /* in handle_input: writes wait for its end (batch) */
   gboolean peer_closed;  /* the peer's end of file, not a close of ours, started CLOSING */
   GError *close_reason;  /* why, once the queue is flushed, the connection ends (or NULL) */
   gboolean read_paused;
@@ -544,7 +543,6 @@ handle_input (GsockTcpClient *self)
 
   g_object_ref (self);
   /* Answers given while handling what was read go out together, in one write, at the end. */
-  priv->reading = TRUE;
   priv->batch = buffer->answers;
   /* A handler may pause reading, or end the connection. */
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->watching_input; i++)
@@ -590,7 +588,6 @@ handle_input (GsockTcpClient *self)
       if (!take_input (self, buffer->data, n))
         break;
     }
-  priv->reading = FALSE;
   if (priv->input_held)
     {
       priv->input_held = FALSE;
@@ -600,7 +597,10 @@ handle_input (GsockTcpClient *self)
   if (priv->stream != NULL && priv->watching_output)
     queue_batch (self);
   else if (priv->stream != NULL && has_output (self))
-    flush (self);
+    {
+      /* The batch stays set until flush has written it. */
+      flush (self);
+    }
   priv->batch = NULL;
   if (big_batch)
     {
@@ -641,7 +641,7 @@ watch_cb (GIOCondition condition,
   g_object_ref (self);
   if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && priv->watching_input)
     {
-      if (!priv->reading)
+      if (priv->batch == NULL)
         handle_input (self);
       else
         {
@@ -886,7 +886,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
 
   g_queue_push_tail (&priv->out, wire);
   set_queued_bytes (self, priv->queued_bytes + g_bytes_get_size (wire));
-  if (!priv->watching_output && priv->stream != NULL && !priv->reading)
+  if (!priv->watching_output && priv->stream != NULL)
     flush (self);
   return TRUE;
 }

@@ -395,7 +395,7 @@ read_cb (GSocket      *socket,
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   guint64 dropped = priv->datagrams_dropped;
-  gsize max = gsock_endpoint_get_max_message_size (endpoint);
+  gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
 
   if (priv->reading)
     {
@@ -423,7 +423,7 @@ read_cb (GSocket      *socket,
       g_autoptr(GError) error = NULL;
       gssize n;
 
-      max = gsock_endpoint_get_max_message_size (endpoint);
+      max = _gsock_endpoint_peek_max_message_size (endpoint);
       n = receive_datagram (self, &sender, &error);
       if (n < 0)
         {
