@@ -13,7 +13,15 @@ GBytes *_gsock_encoding_encode (const char *encoding,
                                 const char *text,
                                 GError    **error);
 char   *_gsock_encoding_decode (const char *encoding,
-                                GBytes     *bytes,
+                                const char *data,
+                                gsize       len,
                                 GError    **error);
+
+/* Whether @encoding names UTF-8, whose text needs no conversion. */
+gboolean _gsock_encoding_is_utf8    (const char *encoding);
+/* Whether @data is UTF-8 without a NUL, as decoding it from UTF-8 requires; else sets @error. */
+gboolean _gsock_encoding_check_utf8 (const char *data,
+                                     gsize       len,
+                                     GError    **error);
 
 G_END_DECLS

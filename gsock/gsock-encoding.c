@@ -10,8 +10,8 @@
 #include "gsock-encoding-private.h"
 #include "gsock-error.h"
 
-static gboolean
-is_utf8 (const char *encoding)
+gboolean
+_gsock_encoding_is_utf8 (const char *encoding)
 {
   return g_ascii_strcasecmp (encoding, "UTF-8") == 0 || g_ascii_strcasecmp (encoding, "UTF8") == 0;
 }
@@ -42,7 +42,7 @@ _gsock_encoding_encode (const char *encoding,
   gsize written = 0;
   char *converted;
 
-  if (is_utf8 (encoding))
+  if (_gsock_encoding_is_utf8 (encoding))
     {
       if (!g_utf8_validate (text, text_len, NULL))
         {
@@ -62,27 +62,37 @@ _gsock_encoding_encode (const char *encoding,
   return g_bytes_new_take (converted, written);
 }
 
+gboolean
+_gsock_encoding_check_utf8 (const char *data,
+                            gsize       len,
+                            GError    **error)
+{
+  const char *end;
+
+  if (!g_utf8_validate_len (data, len, &end))
+    {
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT,
+                   "Received bytes are not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")",
+                   (gsize) (end - data));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 _gsock_encoding_decode (const char *encoding,
-                        GBytes     *bytes,
+                        const char *data,
+                        gsize       len,
                         GError    **error)
 {
   GError *convert_error = NULL;
-  gsize len;
-  const char *data = g_bytes_get_data (bytes, &len);
-  const char *end;
   gsize text_len = 0;
   char *text;
 
-  if (is_utf8 (encoding))
+  if (_gsock_encoding_is_utf8 (encoding))
     {
-      if (!g_utf8_validate_len (data, len, &end))
-        {
-          g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT,
-                       "Received bytes are not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")",
-                       (gsize) (end - data));
-          return NULL;
-        }
+      if (!_gsock_encoding_check_utf8 (data, len, error))
+        return NULL;
       return g_strndup (data != NULL ? data : "", len);
     }
 

@@ -21,6 +21,33 @@ gboolean _gsock_framer_append        (GsockFramer       *self,
                                       GByteArray        *out,
                                       GError           **error);
 
+/* Where a message lies in a framer's input: what _gsock_framer_cut() found. */
+typedef struct
+{
+  const guint8 *payload;  /* the message's bytes, in the input or in @bytes */
+  gsize size;
+  gsize consumed;         /* the input the frame took, delimiter or prefix included */
+  GBytes *bytes;          /* (owned) a custom framer's own result; NULL from a built-in one */
+} GsockFrame;
+
+/* Finds the first message in @data as gsock_framer_decode() does, without a GBytes for the
+ * built-in framers: TRUE with @frame filled in; FALSE with frame->consumed bytes skipped (0
+ * when more input is needed), or with @error set. */
+gboolean _gsock_framer_cut           (GsockFramer       *self,
+                                      const guint8      *data,
+                                      gsize              len,
+                                      gsize              max_size,
+                                      GsockFrame        *frame,
+                                      GError           **error);
+
+/* The built-in framers' decode(): their find, and the message copied into a GBytes. */
+GBytes  *_gsock_framer_decode_builtin (GsockFramer      *self,
+                                       const guint8     *data,
+                                       gsize             len,
+                                       gsize             max_size,
+                                       gsize            *consumed,
+                                       GError          **error);
+
 /* One line framer with the default delimiter for the whole process (transfer none): what a
  * client or server starts with before it is given one. Framers are immutable, so sharing it
  * saves making one per accepted connection. */
@@ -36,6 +63,25 @@ gboolean _gsock_length_framer_append (GsockLengthFramer *self,
                                       const guint8      *payload,
                                       gsize              len,
                                       GByteArray        *out,
+                                      GError           **error);
+
+/* The built-in framers' finds, as _gsock_framer_cut(); @frame is filled in only on TRUE. */
+gboolean _gsock_line_framer_find     (GsockLineFramer   *self,
+                                      const guint8      *data,
+                                      gsize              len,
+                                      gsize              max_size,
+                                      GsockFrame        *frame,
+                                      GError           **error);
+gboolean _gsock_length_framer_find   (GsockLengthFramer *self,
+                                      const guint8      *data,
+                                      gsize              len,
+                                      gsize              max_size,
+                                      GsockFrame        *frame,
+                                      GError           **error);
+gboolean _gsock_raw_framer_find      (const guint8      *data,
+                                      gsize              len,
+                                      gsize              max_size,
+                                      GsockFrame        *frame,
                                       GError           **error);
 
 G_END_DECLS

@@ -237,6 +237,49 @@ _gsock_framer_append (GsockFramer *self,
   return TRUE;
 }
 
+gboolean
+_gsock_framer_cut (GsockFramer  *self,
+                   const guint8 *data,
+                   gsize         len,
+                   gsize         max_size,
+                   GsockFrame   *frame,
+                   GError      **error)
+{
+  GType type = G_OBJECT_TYPE (self);
+
+  frame->consumed = 0;
+  frame->bytes = NULL;
+  if (type == GSOCK_TYPE_LINE_FRAMER)
+    return _gsock_line_framer_find (GSOCK_LINE_FRAMER (self), data, len, max_size, frame, error);
+  if (type == GSOCK_TYPE_LENGTH_FRAMER)
+    return _gsock_length_framer_find (GSOCK_LENGTH_FRAMER (self), data, len, max_size, frame,
+                                      error);
+  if (type == GSOCK_TYPE_RAW_FRAMER)
+    return _gsock_raw_framer_find (data, len, max_size, frame, error);
+
+  frame->bytes = gsock_framer_decode (self, data, len, max_size, &frame->consumed, error);
+  if (frame->bytes == NULL)
+    return FALSE;
+  frame->payload = g_bytes_get_data (frame->bytes, &frame->size);
+  return TRUE;
+}
+
+GBytes *
+_gsock_framer_decode_builtin (GsockFramer  *self,
+                              const guint8 *data,
+                              gsize         len,
+                              gsize         max_size,
+                              gsize        *consumed,
+                              GError      **error)
+{
+  GsockFrame frame;
+
+  if (!_gsock_framer_cut (self, data, len, max_size, &frame, error))
+    return NULL;
+  *consumed = frame.consumed;
+  return g_bytes_new (frame.payload, frame.size);
+}
+
 /**
  * gsock_framer_decode: (virtual decode)
  * @self: a framer

@@ -141,19 +141,18 @@ gsock_length_framer_encode (GsockFramer *framer,
   return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
 }
 
-static GBytes *
-gsock_length_framer_decode (GsockFramer  *framer,
-                            const guint8 *data,
-                            gsize         len,
-                            gsize         max_size,
-                            gsize        *consumed,
-                            GError      **error)
+gboolean
+_gsock_length_framer_find (GsockLengthFramer *self,
+                           const guint8      *data,
+                           gsize              len,
+                           gsize              max_size,
+                           GsockFrame        *frame,
+                           GError           **error)
 {
-  GsockLengthFramer *self = GSOCK_LENGTH_FRAMER (framer);
   guint64 length = 0;
 
   if (len < self->prefix_size)
-    return NULL;
+    return FALSE;
 
   for (guint i = 0; i < self->prefix_size; i++)
     length = (length << 8) | data[i];
@@ -165,15 +164,17 @@ gsock_length_framer_decode (GsockFramer  *framer,
                    "Frame announces a message of %" G_GUINT64_FORMAT " bytes, larger than the "
                    "maximum message size of %" G_GSIZE_FORMAT " bytes",
                    length, max_size);
-      return NULL;
+      return FALSE;
     }
 
   /* length <= max_size, so it fits in a gsize. */
   if (len - self->prefix_size < length)
-    return NULL;
+    return FALSE;
 
-  *consumed = self->prefix_size + (gsize) length;
-  return g_bytes_new (data + self->prefix_size, (gsize) length);
+  frame->payload = data + self->prefix_size;
+  frame->size = (gsize) length;
+  frame->consumed = self->prefix_size + frame->size;
+  return TRUE;
 }
 
 static void
@@ -186,7 +187,7 @@ gsock_length_framer_class_init (GsockLengthFramerClass *klass)
   object_class->set_property = gsock_length_framer_set_property;
 
   framer_class->encode = gsock_length_framer_encode;
-  framer_class->decode = gsock_length_framer_decode;
+  framer_class->decode = _gsock_framer_decode_builtin;
 
   /**
    * GsockLengthFramer:prefix-size:

@@ -185,15 +185,14 @@ gsock_line_framer_encode (GsockFramer *framer,
   return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
 }
 
-static GBytes *
-gsock_line_framer_decode (GsockFramer  *framer,
-                          const guint8 *data,
-                          gsize         len,
-                          gsize         max_size,
-                          gsize        *consumed,
-                          GError      **error)
+gboolean
+_gsock_line_framer_find (GsockLineFramer *self,
+                         const guint8    *data,
+                         gsize            len,
+                         gsize            max_size,
+                         GsockFrame      *frame,
+                         GError         **error)
 {
-  GsockLineFramer *self = GSOCK_LINE_FRAMER (framer);
   gsize longest_frame;
   const guint8 *found;
 
@@ -218,11 +217,13 @@ gsock_line_framer_decode (GsockFramer  *framer,
                        " bytes",
                        max_size);
         }
-      return NULL;
+      return FALSE;
     }
 
-  *consumed = (found - data) + self->delimiter_len;
-  return g_bytes_new (data, found - data);
+  frame->payload = data;
+  frame->size = found - data;
+  frame->consumed = frame->size + self->delimiter_len;
+  return TRUE;
 }
 
 static void
@@ -236,7 +237,7 @@ gsock_line_framer_class_init (GsockLineFramerClass *klass)
   object_class->set_property = gsock_line_framer_set_property;
 
   framer_class->encode = gsock_line_framer_encode;
-  framer_class->decode = gsock_line_framer_decode;
+  framer_class->decode = _gsock_framer_decode_builtin;
 
   /**
    * GsockLineFramer:delimiter:

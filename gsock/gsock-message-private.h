@@ -14,4 +14,11 @@ GsockMessage *_gsock_message_new (GsockEndpoint  *endpoint,
                                   GBytes         *bytes,
                                   GSocketAddress *sender);
 
+/* A message holding a copy of @data in its own memory: one allocation, and no GBytes until
+ * gsock_message_get_bytes() asks for one (which then shares that memory). */
+GsockMessage *_gsock_message_new_from_data (GsockEndpoint  *endpoint,
+                                            const guint8   *data,
+                                            gsize           size,
+                                            GSocketAddress *sender);
+
 G_END_DECLS

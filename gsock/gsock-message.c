@@ -7,6 +7,8 @@
 
 #include "gsock-message-private.h"
 
+#include <string.h>
+
 #include "gsock-encoding-private.h"
 
 /**
@@ -27,21 +29,46 @@
  */
 struct _GsockMessage
 {
+  gatomicrefcount ref_count;
+  gint holds;               /* the message's own, and one while a GBytes of inline data lives */
   GsockEndpoint *endpoint;
-  GBytes *bytes;
   GSocketAddress *sender;
-  char *text; /* decoded on first use */
+  GBytes *bytes;            /* given, or made from inline data when first asked for */
+  const guint8 *data;       /* the bytes' data, or data_inline */
+  gsize size;
+  char *text;               /* decoded on first use; may be data_inline itself */
+  gboolean is_inline;       /* whether data is data_inline */
+  guint8 data_inline[];     /* a copy of the data and a NUL, in a message made from data */
 };
 
 G_DEFINE_BOXED_TYPE (GsockMessage, gsock_message, gsock_message_ref, gsock_message_unref)
 
+/* The memory of a message made from data may outlive its last reference: it also holds the
+ * data of the GBytes that gsock_message_get_bytes() made, which a caller may keep. */
 static void
-gsock_message_clear (GsockMessage *self)
+release_hold (gpointer data)
 {
-  g_clear_object (&self->endpoint);
-  g_clear_pointer (&self->bytes, g_bytes_unref);
-  g_clear_object (&self->sender);
-  g_clear_pointer (&self->text, g_free);
+  GsockMessage *self = data;
+
+  if (g_atomic_int_dec_and_test (&self->holds))
+    g_free (self);
+}
+
+static GsockMessage *
+message_alloc (GsockEndpoint  *endpoint,
+               gsize           inline_size,
+               GSocketAddress *sender)
+{
+  GsockMessage *self = g_malloc (sizeof (GsockMessage) + inline_size);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->holds = 1;
+  self->endpoint = g_object_ref (endpoint);
+  self->sender = sender != NULL ? g_object_ref (sender) : NULL;
+  self->bytes = NULL;
+  self->text = NULL;
+  self->is_inline = inline_size > 0;
+  return self;
 }
 
 /**
@@ -72,11 +99,27 @@ _gsock_message_new (GsockEndpoint  *endpoint,
                     GBytes         *bytes,
                     GSocketAddress *sender)
 {
-  GsockMessage *self = g_atomic_rc_box_new0 (GsockMessage);
+  GsockMessage *self = message_alloc (endpoint, 0, sender);
 
-  self->endpoint = g_object_ref (endpoint);
   self->bytes = g_bytes_ref (bytes);
-  self->sender = sender != NULL ? g_object_ref (sender) : NULL;
+  self->data = g_bytes_get_data (bytes, &self->size);
+  if (self->data == NULL)
+    self->data = (const guint8 *) "";
+  return self;
+}
+
+GsockMessage *
+_gsock_message_new_from_data (GsockEndpoint  *endpoint,
+                              const guint8   *data,
+                              gsize           size,
+                              GSocketAddress *sender)
+{
+  GsockMessage *self = message_alloc (endpoint, size + 1, sender);
+
+  memcpy (self->data_inline, data, size);
+  self->data_inline[size] = '\0';
+  self->data = self->data_inline;
+  self->size = size;
   return self;
 }
 
@@ -93,7 +136,8 @@ gsock_message_ref (GsockMessage *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  return g_atomic_rc_box_acquire (self);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
 }
 
 /**
@@ -107,7 +151,15 @@ gsock_message_unref (GsockMessage *self)
 {
   g_return_if_fail (self != NULL);
 
-  g_atomic_rc_box_release_full (self, (GDestroyNotify) gsock_message_clear);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_object_unref (self->endpoint);
+  g_clear_object (&self->sender);
+  if (!self->is_inline || self->text != (char *) self->data_inline)
+    g_free (self->text);
+  g_clear_pointer (&self->bytes, g_bytes_unref);
+  release_hold (self);
 }
 
 /**
@@ -121,9 +173,44 @@ gsock_message_unref (GsockMessage *self)
 GBytes *
 gsock_message_get_bytes (GsockMessage *self)
 {
+  GBytes *bytes;
+
   g_return_val_if_fail (self != NULL, NULL);
 
-  return self->bytes;
+  bytes = g_atomic_pointer_get (&self->bytes);
+  if (bytes != NULL)
+    return bytes;
+
+  /* A message made from data shares it with its GBytes, which holds the memory. */
+  g_atomic_int_inc (&self->holds);
+  bytes = g_bytes_new_with_free_func (self->data, self->size, release_hold, self);
+  if (!g_atomic_pointer_compare_and_exchange (&self->bytes, NULL, bytes))
+    {
+      g_bytes_unref (bytes);
+      bytes = g_atomic_pointer_get (&self->bytes);
+    }
+  return bytes;
+}
+
+/**
+ * gsock_message_get_data:
+ * @self: a message
+ * @size: (out): return location for the number of bytes
+ *
+ * Gets the message's bytes, as [method@Gsock.Message.get_bytes] does, without making a
+ * [struct@GLib.Bytes]: the cheapest way to read a message, valid while @self is.
+ *
+ * Returns: (transfer none) (array length=size) (element-type guint8): the bytes
+ */
+const guint8 *
+gsock_message_get_data (GsockMessage *self,
+                        gsize        *size)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (size != NULL, NULL);
+
+  *size = self->size;
+  return self->data;
 }
 
 /**
@@ -144,9 +231,29 @@ gsock_message_get_text (GsockMessage *self,
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (self->text == NULL)
-    self->text = _gsock_encoding_decode (gsock_endpoint_get_encoding (self->endpoint),
-                                         self->bytes, error);
+  if (g_atomic_pointer_get (&self->text) == NULL)
+    {
+      const char *encoding = gsock_endpoint_get_encoding (self->endpoint);
+      char *text;
+
+      /* Inline data ends in a NUL, so valid UTF-8 is already the text. */
+      if (self->is_inline && _gsock_encoding_is_utf8 (encoding))
+        {
+          if (!_gsock_encoding_check_utf8 ((const char *) self->data, self->size, error))
+            return NULL;
+          text = (char *) self->data_inline;
+        }
+      else
+        {
+          text = _gsock_encoding_decode (encoding, (const char *) self->data, self->size,
+                                         error);
+          if (text == NULL)
+            return NULL;
+        }
+      if (!g_atomic_pointer_compare_and_exchange (&self->text, NULL, text) &&
+          (!self->is_inline || text != (char *) self->data_inline))
+        g_free (text);
+    }
   return self->text;
 }
 

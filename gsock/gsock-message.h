@@ -33,6 +33,9 @@ void            gsock_message_unref        (GsockMessage *self);
 GSOCK_AVAILABLE_IN_ALL
 GBytes         *gsock_message_get_bytes    (GsockMessage *self);
 GSOCK_AVAILABLE_IN_ALL
+const guint8   *gsock_message_get_data     (GsockMessage *self,
+                                            gsize        *size);
+GSOCK_AVAILABLE_IN_ALL
 const char     *gsock_message_get_text     (GsockMessage *self,
                                             GError      **error);
 GSOCK_AVAILABLE_IN_ALL

@@ -8,6 +8,7 @@
 #include "gsock-raw-framer.h"
 
 #include "gsock-error.h"
+#include "gsock-framer-private.h"
 
 /**
  * GsockRawFramer:
@@ -38,18 +39,17 @@ gsock_raw_framer_encode (GsockFramer *framer,
   return g_bytes_ref (payload);
 }
 
-static GBytes *
-gsock_raw_framer_decode (GsockFramer  *framer,
-                         const guint8 *data,
-                         gsize         len,
-                         gsize         max_size,
-                         gsize        *consumed,
-                         GError      **error)
+gboolean
+_gsock_raw_framer_find (const guint8 *data,
+                        gsize         len,
+                        gsize         max_size,
+                        GsockFrame   *frame,
+                        GError      **error)
 {
   gsize message_len = MIN (len, max_size);
 
   if (len == 0)
-    return NULL;
+    return FALSE;
 
   /* Only with max_size == 0: no byte can ever be delivered, and asking for more would only
    * buffer the stream forever. */
@@ -57,11 +57,13 @@ gsock_raw_framer_decode (GsockFramer  *framer,
     {
       g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
                            "The maximum message size is 0 bytes, so no data can be received");
-      return NULL;
+      return FALSE;
     }
 
-  *consumed = message_len;
-  return g_bytes_new (data, message_len);
+  frame->payload = data;
+  frame->size = message_len;
+  frame->consumed = message_len;
+  return TRUE;
 }
 
 static void
@@ -70,7 +72,7 @@ gsock_raw_framer_class_init (GsockRawFramerClass *klass)
   GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
 
   framer_class->encode = gsock_raw_framer_encode;
-  framer_class->decode = gsock_raw_framer_decode;
+  framer_class->decode = _gsock_framer_decode_builtin;
 }
 
 static void

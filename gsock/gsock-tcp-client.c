@@ -382,12 +382,17 @@ flush (GsockTcpClient *self)
 }
 
 static void
-deliver (GsockTcpClient *self,
-         GBytes         *payload)
+deliver (GsockTcpClient   *self,
+         const GsockFrame *frame)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  g_autoptr(GsockMessage) message = _gsock_message_new (GSOCK_ENDPOINT (self), payload,
-                                                       priv->remote_address);
+  g_autoptr(GsockMessage) message = NULL;
+
+  if (frame->bytes != NULL)
+    message = _gsock_message_new (GSOCK_ENDPOINT (self), frame->bytes, priv->remote_address);
+  else
+    message = _gsock_message_new_from_data (GSOCK_ENDPOINT (self), frame->payload, frame->size,
+                                            priv->remote_address);
 
   /* A server's client reports to its own listeners first, then to the server's, which keeps
    * what nobody heard. */
@@ -411,22 +416,24 @@ decode_messages (GsockTcpClient *self,
   while (used < len)
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(GBytes) payload = NULL;
-      gsize consumed = 0;
+      GsockFrame frame;
+      gboolean found;
 
-      payload = gsock_framer_decode (priv->framer, data + used, len - used, max, &consumed,
-                                     &error);
+      found = _gsock_framer_cut (priv->framer, data + used, len - used, max, &frame, &error);
       if (error != NULL)
         {
           disconnect (self, error);
           return -1;
         }
-      if (payload == NULL && consumed == 0)
+      if (!found && frame.consumed == 0)
         break;
 
-      used += consumed;
-      if (payload != NULL)
-        deliver (self, payload);
+      used += frame.consumed;
+      if (found)
+        {
+          deliver (self, &frame);
+          g_clear_pointer (&frame.bytes, g_bytes_unref);
+        }
       if (priv->stream == NULL)
         return -1;
     }

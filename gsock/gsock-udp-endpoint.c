@@ -456,8 +456,8 @@ read_cb (GSocket      *socket,
         }
       else
         {
-          g_autoptr(GBytes) bytes = g_bytes_new (priv->buffer, n);
-          g_autoptr(GsockMessage) message = _gsock_message_new (endpoint, bytes, sender);
+          g_autoptr(GsockMessage) message = _gsock_message_new_from_data (endpoint, priv->buffer,
+                                                                          n, sender);
 
           _gsock_endpoint_deliver (endpoint, message, TRUE);
         }

@@ -7,11 +7,22 @@
 
 #include <gsock/gsock.h>
 
+#include "gsock-message-private.h"
 #include "gsock-test-util.h"
 
 /* 你好 and 已收到 in GBK. */
 static const guint8 gbk_hello[] = { 0xc4, 0xe3, 0xba, 0xc3 };
 static const guint8 gbk_received[] = { 0xd2, 0xd1, 0xca, 0xd5, 0xb5, 0xbd };
+
+/* A message holds either a GBytes it was given (gsock_message_new()) or a copy of the data in
+ * its own memory (what endpoints make as they receive); the tests below run with both. */
+typedef enum
+{
+  FROM_BYTES,
+  FROM_DATA,
+} Storage;
+
+static Storage storage;
 
 static GsockMessage *
 new_message (GsockEndpoint *endpoint,
@@ -22,6 +33,8 @@ new_message (GsockEndpoint *endpoint,
   g_autoptr(GBytes) bytes = g_bytes_new (data, len);
   g_autoptr(GSocketAddress) sender = gsock_test_loopback_address (sender_port);
 
+  if (storage == FROM_DATA)
+    return _gsock_message_new_from_data (endpoint, data, len, sender);
   return gsock_message_new (endpoint, bytes, sender);
 }
 
@@ -131,6 +144,13 @@ test_text_utf8_is_cached (void)
   g_assert_cmpstr (text, ==, utf8);
   g_assert_true (gsock_message_get_text (message, &error) == text);
   g_assert_no_error (error);
+  if (storage == FROM_DATA)
+    {
+      gsize size;
+
+      /* Its own copy ends in a NUL: valid UTF-8 is the text as it is. */
+      g_assert_true (text == (const char *) gsock_message_get_data (message, &size));
+    }
 
   /* Cached: a later change of the endpoint's encoding does not decode it again. */
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (endpoint), "ISO-8859-1");
@@ -242,6 +262,55 @@ test_text_empty (void)
   g_assert_cmpstr (gsock_message_get_text (message, &error), ==, "");
   g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (gsock_message_get_bytes (message)), ==, 0);
+}
+
+static void
+test_data_views_the_bytes (void)
+{
+  static const guint8 wire[] = { 'a', 0x00, 0xff, '\n' };
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockMessage) message = new_message (GSOCK_ENDPOINT (endpoint), wire, sizeof wire,
+                                                 1000);
+  const guint8 *data;
+  GBytes *bytes;
+  gsize size = 0;
+
+  data = gsock_message_get_data (message, &size);
+  g_assert_cmpmem (data, size, wire, sizeof wire);
+
+  /* The GBytes is made once and shares the data: no copy. */
+  bytes = gsock_message_get_bytes (message);
+  g_assert_true (gsock_message_get_bytes (message) == bytes);
+  g_assert_true (g_bytes_get_data (bytes, NULL) == data);
+  gsock_test_assert_bytes (bytes, wire, sizeof wire);
+}
+
+static void
+test_data_of_empty_message (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockMessage) message = new_message (GSOCK_ENDPOINT (endpoint), "", 0, 1000);
+  gsize size = 1;
+
+  /* Not NULL, so C callers need no special case. */
+  g_assert_nonnull (gsock_message_get_data (message, &size));
+  g_assert_cmpuint (size, ==, 0);
+}
+
+static void
+test_bytes_outlive_message (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  GsockMessage *message = new_message (GSOCK_ENDPOINT (endpoint), "kept", 4, 1000);
+  g_autoptr(GBytes) bytes = g_bytes_ref (gsock_message_get_bytes (message));
+  GError *error = NULL;
+
+  g_assert_cmpstr (gsock_message_get_text (message, &error), ==, "kept");
+  g_assert_no_error (error);
+  gsock_message_unref (message);
+
+  /* Still readable (asan and valgrind check the memory behind them). */
+  gsock_test_assert_bytes (bytes, "kept", 4);
 }
 
 /* A bound UDP pair on 127.0.0.1 with the same encoding. */
@@ -405,6 +474,39 @@ test_reply_unrepresentable_text (UdpPair       *pair,
   g_clear_error (&error);
 }
 
+typedef struct
+{
+  Storage storage;
+  GTestFunc func;
+} Variant;
+
+static void
+run_variant (gconstpointer data)
+{
+  const Variant *variant = data;
+
+  storage = variant->storage;
+  variant->func ();
+}
+
+/* Adds @func once for each way a message holds its bytes. */
+static void
+add_for_each_storage (const char *path,
+                      GTestFunc   func)
+{
+  static const char *const names[] = { [FROM_BYTES] = "from-bytes", [FROM_DATA] = "from-data" };
+
+  for (Storage s = FROM_BYTES; s <= FROM_DATA; s++)
+    {
+      g_autofree char *full = g_strdup_printf ("/Gsock/Message/%s/%s", names[s], path);
+      Variant *variant = g_new (Variant, 1);
+
+      variant->storage = s;
+      variant->func = func;
+      g_test_add_data_func_full (full, variant, run_variant, g_free);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -414,19 +516,21 @@ main (int   argc,
 
   g_test_add_func ("/Gsock/Message/new/holds-bytes-sender-and-endpoint",
                    test_new_holds_what_it_was_given);
-  g_test_add_func ("/Gsock/Message/ref/keeps-message-alive", test_ref_and_unref);
-  g_test_add_func ("/Gsock/Message/boxed/copies-by-reference", test_is_a_boxed_type);
-  g_test_add_func ("/Gsock/Message/endpoint/is-kept-alive-by-message", test_keeps_endpoint_alive);
-  g_test_add_func ("/Gsock/Message/autoptr/unrefs-at-end-of-scope", test_autoptr);
-  g_test_add_func ("/Gsock/Message/text/decodes-utf8-once", test_text_utf8_is_cached);
-  g_test_add_func ("/Gsock/Message/text/is-decoded-lazily", test_text_is_decoded_lazily);
-  g_test_add_func ("/Gsock/Message/text/uses-endpoint-encoding", test_text_uses_endpoint_encoding);
-  g_test_add_func ("/Gsock/Message/text/decodes-latin1", test_text_latin1);
-  g_test_add_func ("/Gsock/Message/text/fails-on-invalid-bytes-keeping-bytes",
-                   test_text_invalid_bytes);
-  g_test_add_func ("/Gsock/Message/text/fails-on-embedded-nul", test_text_embedded_nul);
-  g_test_add_func ("/Gsock/Message/text/fails-on-unknown-encoding", test_text_unknown_encoding);
-  g_test_add_func ("/Gsock/Message/text/of-empty-message-is-empty", test_text_empty);
+  add_for_each_storage ("ref/keeps-message-alive", test_ref_and_unref);
+  add_for_each_storage ("boxed/copies-by-reference", test_is_a_boxed_type);
+  add_for_each_storage ("endpoint/is-kept-alive-by-message", test_keeps_endpoint_alive);
+  add_for_each_storage ("autoptr/unrefs-at-end-of-scope", test_autoptr);
+  add_for_each_storage ("data/views-the-bytes", test_data_views_the_bytes);
+  add_for_each_storage ("data/of-empty-message-is-not-null", test_data_of_empty_message);
+  add_for_each_storage ("bytes/outlive-the-message", test_bytes_outlive_message);
+  add_for_each_storage ("text/decodes-utf8-once", test_text_utf8_is_cached);
+  add_for_each_storage ("text/is-decoded-lazily", test_text_is_decoded_lazily);
+  add_for_each_storage ("text/uses-endpoint-encoding", test_text_uses_endpoint_encoding);
+  add_for_each_storage ("text/decodes-latin1", test_text_latin1);
+  add_for_each_storage ("text/fails-on-invalid-bytes-keeping-bytes", test_text_invalid_bytes);
+  add_for_each_storage ("text/fails-on-embedded-nul", test_text_embedded_nul);
+  add_for_each_storage ("text/fails-on-unknown-encoding", test_text_unknown_encoding);
+  add_for_each_storage ("text/of-empty-message-is-empty", test_text_empty);
 
   g_test_add ("/Gsock/Message/reply/reaches-udp-sender", UdpPair, NULL,
               udp_pair_setup, test_reply_reaches_sender, udp_pair_teardown);

@@ -193,6 +193,8 @@ const cases = [
         assertEqual(message.get_text(), 'echo: 你好', 'echo');
         assertEqual(Array.from(message.get_bytes().get_data()),
             Array.from([0x65, 0x63, 0x68, 0x6f, 0x3a, 0x20, 0xc4, 0xe3, 0xba, 0xc3]), 'GBK bytes');
+        assertEqual(Array.from(message.get_data()), Array.from(message.get_bytes().get_data()),
+            'the data view');
     }],
 
     ['TCP: a server and three clients (open_async), echo, connected/disconnected, clients model',

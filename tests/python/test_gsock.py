@@ -142,6 +142,7 @@ class UdpSeedTests(GsockTestCase):
         message = client.receive_message(None)
         self.assertEqual(seen, ['你好'.encode('gbk')])
         self.assertEqual(message.get_bytes().get_data(), '收到:你好'.encode('gbk'))
+        self.assertEqual(message.get_data(), '收到:你好'.encode('gbk'))
         self.assertEqual(message.get_text(), '收到:你好')
 
     def test_receive_async(self):
