@@ -11,7 +11,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
-#include "gsock-message.h"
+#include "gsock-message-private.h"
 
 /**
  * GsockEndpoint:
@@ -73,6 +73,7 @@ typedef struct
   GQueue receivers; /* GTask *, oldest first */
   GQueue inbox;     /* InboxEntry * of messages nobody handled yet, oldest first */
   gsize inbox_bytes;
+  gboolean c_handler_hears; /* a C handler heard the last message emitted */
   GQueue closers;   /* GTask * */
 } GsockEndpointPrivate;
 
@@ -348,6 +349,25 @@ gsock_endpoint_real_open_finish (GsockEndpoint *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Both marshallers of message-received mark the message heard: they run for every C handler
+ * (a closure of a binding has its own), which saves looking handlers up before each message
+ * while a C handler hears them (see _gsock_endpoint_deliver()). */
+static void
+marshal_message_received (GClosure     *closure,
+                          GValue       *return_value,
+                          guint         n_param_values,
+                          const GValue *param_values,
+                          gpointer      invocation_hint,
+                          gpointer      marshal_data)
+{
+  GsockMessage *message = g_value_get_boxed (&param_values[1]);
+
+  if (message != NULL)
+    _gsock_message_set_heard (message, TRUE);
+  g_cclosure_marshal_VOID__BOXED (closure, return_value, n_param_values, param_values,
+                                  invocation_hint, marshal_data);
+}
+
 /* g_cclosure_marshal_VOID__BOXEDv for message-received, holding the message with its own
  * ref and unref: g_boxed_copy() and g_boxed_free() look the boxed type's functions up on every
  * call, once per message. */
@@ -377,7 +397,10 @@ marshal_message_received_v (GClosure *closure,
   callback = marshal_data != NULL ? marshal_data : ((GCClosure *) closure)->callback;
 
   if (message != NULL)
-    gsock_message_ref (message);
+    {
+      gsock_message_ref (message);
+      _gsock_message_set_heard (message, TRUE);
+    }
   callback (self, message, user_data);
   if (message != NULL)
     gsock_message_unref (message);
@@ -565,7 +588,7 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
                   G_SIGNAL_RUN_LAST,
                   G_STRUCT_OFFSET (GsockEndpointClass, message_received),
                   NULL, NULL,
-                  g_cclosure_marshal_VOID__BOXED,
+                  marshal_message_received,
                   G_TYPE_NONE, 1, GSOCK_TYPE_MESSAGE);
   g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE_RECEIVED], G_TYPE_FROM_CLASS (klass),
                               marshal_message_received_v);
@@ -1702,10 +1725,9 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
 #define INBOX_MIN_BYTES    (4 * 1024 * 1024)
 
 static gboolean
-is_heard (GsockEndpoint *self)
+has_handler (GsockEndpoint *self)
 {
-  return GSOCK_ENDPOINT_GET_CLASS (self)->message_received != NULL ||
-         g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, FALSE);
+  return g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, FALSE);
 }
 
 /* Keeps an unheard message for a later receive, within the inbox's bounds. */
@@ -1742,6 +1764,8 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
                          GsockMessage  *message,
                          gboolean       keep_unheard)
 {
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  gboolean checked;
   GTask *task;
 
   _gsock_endpoint_count_message (self);
@@ -1755,9 +1779,26 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
       return TRUE;
     }
 
-  if (is_heard (self))
-    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
-  else if (keep_unheard)
+  if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != NULL)
+    {
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+      return FALSE;
+    }
+
+  /* Looking handlers up costs more than the rest of the emission, so while a C handler hears
+   * the messages (the marshallers say so), the next is emitted without; one that it did not
+   * hear (it was disconnected) is looked up afterwards and kept if nothing is left. */
+  checked = !priv->c_handler_hears;
+  if (checked && !has_handler (self))
+    {
+      if (keep_unheard)
+        keep_in_inbox (self, message);
+      return FALSE;
+    }
+  _gsock_message_set_heard (message, FALSE);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+  priv->c_handler_hears = _gsock_message_get_heard (message);
+  if (!checked && !priv->c_handler_hears && keep_unheard && !has_handler (self))
     keep_in_inbox (self, message);
   return FALSE;
 }

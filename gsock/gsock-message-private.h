@@ -21,4 +21,10 @@ GsockMessage *_gsock_message_new_from_data (GsockEndpoint  *endpoint,
                                             gsize           size,
                                             GSocketAddress *sender);
 
+/* Whether a C handler of message-received ran for the message; set by the signal's
+ * marshallers (see _gsock_endpoint_deliver()). */
+void     _gsock_message_set_heard (GsockMessage *self,
+                                   gboolean      heard);
+gboolean _gsock_message_get_heard (GsockMessage *self);
+
 G_END_DECLS

@@ -38,6 +38,7 @@ struct _GsockMessage
   gsize size;
   char *text;               /* decoded on first use; may be data_inline itself */
   gboolean is_inline;       /* whether data is data_inline */
+  gboolean heard;           /* a C handler of message-received ran for it */
   guint8 data_inline[];     /* a copy of the data and a NUL, in a message made from data */
 };
 
@@ -68,6 +69,7 @@ message_alloc (GsockEndpoint  *endpoint,
   self->bytes = NULL;
   self->text = NULL;
   self->is_inline = inline_size > 0;
+  self->heard = FALSE;
   return self;
 }
 
@@ -329,4 +331,17 @@ gsock_message_reply_bytes (GsockMessage *self,
   g_return_val_if_fail (self != NULL, FALSE);
 
   return gsock_endpoint_send_bytes (self->endpoint, payload, self->sender, error);
+}
+
+void
+_gsock_message_set_heard (GsockMessage *self,
+                          gboolean      heard)
+{
+  self->heard = heard;
+}
+
+gboolean
+_gsock_message_get_heard (GsockMessage *self)
+{
+  return self->heard;
 }

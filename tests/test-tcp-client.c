@@ -838,6 +838,104 @@ test_receive_times_out (Fixture      *fx,
   g_assert_cmpint (state_of (fx->client), ==, GSOCK_STATE_OPEN);
 }
 
+/* ---- who hears a message: handlers come and go between the messages of one read ---- */
+
+/* Records the first message, then disconnects itself and connects @next (if set). */
+typedef struct
+{
+  GsockMessage *first;
+  GClosure     *next;
+} OneShot;
+
+static void
+one_shot_cb (GsockEndpoint *endpoint,
+             GsockMessage  *message,
+             OneShot       *shot)
+{
+  g_assert_null (shot->first);
+  shot->first = gsock_message_ref (message);
+  g_signal_handlers_disconnect_by_func (endpoint, one_shot_cb, shot);
+  if (shot->next != NULL)
+    g_signal_connect_closure (endpoint, "message-received", shot->next, FALSE);
+}
+
+/* A handler as a language binding connects one: a closure with a marshaller of its own. */
+static void
+binding_like_marshal (GClosure     *closure,
+                      GValue       *return_value,
+                      guint         n_param_values,
+                      const GValue *param_values,
+                      gpointer      invocation_hint,
+                      gpointer      marshal_data)
+{
+  GPtrArray *texts = closure->data;
+
+  g_ptr_array_add (texts, g_strdup (message_text (g_value_get_boxed (&param_values[1]))));
+}
+
+static void
+open_with_one_shot (Fixture *fx,
+                    OneShot *shot)
+{
+  g_signal_handlers_disconnect_by_func (fx->client, recorder_message_cb, &fx->rec);
+  g_signal_connect (fx->client, "message-received", G_CALLBACK (one_shot_cb), shot);
+  fixture_open (fx);
+  /* One write, so (on loopback) one read holds all three. */
+  peer_send (fx, "a\nb\nc\n");
+  gsock_test_wait_until (shot->first != NULL);
+  g_assert_cmpstr (message_text (shot->first), ==, "a");
+}
+
+static void
+test_deliver_handler_gone_mid_read (Fixture      *fx,
+                                    gconstpointer data)
+{
+  OneShot shot = { NULL, NULL };
+  GError *error = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+
+  open_with_one_shot (fx, &shot);
+
+  /* Nothing hears the rest: it waits for a receive, none is lost. */
+  second = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  third = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (second, ==, "b");
+  g_assert_cmpstr (third, ==, "c");
+  gsock_message_unref (shot.first);
+}
+
+static void
+test_deliver_handler_swapped_mid_read (Fixture      *fx,
+                                       gconstpointer data)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+  OneShot shot = { NULL, g_closure_new_simple (sizeof (GClosure), texts) };
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  g_closure_set_marshal (shot.next, binding_like_marshal);
+  g_closure_sink (g_closure_ref (shot.next));
+  open_with_one_shot (fx, &shot);
+
+  /* The new handler hears the rest, and they are not also kept for a receive. */
+  gsock_test_wait_until (texts->len == 2);
+  g_assert_cmpstr (texts->pdata[0], ==, "b");
+  g_assert_cmpstr (texts->pdata[1], ==, "c");
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (fx->client), 150);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (fx->client), NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_clear_error (&error);
+  g_assert_null (text);
+
+  g_signal_handlers_disconnect_matched (fx->client, G_SIGNAL_MATCH_CLOSURE, 0, 0, shot.next,
+                                        NULL, NULL);
+  g_closure_unref (shot.next);
+  gsock_message_unref (shot.first);
+}
+
 static void
 test_receive_async_fails_on_peer_close (Fixture      *fx,
                                         gconstpointer data)
@@ -1839,6 +1937,9 @@ main (int   argc,
   ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
   ADD ("receive/times-out", test_receive_times_out);
   ADD ("receive-async/fails-when-peer-closes", test_receive_async_fails_on_peer_close);
+  ADD ("deliver/handler-gone-mid-read-leaves-the-rest-for-receive",
+       test_deliver_handler_gone_mid_read);
+  ADD ("deliver/handler-swapped-mid-read-hears-the-rest", test_deliver_handler_swapped_mid_read);
   ADD ("receive/fails-at-once-after-disconnect", test_receive_after_disconnect_fails_at_once);
   ADD ("receive/delivers-invalid-text-with-bytes", test_receive_invalid_text_keeps_bytes);
   ADD ("reply/goes-to-the-peer", test_message_reply_goes_to_peer);
