@@ -32,6 +32,10 @@ gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
                                                  GsockMessage   *message,
                                                  gboolean        keep_unheard);
 void          _gsock_endpoint_count_message     (GsockEndpoint  *self);
+/* While held, changes of the four counters (bytes and messages sent and received) are
+ * notified once each, on the last release: one notification per read, not per message. */
+void          _gsock_endpoint_hold_counters     (GsockEndpoint  *self);
+void          _gsock_endpoint_release_counters  (GsockEndpoint  *self);
 void          _gsock_endpoint_emit_message      (GsockEndpoint  *self,
                                                  GsockMessage   *message);
 void          _gsock_endpoint_deliver_error     (GsockEndpoint  *self,

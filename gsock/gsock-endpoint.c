@@ -74,6 +74,8 @@ typedef struct
   GQueue inbox;     /* InboxEntry * of messages nobody handled yet, oldest first */
   gsize inbox_bytes;
   gboolean c_handler_hears; /* a C handler heard the last message emitted */
+  guint counters_held;      /* while > 0, the counters' notifications wait */
+  guint counters_changed;   /* 1 << property id of each counter changed while held */
   GQueue closers;   /* GTask * */
 } GsockEndpointPrivate;
 
@@ -537,6 +539,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * GsockEndpoint:bytes-sent:
    *
    * How many bytes the endpoint has written to the network, framing included.
+   *
+   * Changes made while one read is handled are notified once, when it has been.
    */
   properties[PROP_BYTES_SENT] =
     g_param_spec_uint64 ("bytes-sent", NULL, NULL, 0, G_MAXUINT64, 0,
@@ -546,6 +550,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * GsockEndpoint:bytes-received:
    *
    * How many bytes the endpoint has read from the network, framing included.
+   *
+   * Changes made while one read is handled are notified once, when it has been.
    */
   properties[PROP_BYTES_RECEIVED] =
     g_param_spec_uint64 ("bytes-received", NULL, NULL, 0, G_MAXUINT64, 0,
@@ -555,6 +561,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * GsockEndpoint:messages-sent:
    *
    * How many messages [method@Gsock.Endpoint.send_bytes] has accepted.
+   *
+   * Changes made while one read is handled are notified once, when it has been.
    */
   properties[PROP_MESSAGES_SENT] =
     g_param_spec_uint64 ("messages-sent", NULL, NULL, 0, G_MAXUINT64, 0,
@@ -564,6 +572,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * GsockEndpoint:messages-received:
    *
    * How many messages the endpoint has received.
+   *
+   * Changes made while one read is handled are notified once, when it has been.
    */
   properties[PROP_MESSAGES_RECEIVED] =
     g_param_spec_uint64 ("messages-received", NULL, NULL, 0, G_MAXUINT64, 0,
@@ -1180,6 +1190,19 @@ gsock_endpoint_send (GsockEndpoint  *self,
   return gsock_endpoint_send_bytes (self, payload, target, error);
 }
 
+/* Notifies a change of one of the four counters, or notes it while they are held. */
+static void
+notify_counter (GsockEndpoint *self,
+                guint          prop_id)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (priv->counters_held > 0)
+    priv->counters_changed |= 1u << prop_id;
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
 static gboolean
 send_now (GsockEndpoint  *self,
           GBytes         *payload,
@@ -1192,7 +1215,7 @@ send_now (GsockEndpoint  *self,
     return FALSE;
 
   priv->messages_sent++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_SENT]);
+  notify_counter (self, PROP_MESSAGES_SENT);
   return TRUE;
 }
 
@@ -1708,7 +1731,7 @@ _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->bytes_sent += bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_SENT]);
+  notify_counter (self, PROP_BYTES_SENT);
 }
 
 void
@@ -1718,7 +1741,7 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->bytes_received += bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BYTES_RECEIVED]);
+  notify_counter (self, PROP_BYTES_RECEIVED);
 }
 
 #define INBOX_MAX_MESSAGES 4096
@@ -1809,7 +1832,33 @@ _gsock_endpoint_count_message (GsockEndpoint *self)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   priv->messages_received++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGES_RECEIVED]);
+  notify_counter (self, PROP_MESSAGES_RECEIVED);
+}
+
+void
+_gsock_endpoint_hold_counters (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->counters_held++;
+}
+
+void
+_gsock_endpoint_release_counters (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  guint changed;
+
+  g_assert (priv->counters_held > 0);
+  if (--priv->counters_held > 0 || priv->counters_changed == 0)
+    return;
+
+  /* A notify handler may change them again: it then gets notifications of its own. */
+  changed = priv->counters_changed;
+  priv->counters_changed = 0;
+  for (guint prop_id = PROP_BYTES_SENT; prop_id <= PROP_MESSAGES_RECEIVED; prop_id++)
+    if (changed & (1u << prop_id))
+      g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
 /* Emits message-received, from whatever thread calls it (a server's handler threads). */

@@ -86,6 +86,7 @@ typedef struct
    * those in out, written together at its end (the thread's, not owned; see ReadBuffer). */
   GByteArray *batch;
   gsize queued_bytes;
+  gboolean queued_bytes_changed; /* within a read, to be notified at its end */
   guint64 max_queued_bytes;
   guint idle_timeout;
 
@@ -150,7 +151,11 @@ set_queued_bytes (GsockTcpClient *self,
   if (priv->queued_bytes == queued_bytes)
     return;
   priv->queued_bytes = queued_bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
+  /* Within a read, notified once at its end like the endpoint's counters. */
+  if (priv->batch != NULL)
+    priv->queued_bytes_changed = TRUE;
+  else
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
 }
 
 /* Drops the stream and everything attached to it, without any signal. */
@@ -546,9 +551,17 @@ handle_input (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   ReadBuffer *buffer = read_buffer_take ();
+  g_autoptr(GsockTcpServer) server = NULL;
   gboolean big_batch;
 
   g_object_ref (self);
+  /* The counters of the client and of its server are notified once, after the read. */
+  _gsock_endpoint_hold_counters (GSOCK_ENDPOINT (self));
+  if (priv->server != NULL)
+    {
+      server = g_object_ref (priv->server);
+      _gsock_endpoint_hold_counters (GSOCK_ENDPOINT (server));
+    }
   /* Answers given while handling what was read go out together, in one write, at the end. */
   priv->batch = buffer->answers;
   /* A handler may pause reading, or end the connection. */
@@ -594,6 +607,12 @@ handle_input (GsockTcpClient *self)
       add_bytes_received (self, n);
       if (!take_input (self, buffer->data, n))
         break;
+      /* A short read emptied the socket: asking again would cost a system call to learn
+       * that it would block. The epoll watch is level-triggered, so whatever comes next
+       * wakes it again; GIO's TLS sources are asked until they would block, as the TLS layer
+       * may hold data the socket no longer shows. */
+      if (priv->watch != NULL && (gsize) n < READ_CHUNK)
+        break;
     }
   if (priv->input_held)
     {
@@ -615,6 +634,14 @@ handle_input (GsockTcpClient *self)
       buffer->answers = g_byte_array_new ();
     }
   read_buffer_release (buffer);
+  if (priv->queued_bytes_changed)
+    {
+      priv->queued_bytes_changed = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
+    }
+  _gsock_endpoint_release_counters (GSOCK_ENDPOINT (self));
+  if (server != NULL)
+    _gsock_endpoint_release_counters (GSOCK_ENDPOINT (server));
   g_object_unref (self);
 }
 
@@ -1128,6 +1155,8 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
    *
    * How many bytes accepted by [method@Gsock.Endpoint.send] wait to be written, framing
    * included.
+   *
+   * Changes made while one read is handled are notified once, when it has been.
    */
   properties[PROP_QUEUED_BYTES] =
     g_param_spec_uint64 ("queued-bytes", NULL, NULL, 0, G_MAXUINT64, 0,

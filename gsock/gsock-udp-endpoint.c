@@ -408,6 +408,7 @@ read_cb (GSocket      *socket,
 
   g_object_ref (self);
   priv->reading = TRUE;
+  _gsock_endpoint_hold_counters (endpoint);
   /* Room for the largest datagram allowed, and one byte to spare. A Unix datagram endpoint
    * can raise max-message-size past what any UDP datagram needs. */
   if (priv->buffer_size <= max)
@@ -471,6 +472,7 @@ read_cb (GSocket      *socket,
     }
   if (priv->datagrams_dropped != dropped)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
+  _gsock_endpoint_release_counters (endpoint);
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;

@@ -838,6 +838,63 @@ test_receive_times_out (Fixture      *fx,
   g_assert_cmpint (state_of (fx->client), ==, GSOCK_STATE_OPEN);
 }
 
+typedef struct
+{
+  guint   notifies;
+  guint64 notified_value;
+  GArray *seen_in_handler; /* guint64: messages-received as each handler saw it */
+} CounterWatch;
+
+static void
+counter_notify_cb (GObject      *object,
+                   GParamSpec   *pspec,
+                   CounterWatch *watch)
+{
+  watch->notifies++;
+  watch->notified_value = gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (object));
+}
+
+static void
+counter_message_cb (GsockEndpoint *endpoint,
+                    GsockMessage  *message,
+                    CounterWatch  *watch)
+{
+  guint64 value = gsock_endpoint_get_messages_received (endpoint);
+
+  g_array_append_val (watch->seen_in_handler, value);
+}
+
+static void
+test_counters_notify_once_per_read (Fixture      *fx,
+                                    gconstpointer data)
+{
+  CounterWatch watch = { 0, 0, g_array_new (FALSE, FALSE, sizeof (guint64)) };
+
+  g_signal_connect (fx->client, "notify::messages-received", G_CALLBACK (counter_notify_cb),
+                    &watch);
+  g_signal_connect (fx->client, "message-received", G_CALLBACK (counter_message_cb), &watch);
+  fixture_open (fx);
+  /* One write, so (on loopback) one read. */
+  peer_send (fx, "a\nb\nc\n");
+  gsock_test_wait_until (watch.notifies > 0);
+  gsock_test_run_for (NULL, 50);
+
+  /* The value is current in every handler; its notification comes once, after the read. */
+  g_assert_cmpuint (watch.seen_in_handler->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (g_array_index (watch.seen_in_handler, guint64, i), ==, i + 1);
+  g_assert_cmpuint (watch.notifies, ==, 1);
+  g_assert_cmpuint (watch.notified_value, ==, 3);
+
+  /* The next read notifies again. */
+  peer_send (fx, "d\n");
+  gsock_test_wait_until (watch.notifies == 2);
+  g_assert_cmpuint (watch.notified_value, ==, 4);
+
+  g_signal_handlers_disconnect_by_data (fx->client, &watch);
+  g_array_unref (watch.seen_in_handler);
+}
+
 /* ---- who hears a message: handlers come and go between the messages of one read ---- */
 
 /* Records the first message, then disconnects itself and connects @next (if set). */
@@ -1937,6 +1994,7 @@ main (int   argc,
   ADD ("receive/returns-text-and-sender", test_receive_text_and_sender);
   ADD ("receive/times-out", test_receive_times_out);
   ADD ("receive-async/fails-when-peer-closes", test_receive_async_fails_on_peer_close);
+  ADD ("counters/notify-once-per-read", test_counters_notify_once_per_read);
   ADD ("deliver/handler-gone-mid-read-leaves-the-rest-for-receive",
        test_deliver_handler_gone_mid_read);
   ADD ("deliver/handler-swapped-mid-read-hears-the-rest", test_deliver_handler_swapped_mid_read);
