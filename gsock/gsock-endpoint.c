@@ -370,9 +370,11 @@ marshal_message_received (GClosure     *closure,
                                   invocation_hint, marshal_data);
 }
 
-/* g_cclosure_marshal_VOID__BOXEDv for message-received, holding the message with its own
- * ref and unref: g_boxed_copy() and g_boxed_free() look the boxed type's functions up on every
- * call, once per message. */
+/* g_cclosure_marshal_VOID__BOXEDv for message-received, without its g_boxed_copy() and
+ * g_boxed_free() around the call (a type lookup and a ref each, once per message): whoever
+ * emits the signal holds a reference on the message until the emission returns (every
+ * emitter in gsock does, as any caller of g_signal_emit() must for an argument), so the
+ * handler's message stays valid; one that keeps it takes its own reference. */
 static void
 marshal_message_received_v (GClosure *closure,
                             GValue   *return_value,
@@ -399,13 +401,8 @@ marshal_message_received_v (GClosure *closure,
   callback = marshal_data != NULL ? marshal_data : ((GCClosure *) closure)->callback;
 
   if (message != NULL)
-    {
-      gsock_message_ref (message);
-      _gsock_message_set_heard (message, TRUE);
-    }
+    _gsock_message_set_heard (message, TRUE);
   callback (self, message, user_data);
-  if (message != NULL)
-    gsock_message_unref (message);
 }
 
 static void
@@ -1273,6 +1270,7 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
                            GError        **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GSource *current;
   gboolean ok;
   gsize size;
 
@@ -1291,7 +1289,11 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
     }
 
   /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
-   * is handed over to it. */
+   * is handed over to it. A send from one of the context's own dispatches (a reply, most
+   * often) owns it already: that is cheaper to learn than acquiring it. */
+  current = g_main_current_source ();
+  if (current != NULL && g_source_get_context (current) == priv->context)
+    return send_now (self, payload, target, error);
   if (!g_main_context_acquire (priv->context))
     {
       SendData *data = g_new0 (SendData, 1);

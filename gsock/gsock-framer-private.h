@@ -48,6 +48,12 @@ GBytes  *_gsock_framer_decode_builtin (GsockFramer      *self,
                                        gsize            *consumed,
                                        GError          **error);
 
+/* Whether @len more bytes fit in @out (a GByteArray counts in guint); else sets @error
+ * (GSOCK_ERROR_MESSAGE_TOO_LARGE). */
+gboolean _gsock_framer_check_room    (GByteArray        *out,
+                                      gsize              len,
+                                      GError           **error);
+
 /* One line framer with the default delimiter for the whole process (transfer none): what a
  * client or server starts with before it is given one. Framers are immutable, so sharing it
  * saves making one per accepted connection. */

@@ -225,6 +225,8 @@ _gsock_framer_append (GsockFramer *self,
         return _gsock_line_framer_append (GSOCK_LINE_FRAMER (self), data, len, out, error);
       if (type == GSOCK_TYPE_LENGTH_FRAMER)
         return _gsock_length_framer_append (GSOCK_LENGTH_FRAMER (self), data, len, out, error);
+      if (!_gsock_framer_check_room (out, len, error))
+        return FALSE;
       g_byte_array_append (out, data, len);
       return TRUE;
     }
@@ -233,8 +235,22 @@ _gsock_framer_append (GsockFramer *self,
   if (wire == NULL)
     return FALSE;
   data = g_bytes_get_data (wire, &len);
+  if (!_gsock_framer_check_room (out, len, error))
+    return FALSE;
   g_byte_array_append (out, data, len);
   return TRUE;
+}
+
+gboolean
+_gsock_framer_check_room (GByteArray *out,
+                          gsize       len,
+                          GError    **error)
+{
+  if (len <= G_MAXUINT - out->len)
+    return TRUE;
+  g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+               "A frame of %" G_GSIZE_FORMAT " bytes is more than one buffer can hold", len);
+  return FALSE;
 }
 
 gboolean

@@ -118,6 +118,9 @@ _gsock_length_framer_append (GsockLengthFramer *self,
       return FALSE;
     }
 
+  if (!_gsock_framer_check_room (out, self->prefix_size + len, error))
+    return FALSE;
+
   for (guint i = 0; i < self->prefix_size; i++)
     prefix[self->prefix_size - 1 - i] = (guint8) (length >> (8 * i));
   g_byte_array_append (out, prefix, self->prefix_size);

@@ -143,12 +143,17 @@ _gsock_line_framer_append (GsockLineFramer *self,
 {
   guint start = out->len;
   gsize wire_len = len + self->delimiter_len;
-  const guint8 *wire;
+  guint8 *wire;
   const guint8 *found;
 
-  g_byte_array_append (out, payload, len);
-  g_byte_array_append (out, (const guint8 *) self->delimiter, self->delimiter_len);
+  if (!_gsock_framer_check_room (out, wire_len, error))
+    return FALSE;
+
+  /* One resize and two copies: appending twice costs a size check and growth each. */
+  g_byte_array_set_size (out, start + wire_len);
   wire = out->data + start;
+  memcpy (wire, payload, len);
+  memcpy (wire + len, self->delimiter, self->delimiter_len);
 
   /* The frame is good only if decoding finds the delimiter exactly after the payload. Checking
    * the payload alone is not enough for a delimiter whose start repeats its end: with "\n\n",

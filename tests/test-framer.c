@@ -7,6 +7,8 @@
 
 #include <gsock/gsock.h>
 
+#include "gsock-framer-private.h"
+
 #define MAX_SIZE 1024
 
 /* Helpers */
@@ -1170,6 +1172,38 @@ test_raw_framer_encode_too_large (void)
   g_assert_finalize_object (framer);
 }
 
+/* A batch buffer counts in guint: a frame that would not fit is refused, not truncated. The
+ * buffer claims to be nearly full without holding the memory; nothing may be written. */
+static void
+test_append_refuses_frame_past_guint (void)
+{
+  GsockFramer *framers[] = {
+    gsock_line_framer_new (NULL),
+    gsock_length_framer_new (4),
+    gsock_raw_framer_new (),
+  };
+  g_autoptr(GBytes) payload = g_bytes_new_static ("0123456789", 10);
+
+  for (guint i = 0; i < G_N_ELEMENTS (framers); i++)
+    {
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      GError *error = NULL;
+
+      out->len = G_MAXUINT - 5;
+      g_assert_false (_gsock_framer_append (framers[i], payload, 1024, out, &error));
+      g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+      g_assert_cmpuint (out->len, ==, G_MAXUINT - 5);
+      out->len = 0;
+      g_clear_error (&error);
+
+      /* With room, the same frame goes in. */
+      g_assert_true (_gsock_framer_append (framers[i], payload, 1024, out, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (out->len, >=, 10);
+      g_object_unref (framers[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1177,6 +1211,8 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/Gsock/Framer/is-abstract", test_framer_is_abstract);
+  g_test_add_func ("/Gsock/Framer/append/refuses-frame-past-guint",
+                   test_append_refuses_frame_past_guint);
   g_test_add_func ("/Gsock/Framer/custom-subclass/decodes-through-wrapper",
                    test_framer_custom_subclass);
   g_test_add_func ("/Gsock/Framer/buggy-subclass/consumes-more-than-given",
