@@ -45,8 +45,12 @@ echo_cb (GsockEndpoint *endpoint,
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *sender = NULL;
+  gsize size;
+  const guint8 *data = gsock_message_get_data (message, &size);
 
-  if (gsock_message_reply_bytes (message, gsock_message_get_bytes (message), &error))
+  /* The message's own bytes, without a GBytes: framed straight into the connection's answers
+   * to the read it came in. */
+  if (gsock_message_reply_data (message, data, size, &error))
     return;
 
   sender = demo_address_to_string (gsock_message_get_sender (message));

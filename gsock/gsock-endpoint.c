@@ -12,6 +12,7 @@
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
+#include "gsock-tcp-client-private.h"
 
 /**
  * GsockEndpoint:
@@ -1187,6 +1188,32 @@ gsock_endpoint_send (GsockEndpoint  *self,
   return gsock_endpoint_send_bytes (self, payload, target, error);
 }
 
+static gboolean
+check_message_size (GsockEndpoint *self,
+                    gsize          size,
+                    GError       **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (size <= priv->max_message_size)
+    return TRUE;
+  g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+               "Message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %"
+               G_GSIZE_FORMAT " bytes", size, priv->max_message_size);
+  return FALSE;
+}
+
+/* Whether this thread is dispatching one of the sources of the endpoint's context (a reply
+ * from a handler, most often), and so owns it: cheaper to learn than acquiring it. */
+static gboolean
+in_own_dispatch (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GSource *current = g_main_current_source ();
+
+  return current != NULL && g_source_get_context (current) == priv->context;
+}
+
 /* Notifies a change of one of the four counters, or notes it while they are held. */
 static void
 notify_counter (GsockEndpoint *self,
@@ -1200,19 +1227,25 @@ notify_counter (GsockEndpoint *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
+static void
+count_sent (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->messages_sent++;
+  notify_counter (self, PROP_MESSAGES_SENT);
+}
+
 static gboolean
 send_now (GsockEndpoint  *self,
           GBytes         *payload,
           GSocketAddress *target,
           GError        **error)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-
   if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error))
     return FALSE;
 
-  priv->messages_sent++;
-  notify_counter (self, PROP_MESSAGES_SENT);
+  count_sent (self);
   return TRUE;
 }
 
@@ -1270,29 +1303,19 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
                            GError        **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  GSource *current;
   gboolean ok;
-  gsize size;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
   g_return_val_if_fail (payload != NULL, FALSE);
   g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  size = g_bytes_get_size (payload);
-  if (size > priv->max_message_size)
-    {
-      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                   "Message of %" G_GSIZE_FORMAT " bytes is larger than the limit of %"
-                   G_GSIZE_FORMAT " bytes", size, priv->max_message_size);
-      return FALSE;
-    }
+  if (!check_message_size (self, g_bytes_get_size (payload), error))
+    return FALSE;
 
   /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
-   * is handed over to it. A send from one of the context's own dispatches (a reply, most
-   * often) owns it already: that is cheaper to learn than acquiring it. */
-  current = g_main_current_source ();
-  if (current != NULL && g_source_get_context (current) == priv->context)
+   * is handed over to it. */
+  if (in_own_dispatch (self))
     return send_now (self, payload, target, error);
   if (!g_main_context_acquire (priv->context))
     {
@@ -1308,6 +1331,52 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
   ok = send_now (self, payload, target, error);
   g_main_context_release (priv->context);
   return ok;
+}
+
+/**
+ * gsock_endpoint_send_data:
+ * @self: an endpoint
+ * @data: (array length=size) (element-type guint8): the bytes of the message
+ * @size: the length of @data
+ * @target: (nullable): where to send it, as for [method@Gsock.Endpoint.send]
+ *
+ * Sends the @size bytes at @data as one message, without any conversion, as
+ * [method@Gsock.Endpoint.send_bytes] does; @data may be freed once this returns.
+ *
+ * An answer sent from a handler of a connection's message is framed straight into what that
+ * connection writes at the end of its read, without a [struct@GLib.Bytes]; elsewhere the
+ * bytes are copied into one, so for bytes already held in a [struct@GLib.Bytes],
+ * [method@Gsock.Endpoint.send_bytes] saves that copy.
+ *
+ * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise, as
+ *   [method@Gsock.Endpoint.send_bytes]
+ */
+gboolean
+gsock_endpoint_send_data (GsockEndpoint  *self,
+                          const guint8   *data,
+                          gsize           size,
+                          GSocketAddress *target,
+                          GError        **error)
+{
+  g_autoptr(GBytes) payload = NULL;
+  gboolean sent;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_message_size (self, size, error))
+    return FALSE;
+  if (in_own_dispatch (self) && _gsock_tcp_client_try_send_data (self, data, size, &sent, error))
+    {
+      if (sent)
+        count_sent (self);
+      return sent;
+    }
+
+  payload = g_bytes_new (data, size);
+  return gsock_endpoint_send_bytes (self, payload, target, error);
 }
 
 static gboolean

@@ -147,6 +147,12 @@ gboolean        gsock_endpoint_send_bytes           (GsockEndpoint  *self,
                                                      GBytes         *payload,
                                                      GSocketAddress *target,
                                                      GError        **error);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_endpoint_send_data            (GsockEndpoint  *self,
+                                                     const guint8   *data,
+                                                     gsize           size,
+                                                     GSocketAddress *target,
+                                                     GError        **error);
 
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_receive_async        (GsockEndpoint      *self,

@@ -12,10 +12,13 @@
 
 G_BEGIN_DECLS
 
-/* Appends the frame of @payload to @out, or sets @error and leaves @out as it was: what
- * gsock_framer_encode() does, without a GBytes per message. The built-in framers write into
- * @out directly; any other framer's encode() is called and its result appended. */
+/* Appends the frame of the @len bytes at @data to @out, or sets @error and leaves @out as it
+ * was: what gsock_framer_encode() does, without a GBytes per message. The built-in framers
+ * write into @out directly; any other framer's encode() is called with @payload (the GBytes
+ * @data belongs to, or NULL to have one made) and its result appended. */
 gboolean _gsock_framer_append        (GsockFramer       *self,
+                                      const guint8      *data,
+                                      gsize              len,
                                       GBytes            *payload,
                                       gsize              max_size,
                                       GByteArray        *out,

@@ -128,12 +128,10 @@ gsock_framer_init (GsockFramer *self)
 }
 
 static gboolean
-check_payload_size (GBytes  *payload,
+check_payload_size (gsize    payload_len,
                     gsize    max_size,
                     GError **error)
 {
-  gsize payload_len = g_bytes_get_size (payload);
-
   if (payload_len <= max_size)
     return TRUE;
   g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
@@ -183,7 +181,7 @@ gsock_framer_encode (GsockFramer *self,
       return NULL;
     }
 
-  if (!check_payload_size (payload, max_size, error))
+  if (!check_payload_size (g_bytes_get_size (payload), max_size, error))
     return NULL;
 
   wire = klass->encode (self, payload, max_size, &local_error);
@@ -204,22 +202,23 @@ gsock_framer_encode (GsockFramer *self,
 }
 
 gboolean
-_gsock_framer_append (GsockFramer *self,
-                      GBytes      *payload,
-                      gsize        max_size,
-                      GByteArray  *out,
-                      GError     **error)
+_gsock_framer_append (GsockFramer  *self,
+                      const guint8 *data,
+                      gsize         len,
+                      GBytes       *payload,
+                      gsize         max_size,
+                      GByteArray   *out,
+                      GError      **error)
 {
   GType type = G_OBJECT_TYPE (self);
-  gsize len;
-  const guint8 *data = g_bytes_get_data (payload, &len);
+  g_autoptr (GBytes) own_payload = NULL;
   g_autoptr (GBytes) wire = NULL;
 
   /* The built-in framers are final types, so their encode() is their own. */
   if (type == GSOCK_TYPE_LINE_FRAMER || type == GSOCK_TYPE_LENGTH_FRAMER ||
       type == GSOCK_TYPE_RAW_FRAMER)
     {
-      if (!check_payload_size (payload, max_size, error))
+      if (!check_payload_size (len, max_size, error))
         return FALSE;
       if (type == GSOCK_TYPE_LINE_FRAMER)
         return _gsock_line_framer_append (GSOCK_LINE_FRAMER (self), data, len, out, error);
@@ -231,6 +230,9 @@ _gsock_framer_append (GsockFramer *self,
       return TRUE;
     }
 
+  /* Any other framer's encode() takes a GBytes. */
+  if (payload == NULL)
+    payload = own_payload = g_bytes_new (data, len);
   wire = gsock_framer_encode (self, payload, max_size, error);
   if (wire == NULL)
     return FALSE;

@@ -152,7 +152,8 @@ _gsock_line_framer_append (GsockLineFramer *self,
   /* One resize and two copies: appending twice costs a size check and growth each. */
   g_byte_array_set_size (out, start + wire_len);
   wire = out->data + start;
-  memcpy (wire, payload, len);
+  if (len > 0)
+    memcpy (wire, payload, len); /* an empty payload may have no data at all */
   memcpy (wire + len, self->delimiter, self->delimiter_len);
 
   /* The frame is good only if decoding finds the delimiter exactly after the payload. Checking

@@ -333,6 +333,29 @@ gsock_message_reply_bytes (GsockMessage *self,
   return gsock_endpoint_send_bytes (self->endpoint, payload, self->sender, error);
 }
 
+/**
+ * gsock_message_reply_data:
+ * @self: a message
+ * @data: (array length=size) (element-type guint8): the answer's bytes
+ * @size: the length of @data
+ * @error: return location for an error
+ *
+ * Sends the @size bytes at @data back to the message's sender, as is. Echoing a message
+ * with its own [method@Gsock.Message.get_data] is the cheapest answer there is.
+ *
+ * Returns: `TRUE` if the answer was accepted, as [method@Gsock.Endpoint.send_data]
+ */
+gboolean
+gsock_message_reply_data (GsockMessage *self,
+                          const guint8 *data,
+                          gsize         size,
+                          GError      **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return gsock_endpoint_send_data (self->endpoint, data, size, self->sender, error);
+}
+
 void
 _gsock_message_set_heard (GsockMessage *self,
                           gboolean      heard)

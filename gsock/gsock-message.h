@@ -51,6 +51,11 @@ GSOCK_AVAILABLE_IN_ALL
 gboolean        gsock_message_reply_bytes  (GsockMessage *self,
                                             GBytes       *payload,
                                             GError      **error);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_message_reply_data   (GsockMessage *self,
+                                            const guint8 *data,
+                                            gsize         size,
+                                            GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GsockMessage, gsock_message_unref)
 

@@ -866,17 +866,15 @@ attach_stream (GsockTcpClient *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
 }
 
+/* Whether a message of @size bytes may be sent now (or queued while reconnecting). */
 static gboolean
-gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
-                             GBytes         *payload,
-                             GSocketAddress *target,
-                             GError        **error)
+check_can_send (GsockTcpClient *self,
+                gsize           size,
+                GError        **error)
 {
-  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  GBytes *wire;
 
-  if (_gsock_endpoint_peek_state (endpoint) != GSOCK_STATE_OPEN &&
+  if (_gsock_endpoint_peek_state (GSOCK_ENDPOINT (self)) != GSOCK_STATE_OPEN &&
       !(priv->reconnecting && priv->queue_while_reconnecting))
     {
       if (priv->reconnecting)
@@ -891,7 +889,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
     }
 
   if (priv->max_queued_bytes > 0 && priv->queued_bytes > 0 &&
-      priv->queued_bytes + g_bytes_get_size (payload) > priv->max_queued_bytes)
+      priv->queued_bytes + size > priv->max_queued_bytes)
     {
       priv->send_refused = TRUE;
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
@@ -900,18 +898,45 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
                    priv->max_queued_bytes);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Frames a message into the batch of the read being handled. */
+static gboolean
+append_to_batch (GsockTcpClient *self,
+                 const guint8   *data,
+                 gsize           size,
+                 GBytes         *payload,
+                 GError        **error)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  guint before = priv->batch->len;
+
+  if (!_gsock_framer_append (priv->framer, data, size, payload,
+                             _gsock_endpoint_peek_max_message_size (GSOCK_ENDPOINT (self)),
+                             priv->batch, error))
+    return FALSE;
+  set_queued_bytes (self, priv->queued_bytes + (priv->batch->len - before));
+  return TRUE;
+}
+
+static gboolean
+gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
+                             GBytes         *payload,
+                             GSocketAddress *target,
+                             GError        **error)
+{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (payload, &size);
+  GBytes *wire;
+
+  if (!check_can_send (self, size, error))
+    return FALSE;
 
   if (priv->batch != NULL && priv->stream != NULL)
-    {
-      guint before = priv->batch->len;
-
-      if (!_gsock_framer_append (priv->framer, payload,
-                                 _gsock_endpoint_peek_max_message_size (endpoint), priv->batch,
-                                 error))
-        return FALSE;
-      set_queued_bytes (self, priv->queued_bytes + (priv->batch->len - before));
-      return TRUE;
-    }
+    return append_to_batch (self, data, size, payload, error);
 
   wire = gsock_framer_encode (priv->framer, payload,
                               _gsock_endpoint_peek_max_message_size (endpoint), error);
@@ -2330,4 +2355,25 @@ _gsock_tcp_client_forget_server (GsockTcpClient *self)
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   priv->server = NULL;
+}
+
+gboolean
+_gsock_tcp_client_try_send_data (GsockEndpoint *endpoint,
+                                 const guint8  *data,
+                                 gsize          size,
+                                 gboolean      *sent,
+                                 GError       **error)
+{
+  GsockTcpClientPrivate *priv;
+
+  /* Its own send_bytes() makes it a GsockTcpClient, and one whose sends are not overridden. */
+  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes)
+    return FALSE;
+  priv = gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
+  if (priv->batch == NULL || priv->stream == NULL)
+    return FALSE;
+
+  *sent = check_can_send (GSOCK_TCP_CLIENT (endpoint), size, error) &&
+          append_to_batch (GSOCK_TCP_CLIENT (endpoint), data, size, NULL, error);
+  return TRUE;
 }

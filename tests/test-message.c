@@ -428,6 +428,29 @@ test_reply_bytes_reaches_sender (UdpPair       *pair,
 }
 
 static void
+test_reply_data_reaches_sender (UdpPair       *pair,
+                                gconstpointer  data)
+{
+  static const guint8 binary[] = { 0x00, 0xff, 0x0a };
+  g_autoptr(GsockMessage) message = client_sends_and_server_receives (pair, "ping");
+  g_autoptr(GsockMessage) answer = NULL;
+  GError *error = NULL;
+
+  g_assert_true (gsock_message_reply_data (message, binary, sizeof binary, &error));
+  g_assert_no_error (error);
+  answer = gsock_endpoint_receive_message (GSOCK_ENDPOINT (pair->client), NULL, &error);
+  g_assert_no_error (error);
+  gsock_test_assert_bytes (gsock_message_get_bytes (answer), binary, sizeof binary);
+
+  /* Larger than max-message-size: refused, nothing sent. */
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (pair->server), 2);
+  g_assert_false (gsock_message_reply_data (message, binary, sizeof binary, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (pair->server)), ==, 1);
+}
+
+static void
 test_reply_in_gbk (UdpPair       *pair,
                    gconstpointer  data)
 {
@@ -536,6 +559,8 @@ main (int   argc,
               udp_pair_setup, test_reply_reaches_sender, udp_pair_teardown);
   g_test_add ("/Gsock/Message/reply-bytes/reaches-udp-sender", UdpPair, NULL,
               udp_pair_setup, test_reply_bytes_reaches_sender, udp_pair_teardown);
+  g_test_add ("/Gsock/Message/reply-data/reaches-udp-sender", UdpPair, NULL,
+              udp_pair_setup, test_reply_data_reaches_sender, udp_pair_teardown);
   g_test_add ("/Gsock/Message/reply/encodes-in-gbk", UdpPair, "GBK",
               udp_pair_setup, test_reply_in_gbk, udp_pair_teardown);
   g_test_add ("/Gsock/Message/reply/fails-on-unencodable-text", UdpPair, NULL,

@@ -1070,6 +1070,118 @@ test_message_reply_goes_to_peer (Fixture      *fx,
   gsock_test_assert_bytes (got, "pong\n", 5);
 }
 
+/* ---- send_data: raw bytes, framed straight into a read's answers when sent from its handler ---- */
+
+static void
+test_send_data_outside_a_read (Fixture      *fx,
+                               gconstpointer data)
+{
+  GsockEndpoint *ep = GSOCK_ENDPOINT (fx->client);
+  g_autoptr(GBytes) got = NULL;
+  guint8 buffer[] = { 'a', 0xff, 'b' };
+  GError *error = NULL;
+
+  g_assert_false (gsock_endpoint_send_data (ep, buffer, sizeof buffer, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+  g_clear_error (&error);
+
+  fixture_open (fx);
+  g_assert_true (gsock_endpoint_send_data (ep, buffer, sizeof buffer, NULL, &error));
+  g_assert_no_error (error);
+  /* Copied: the caller's buffer may change at once. */
+  buffer[0] = 'X';
+  g_assert_true (gsock_endpoint_send_data (ep, NULL, 0, NULL, &error));
+  g_assert_no_error (error);
+  got = peer_read (fx, 5);
+  gsock_test_assert_bytes (got, "a\xff" "b\n\n", 5);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (ep), ==, 2);
+
+  g_assert_false (gsock_endpoint_send_data (ep, (const guint8 *) "x\ny", 3, NULL, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME);
+  g_clear_error (&error);
+  gsock_endpoint_set_max_message_size (ep, 2);
+  g_assert_false (gsock_endpoint_send_data (ep, buffer, sizeof buffer, NULL, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (ep), ==, 2);
+  g_assert_true (gsock_test_socket_stays_quiet (fx->peer, 100));
+}
+
+/* Answers every message with reply_data(): the message itself, or what the test asks. */
+typedef struct
+{
+  const char *answer;   /* NULL: echo */
+  gboolean    close_first;
+  GPtrArray  *errors;   /* GError */
+  guint       accepted;
+} DataReplier;
+
+static void
+data_replier_cb (GsockEndpoint *endpoint,
+                 GsockMessage  *message,
+                 DataReplier   *replier)
+{
+  const guint8 *data;
+  gsize size;
+  GError *error = NULL;
+
+  if (replier->answer != NULL)
+    {
+      data = (const guint8 *) replier->answer;
+      size = strlen (replier->answer);
+    }
+  else
+    data = gsock_message_get_data (message, &size);
+  if (replier->close_first)
+    gsock_endpoint_close (endpoint);
+  if (gsock_message_reply_data (message, data, size, &error))
+    replier->accepted++;
+  else
+    g_ptr_array_add (replier->errors, error);
+}
+
+static void
+test_reply_data_from_handler (Fixture      *fx,
+                              gconstpointer data)
+{
+  DataReplier replier = { NULL, FALSE, NULL, 0 };
+  g_autoptr(GBytes) got = NULL;
+
+  replier.errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_signal_connect (fx->client, "message-received", G_CALLBACK (data_replier_cb), &replier);
+  fixture_open (fx);
+  peer_send (fx, "one\ntwo\n");
+  got = peer_read (fx, 8);
+  gsock_test_assert_bytes (got, "one\ntwo\n", 8);
+  g_assert_cmpuint (replier.accepted, ==, 2);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (fx->client)), ==, 2);
+
+  /* The same checks as any send: a line holding the delimiter is refused, nothing goes out. */
+  replier.answer = "bad\nanswer";
+  peer_send (fx, "three\n");
+  gsock_test_wait_until (replier.errors->len == 1);
+  g_assert_error ((GError *) replier.errors->pdata[0], GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME);
+  g_assert_true (gsock_test_socket_stays_quiet (fx->peer, 100));
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (fx->client), 4);
+  replier.answer = "too long";
+  peer_send (fx, "four\n");
+  gsock_test_wait_until (replier.errors->len == 2);
+  g_assert_error ((GError *) replier.errors->pdata[1], GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  /* Closing in the handler: the answer after it is refused. */
+  replier.answer = NULL;
+  replier.close_first = TRUE;
+  peer_send (fx, "five\n");
+  gsock_test_wait_until (replier.errors->len == 3);
+  g_assert_error ((GError *) replier.errors->pdata[2], G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_assert_cmpuint (replier.accepted, ==, 2);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (fx->client)), ==, 2);
+
+  g_signal_handlers_disconnect_by_data (fx->client, &replier);
+  g_ptr_array_unref (replier.errors);
+}
+
 /* ---- disconnection ---- */
 
 static void
@@ -1761,6 +1873,7 @@ struct _TestWatchedClient
   guint          n_disconnected;
   gboolean       had_reason;
   guint          n_messages;
+  guint          n_sends;
 };
 
 G_DEFINE_FINAL_TYPE (TestWatchedClient, test_watched_client, GSOCK_TYPE_TCP_CLIENT)
@@ -1775,11 +1888,29 @@ test_watched_client_disconnected (GsockTcpClient *client,
   self->had_reason = reason != NULL;
 }
 
+/* Echoes with reply_data(), which must go through the send_bytes() below. */
 static void
 test_watched_client_message_received (GsockEndpoint *endpoint,
                                       GsockMessage  *message)
 {
+  gsize size;
+  const guint8 *data = gsock_message_get_data (message, &size);
+  GError *error = NULL;
+
   TEST_WATCHED_CLIENT (endpoint)->n_messages++;
+  g_assert_true (gsock_message_reply_data (message, data, size, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+test_watched_client_send_bytes (GsockEndpoint  *endpoint,
+                                GBytes         *payload,
+                                GSocketAddress *target,
+                                GError        **error)
+{
+  TEST_WATCHED_CLIENT (endpoint)->n_sends++;
+  return GSOCK_ENDPOINT_CLASS (test_watched_client_parent_class)->send_bytes (endpoint, payload,
+                                                                              target, error);
 }
 
 static void
@@ -1787,6 +1918,7 @@ test_watched_client_class_init (TestWatchedClientClass *klass)
 {
   GSOCK_TCP_CLIENT_CLASS (klass)->disconnected = test_watched_client_disconnected;
   GSOCK_ENDPOINT_CLASS (klass)->message_received = test_watched_client_message_received;
+  GSOCK_ENDPOINT_CLASS (klass)->send_bytes = test_watched_client_send_bytes;
 }
 
 static void
@@ -1803,6 +1935,8 @@ test_subclass_class_handlers (void)
   TestWatchedClient *client = g_object_new (TEST_TYPE_WATCHED_CLIENT,
                                             "host", "127.0.0.1", "port", port,
                                             "timeout", GSOCK_TEST_TIMEOUT_MS, NULL);
+  g_autoptr(GBytes) echo = NULL;
+  gboolean eof = FALSE;
   GError *error = NULL;
 
   g_assert_true (gsock_tcp_client_open (GSOCK_TCP_CLIENT (client), NULL, &error));
@@ -1810,6 +1944,10 @@ test_subclass_class_handlers (void)
   peer = gsock_test_tcp_accept (listener);
   gsock_test_socket_send_all (peer, "a\nb\n", 4);
   gsock_test_wait_until (client->n_messages == 2);
+  echo = gsock_test_socket_read (peer, 4, 4, &eof);
+  gsock_test_assert_bytes (echo, "a\nb\n", 4);
+  /* An overridden send_bytes() sees every send, send_data()'s included. */
+  g_assert_cmpuint (client->n_sends, ==, 2);
   g_socket_close (peer, NULL);
   gsock_test_wait_until (client->n_disconnected >= 1);
   gsock_test_run_for (NULL, 50);
@@ -2001,6 +2139,8 @@ main (int   argc,
   ADD ("receive/fails-at-once-after-disconnect", test_receive_after_disconnect_fails_at_once);
   ADD ("receive/delivers-invalid-text-with-bytes", test_receive_invalid_text_keeps_bytes);
   ADD ("reply/goes-to-the-peer", test_message_reply_goes_to_peer);
+  ADD ("send-data/outside-a-read-copies-and-checks", test_send_data_outside_a_read);
+  ADD ("reply-data/from-handler-is-framed-and-checked", test_reply_data_from_handler);
   ADD ("disconnected/fires-once-on-peer-close", test_disconnected_on_peer_close);
   ADD ("disconnected/fires-once-on-own-close", test_disconnected_on_own_close);
   ADD ("disconnected/has-reason-on-reset", test_disconnected_on_reset);
@@ -2033,7 +2173,7 @@ main (int   argc,
   ADD ("receive-async/times-out", test_receive_async_times_out);
   g_test_add_func ("/Gsock/TcpClient/open-async/is-cancelled-by-close",
                    test_close_while_opening);
-  g_test_add_func ("/Gsock/TcpClient/subclass/class-handlers-run",
+  g_test_add_func ("/Gsock/TcpClient/subclass/class-handlers-run-and-sends-are-overridden",
                    test_subclass_class_handlers);
   ADD ("counters/move-and-notify", test_counters);
   ADD ("counters/notify-bindings-and-plain-notify-handlers", test_counters_notify_bindings);

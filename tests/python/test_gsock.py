@@ -233,6 +233,22 @@ class TcpTests(GsockTestCase):
         self.assertEqual(server.get_clients().get_n_items(), 0)
         self.assertEqual({id(c) for c, _ in disconnected}, {id(c) for c in connected})
 
+    def test_binary_echo_with_send_data(self):
+        """Raw bytes in and out without GLib.Bytes: get_data() and reply_data()."""
+        server, port = self.start_server()
+        server.connect('message-received',
+                       lambda s, message: message.reply_data(message.get_data()))
+        client, = self.open_clients(port, 1)
+        answers = []
+        client.connect('message-received', lambda c, message: answers.append(message.get_data()))
+        self.assertTrue(client.send_data(b'\x00\xff binary', None))
+        self.wait_for(lambda: answers, 'the echo')
+        self.assertEqual(answers, [b'\x00\xff binary'])
+        with self.assertRaises(GLib.Error) as caught:
+            client.send_data(b'two\nlines', None)
+        self.assertGError(caught.exception, GSOCK_ERROR, Gsock.Error.INVALID_FRAME)
+        client.close()
+
     def test_blocking_open_and_broadcast(self):
         server, port = self.start_server()
         connected = []
