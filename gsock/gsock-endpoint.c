@@ -13,6 +13,7 @@
 #include "gsock-error.h"
 #include "gsock-message-private.h"
 #include "gsock-tcp-client-private.h"
+#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockEndpoint:
@@ -1343,9 +1344,10 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
  * Sends the @size bytes at @data as one message, without any conversion, as
  * [method@Gsock.Endpoint.send_bytes] does; @data may be freed once this returns.
  *
- * An answer sent from a handler of a connection's message is framed straight into what that
- * connection writes at the end of its read, without a [struct@GLib.Bytes]; elsewhere the
- * bytes are copied into one, so for bytes already held in a [struct@GLib.Bytes],
+ * Sent from the endpoint's own main context, a datagram goes out at once and an answer to a
+ * connection's message is framed straight into what that connection writes at the end of
+ * its read, without a [struct@GLib.Bytes]; elsewhere (or when it must wait) the bytes are
+ * copied into one, so for bytes already held in a [struct@GLib.Bytes],
  * [method@Gsock.Endpoint.send_bytes] saves that copy.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise, as
@@ -1368,7 +1370,9 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
 
   if (!check_message_size (self, size, error))
     return FALSE;
-  if (in_own_dispatch (self) && _gsock_tcp_client_try_send_data (self, data, size, &sent, error))
+  if (in_own_dispatch (self) &&
+      (_gsock_tcp_client_try_send_data (self, data, size, &sent, error) ||
+       _gsock_udp_endpoint_try_send_data (self, data, size, target, &sent, error)))
     {
       if (sent)
         count_sent (self);

@@ -19,6 +19,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
+#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -580,16 +581,16 @@ failed:
 /* Hands one datagram to the kernel, without waiting. */
 static gboolean
 send_datagram (GsockUdpEndpoint *self,
-               GBytes           *payload,
+               const guint8     *data,
+               gsize             size,
                GSocketAddress   *target,
                GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gsize size;
-  const char *data = g_bytes_get_data (payload, &size);
   gssize n;
 
-  n = g_socket_send_to (priv->socket, target, data != NULL ? data : "", size, NULL, error);
+  n = g_socket_send_to (priv->socket, target, data != NULL ? (const char *) data : "", size,
+                        NULL, error);
   if (n < 0)
     return FALSE;
 
@@ -616,8 +617,10 @@ flush_send_queue (GsockUdpEndpoint *self,
          && (datagram = g_queue_peek_head (&priv->send_queue)) != NULL)
     {
       g_autoptr(GError) error = NULL;
+      gsize size;
+      const guint8 *data = g_bytes_get_data (datagram->payload, &size);
 
-      if (!send_datagram (self, datagram->payload, datagram->target, &error)
+      if (!send_datagram (self, data, size, datagram->target, &error)
           && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return FALSE;
 
@@ -718,14 +721,18 @@ enqueue_datagram (GsockUdpEndpoint *self,
   return TRUE;
 }
 
+/* Sends a datagram at once, or queues it behind those waiting or when the kernel would
+ * block; @payload is the GBytes @data belongs to, or NULL to have a copy made to queue. */
 static gboolean
-gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
-                               GBytes         *payload,
-                               GSocketAddress *target,
-                               GError        **error)
+send_or_queue (GsockUdpEndpoint *self,
+               const guint8     *data,
+               gsize             size,
+               GBytes           *payload,
+               GSocketAddress   *target,
+               GError          **error)
 {
-  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  g_autoptr(GBytes) copy = NULL;
   g_autoptr(GError) local_error = NULL;
 
   if (target == NULL)
@@ -764,17 +771,31 @@ gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
     }
 
   /* Behind queued datagrams, a new one waits its turn, so they all leave in order. */
-  if (!g_queue_is_empty (&priv->send_queue))
-    return enqueue_datagram (self, payload, target, error);
-
-  if (send_datagram (self, payload, target, &local_error))
-    return TRUE;
-  if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+  if (g_queue_is_empty (&priv->send_queue))
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
+      if (send_datagram (self, data, size, target, &local_error))
+        return TRUE;
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
     }
+  if (payload == NULL)
+    payload = copy = g_bytes_new (data, size);
   return enqueue_datagram (self, payload, target, error);
+}
+
+static gboolean
+gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
+                               GBytes         *payload,
+                               GSocketAddress *target,
+                               GError        **error)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (payload, &size);
+
+  return send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, payload, target, error);
 }
 
 static void
@@ -1281,4 +1302,20 @@ gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
   if (priv->socket != NULL && is_inet_socket (priv->socket))
     g_socket_set_multicast_loopback (priv->socket, loopback);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_LOOPBACK]);
+}
+
+gboolean
+_gsock_udp_endpoint_try_send_data (GsockEndpoint  *endpoint,
+                                   const guint8   *data,
+                                   gsize           size,
+                                   GSocketAddress *target,
+                                   gboolean       *sent,
+                                   GError        **error)
+{
+  /* Its own send_bytes() makes it a GsockUdpEndpoint, one whose sends are not overridden. */
+  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_udp_endpoint_send_bytes)
+    return FALSE;
+
+  *sent = send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, NULL, target, error);
+  return TRUE;
 }

@@ -1182,6 +1182,51 @@ test_gbk_text_into_utf8_receiver (Fixture      *fx,
                            gbk_hello_world, sizeof gbk_hello_world);
 }
 
+/* ---- send_data from a handler: sent at once, with the checks of any send ---- */
+
+static void
+send_data_checks_cb (GsockEndpoint *endpoint,
+                     GsockMessage  *message,
+                     GPtrArray     *errors)
+{
+  gsize size;
+  const guint8 *data = gsock_message_get_data (message, &size);
+  GError *error = NULL;
+
+  g_assert_false (gsock_endpoint_send_data (endpoint, data, size, NULL, &error));
+  g_ptr_array_add (errors, error);
+  error = NULL;
+  g_assert_true (gsock_message_reply_data (message, data, size, &error));
+  g_assert_no_error (error);
+  gsock_endpoint_close (endpoint);
+  g_assert_false (gsock_message_reply_data (message, data, size, &error));
+  g_ptr_array_add (errors, error);
+}
+
+static void
+test_send_data_from_handler (Fixture      *fx,
+                             gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *answer = NULL;
+  GError *error = NULL;
+
+  g_signal_connect (fx->server, "message-received", G_CALLBACK (send_data_checks_cb), errors);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "echo me", fx->address, &error));
+  g_assert_no_error (error);
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "echo me");
+
+  g_assert_cmpuint (errors->len, ==, 2);
+  g_assert_error ((GError *) errors->pdata[0], GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION);
+  g_assert_error ((GError *) errors->pdata[1], G_IO_ERROR, G_IO_ERROR_CLOSED);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (fx->server)), ==, 1);
+  g_signal_handlers_disconnect_by_data (fx->server, errors);
+}
+
 /* ---- a subclass ---- */
 
 #define TEST_TYPE_RECEIPT_SERVER (test_receipt_server_get_type ())
@@ -1192,6 +1237,7 @@ struct _TestReceiptServer
 {
   GsockUdpEndpoint parent_instance;
   guint            n_handled;
+  guint            n_sends;
   char            *last_text;
 };
 
@@ -1207,8 +1253,21 @@ test_receipt_server_message_received (GsockEndpoint *endpoint,
   self->n_handled++;
   g_free (self->last_text);
   self->last_text = g_strdup (message_text (message));
-  g_assert_true (gsock_message_reply (message, "已收到", &error));
+  /* reply_data() goes through the send_bytes() below. */
+  g_assert_true (gsock_message_reply_data (message, (const guint8 *) "已收到", strlen ("已收到"),
+                                           &error));
   g_assert_no_error (error);
+}
+
+static gboolean
+test_receipt_server_send_bytes (GsockEndpoint  *endpoint,
+                                GBytes         *payload,
+                                GSocketAddress *target,
+                                GError        **error)
+{
+  TEST_RECEIPT_SERVER (endpoint)->n_sends++;
+  return GSOCK_ENDPOINT_CLASS (test_receipt_server_parent_class)->send_bytes (endpoint, payload,
+                                                                              target, error);
 }
 
 static void
@@ -1225,6 +1284,7 @@ test_receipt_server_class_init (TestReceiptServerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = test_receipt_server_finalize;
   GSOCK_ENDPOINT_CLASS (klass)->message_received = test_receipt_server_message_received;
+  GSOCK_ENDPOINT_CLASS (klass)->send_bytes = test_receipt_server_send_bytes;
 }
 
 static void
@@ -1265,6 +1325,7 @@ test_subclass_overrides_message_received (void)
 
   g_assert_cmpstr (answer, ==, "已收到");
   g_assert_cmpuint (server->n_handled, ==, 1);
+  g_assert_cmpuint (server->n_sends, ==, 1);
   g_assert_cmpstr (server->last_text, ==, "Hello Server");
   /* Signal handlers still run alongside the class handler. */
   g_assert_cmpuint (handler_calls, ==, 1);
@@ -2175,6 +2236,7 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/send/auto-binds-ipv6-wildcard-for-ipv6-target",
                    test_send_auto_binds_ipv6);
   ADD ("send/fails-without-target", test_send_without_target);
+  ADD ("send-data/from-handler-is-sent-and-checked", test_send_data_from_handler);
   g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-unknown-encoding",
                    test_send_unknown_encoding);
   g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-unrepresentable-text",
