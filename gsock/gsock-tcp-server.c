@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "gsock-client-list-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
@@ -59,7 +60,7 @@ typedef struct
 {
   GSocket *socket;
   GSource *accept_source;
-  GListStore *clients;
+  GsockClientList *clients;
   GsockFramer *framer;
   GTlsCertificate *tls_certificate;
   char *tls_certificate_file;
@@ -150,7 +151,7 @@ gsock_tcp_server_dispose (GObject *object)
       /* Clients the application still holds must not call back into a finalized server. */
       for (guint i = 0; i < clients->len; i++)
         _gsock_tcp_client_forget_server (clients->pdata[i]);
-      g_list_store_remove_all (priv->clients);
+      _gsock_client_list_remove_all (priv->clients);
     }
   g_clear_object (&priv->clients);
   g_clear_object (&priv->framer);
@@ -310,7 +311,7 @@ add_client (GsockTcpServer *self,
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
   g_autoptr(GsockTcpClient) client = _gsock_tcp_client_new_for_server (self, stream);
 
-  g_list_store_append (priv->clients, client);
+  _gsock_client_list_append (priv->clients, client);
   g_signal_emit (self, signals[SIGNAL_CLIENT_CONNECTED], 0, client);
 }
 
@@ -795,7 +796,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
-  priv->clients = g_list_store_new (GSOCK_TYPE_TCP_CLIENT);
+  priv->clients = _gsock_client_list_new ();
   priv->framer = gsock_line_framer_new (NULL);
   priv->reuse_address = TRUE;
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
@@ -1572,14 +1573,15 @@ _gsock_tcp_server_client_gone (GsockTcpServer *self,
                                const GError   *reason)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-  guint position;
 
   _gsock_tcp_client_forget_server (client);
-  if (!g_list_store_find (priv->clients, client, &position))
-    return;
-
+  /* Held for the items-changed and client-disconnected handlers, which may drop the rest. */
   g_object_ref (self);
-  g_list_store_remove (priv->clients, position);
+  if (!_gsock_client_list_remove (priv->clients, client))
+    {
+      g_object_unref (self);
+      return;
+    }
   g_signal_emit (self, signals[SIGNAL_CLIENT_DISCONNECTED], 0, client, reason);
 
   if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING &&
