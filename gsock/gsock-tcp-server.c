@@ -311,7 +311,8 @@ add_client (GsockTcpServer *self,
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
   g_autoptr(GsockTcpClient) client = _gsock_tcp_client_new_for_server (self, stream);
 
-  _gsock_client_list_append (priv->clients, client);
+  _gsock_client_list_append (priv->clients, client,
+                             gsock_tcp_client_get_remote_address (client));
   g_signal_emit (self, signals[SIGNAL_CLIENT_CONNECTED], 0, client);
 }
 
@@ -465,37 +466,26 @@ accept_cb (GSocket      *listener,
 }
 
 static gboolean
-same_address (GSocketAddress *a,
-              GSocketAddress *b)
-{
-  if (!G_IS_INET_SOCKET_ADDRESS (a) || !G_IS_INET_SOCKET_ADDRESS (b))
-    return FALSE;
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)) ==
-           g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (b)) &&
-         g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)),
-                               g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (b)));
-}
-
-static gboolean
 gsock_tcp_server_send_bytes (GsockEndpoint  *endpoint,
                              GBytes         *payload,
                              GSocketAddress *target,
                              GError        **error)
 {
   GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
-  g_autoptr(GPtrArray) clients = NULL;
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpClient *client;
   g_autofree char *name = NULL;
 
   if (target == NULL)
     return gsock_tcp_server_broadcast_bytes (self, payload, NULL, error);
 
-  clients = dup_clients (self);
-  for (guint i = 0; i < clients->len; i++)
+  client = _gsock_client_list_find_by_address (priv->clients, target);
+  if (client != NULL)
     {
-      GsockTcpClient *client = clients->pdata[i];
+      /* The send may end the connection, and the list's reference with it. */
+      g_autoptr(GsockTcpClient) held = g_object_ref (client);
 
-      if (same_address (gsock_tcp_client_get_remote_address (client), target))
-        return gsock_endpoint_send_bytes (GSOCK_ENDPOINT (client), payload, NULL, error);
+      return gsock_endpoint_send_bytes (GSOCK_ENDPOINT (held), payload, NULL, error);
     }
 
   name = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));

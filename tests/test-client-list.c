@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+#include <gio/gunixsocketaddress.h>
 #include <gsock/gsock.h>
 
 #include "gsock-client-list-private.h"
@@ -73,7 +74,7 @@ test_keeps_order_and_reports_changes (void)
   for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
     {
       clients[i] = gsock_tcp_client_new ("127.0.0.1", 1);
-      _gsock_client_list_append (list, clients[i]);
+      _gsock_client_list_append (list, clients[i], NULL);
       assert_change (changes, i, i, 0, 1);
     }
   assert_order (model, clients, all, 5);
@@ -101,6 +102,87 @@ test_keeps_order_and_reports_changes (void)
     g_assert_finalize_object (clients[i]);
 }
 
+/* A new address object each time: lookups go by value, not by pointer. */
+static GSocketAddress *
+address (const char *ip,
+         guint16     port)
+{
+  return g_inet_socket_address_new_from_string (ip, port);
+}
+
+static void
+test_finds_by_address (void)
+{
+  g_autoptr(GsockClientList) list = _gsock_client_list_new ();
+  g_autoptr(GsockTcpClient) a = gsock_tcp_client_new ("127.0.0.1", 1);
+  g_autoptr(GsockTcpClient) b = gsock_tcp_client_new ("127.0.0.1", 1);
+  g_autoptr(GsockTcpClient) six = gsock_tcp_client_new ("127.0.0.1", 1);
+  g_autoptr(GsockTcpClient) unnamed = gsock_tcp_client_new ("127.0.0.1", 1);
+  g_autoptr(GSocketAddress) a_address = address ("127.0.0.1", 4000);
+  g_autoptr(GSocketAddress) b_address = address ("127.0.0.1", 4001);
+  g_autoptr(GSocketAddress) six_address = address ("::1", 4000);
+  g_autoptr(GSocketAddress) query = NULL;
+  g_autoptr(GSocketAddress) other_ip = address ("127.0.0.2", 4000);
+  g_autoptr(GSocketAddress) unix_address = g_unix_socket_address_new ("/nonexistent");
+
+  _gsock_client_list_append (list, a, a_address);
+  _gsock_client_list_append (list, b, b_address);
+  _gsock_client_list_append (list, six, six_address);
+  _gsock_client_list_append (list, unnamed, NULL);
+
+  query = address ("127.0.0.1", 4000);
+  g_assert_true (_gsock_client_list_find_by_address (list, query) == a);
+  g_clear_object (&query);
+  query = address ("127.0.0.1", 4001);
+  g_assert_true (_gsock_client_list_find_by_address (list, query) == b);
+  g_clear_object (&query);
+  query = address ("::1", 4000);
+  g_assert_true (_gsock_client_list_find_by_address (list, query) == six);
+
+  /* Same port on another IP, or not an IP address at all: nobody. */
+  g_assert_null (_gsock_client_list_find_by_address (list, other_ip));
+  g_assert_null (_gsock_client_list_find_by_address (list, unix_address));
+
+  g_assert_true (_gsock_client_list_remove (list, a));
+  g_assert_null (_gsock_client_list_find_by_address (list, a_address));
+  g_assert_true (_gsock_client_list_find_by_address (list, b_address) == b);
+  g_assert_true (_gsock_client_list_remove (list, unnamed));
+  _gsock_client_list_remove_all (list);
+  g_assert_null (_gsock_client_list_find_by_address (list, b_address));
+}
+
+/* A wildcard listener can have two clients from one IP and port (to two of its addresses):
+ * the oldest is found, and the next once it has left. */
+static void
+test_finds_oldest_of_one_address (void)
+{
+  g_autoptr(GsockClientList) list = _gsock_client_list_new ();
+  GsockTcpClient *clients[3];
+
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    {
+      g_autoptr(GSocketAddress) from = address ("127.0.0.1", 4000);
+
+      clients[i] = gsock_tcp_client_new ("127.0.0.1", 1);
+      _gsock_client_list_append (list, clients[i], from);
+    }
+
+  {
+    g_autoptr(GSocketAddress) query = address ("127.0.0.1", 4000);
+
+    g_assert_true (_gsock_client_list_find_by_address (list, query) == clients[0]);
+    g_assert_true (_gsock_client_list_remove (list, clients[0]));
+    g_assert_true (_gsock_client_list_find_by_address (list, query) == clients[1]);
+    /* Leaving from behind changes nothing. */
+    g_assert_true (_gsock_client_list_remove (list, clients[2]));
+    g_assert_true (_gsock_client_list_find_by_address (list, query) == clients[1]);
+    g_assert_true (_gsock_client_list_remove (list, clients[1]));
+    g_assert_null (_gsock_client_list_find_by_address (list, query));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (clients); i++)
+    g_assert_finalize_object (clients[i]);
+}
+
 static void
 test_many_removed_newest_first (void)
 {
@@ -109,14 +191,18 @@ test_many_removed_newest_first (void)
 
   for (guint i = 0; i < 10000; i++)
     {
+      g_autoptr(GSocketAddress) from = address ("127.0.0.1", 10000 + i);
+
       g_ptr_array_add (clients, gsock_tcp_client_new ("127.0.0.1", 1));
-      _gsock_client_list_append (list, clients->pdata[i]);
+      _gsock_client_list_append (list, clients->pdata[i], from);
     }
   for (guint i = clients->len; i > 0; i--)
     {
       g_autoptr(GsockTcpClient) last = g_list_model_get_item (G_LIST_MODEL (list), i - 1);
+      g_autoptr(GSocketAddress) from = address ("127.0.0.1", 10000 + i - 1);
 
       g_assert_true (last == clients->pdata[i - 1]);
+      g_assert_true (_gsock_client_list_find_by_address (list, from) == last);
       g_assert_true (_gsock_client_list_remove (list, clients->pdata[i - 1]));
     }
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
@@ -132,6 +218,9 @@ main (int   argc,
 
   g_test_add_func ("/Gsock/ClientList/keeps-order-and-reports-changes",
                    test_keeps_order_and_reports_changes);
+  g_test_add_func ("/Gsock/ClientList/finds-by-address", test_finds_by_address);
+  g_test_add_func ("/Gsock/ClientList/finds-oldest-of-one-address",
+                   test_finds_oldest_of_one_address);
   g_test_add_func ("/Gsock/ClientList/many-removed-newest-first", test_many_removed_newest_first);
 
   return g_test_run ();

@@ -959,6 +959,28 @@ test_send_unknown_target (Fixture      *fx,
 }
 
 static void
+test_send_to_target_by_value (Fixture      *fx,
+                              gconstpointer data)
+{
+  Peer *a = fixture_connect (fx);
+  Peer *b = fixture_connect (fx);
+  GInetSocketAddress *b_local =
+    G_INET_SOCKET_ADDRESS (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (b->client)));
+  g_autofree char *ip = g_inet_address_to_string (g_inet_socket_address_get_address (b_local));
+  /* An address of its own, equal to b's: clients are found by value. */
+  g_autoptr(GSocketAddress) target =
+    g_inet_socket_address_new_from_string (ip, g_inet_socket_address_get_port (b_local));
+  GError *error = NULL;
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (fx->server), "only b", target, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (b->messages->len == 1);
+  g_assert_cmpstr (peer_text (b, 0), ==, "only b");
+  gsock_test_run_for (NULL, 100);
+  g_assert_cmpuint (a->messages->len, ==, 0);
+}
+
+static void
 test_send_to_departed_client (Fixture      *fx,
                               gconstpointer data)
 {
@@ -1765,6 +1787,7 @@ main (int   argc,
   ADD ("send/null-target-broadcasts", test_send_null_target_broadcasts);
   ADD ("send/fails-on-unknown-target", test_send_unknown_target);
   ADD ("send/fails-on-departed-client", test_send_to_departed_client);
+  ADD ("send/to-target-finds-client-by-value", test_send_to_target_by_value);
   ADD_IDLE ("max-clients/rejects-extra-connection", test_max_clients);
   ADD_IDLE ("max-message-size/applies-to-clients", test_max_message_size_applies_to_clients);
   ADD_IDLE ("encoding/applies-to-clients", test_encoding_applies_to_clients);
