@@ -102,6 +102,7 @@ typedef struct
   gboolean use_tls;
   GTlsCertificate *tls_certificate;
   GTlsDatabase *tls_database;
+  GTlsCertificateFlags refused_errors; /* of the certificate the last open refused */
 
   gboolean was_open;
   gboolean send_refused; /* drained is due once the queue is down to half */
@@ -1461,6 +1462,34 @@ open_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* GIO says only "Unacceptable TLS certificate": this says what is wrong with it. */
+static void
+explain_refused_certificate (GError              **error,
+                             GTlsCertificateFlags  errors)
+{
+  static const struct
+  {
+    GTlsCertificateFlags flag;
+    const char *what;
+  } reasons[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, "it is not signed by a trusted authority" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it is for another host name" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
+    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "it has been revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "its algorithm is insecure" },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, "it is not valid" },
+  };
+  g_autoptr(GString) why = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (errors & reasons[i].flag)
+      g_string_append_printf (why, "%s%s", why->len > 0 ? ", " : "", reasons[i].what);
+  if (why->len == 0)
+    return;
+  g_prefix_error (error, "The server's certificate was refused (%s): ", why->str);
+}
+
 static void
 open_cb (GObject      *source,
          GAsyncResult *result,
@@ -1477,6 +1506,9 @@ open_cb (GObject      *source,
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   g_clear_object (&priv->open_cancellable);
   _gsock_source_clear (&data->timeout_source);
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+    explain_refused_certificate (&error, priv->refused_errors);
+  priv->refused_errors = 0;
 
   if (connection == NULL)
     {
@@ -1510,6 +1542,12 @@ tls_accept_certificate_cb (GTlsConnection       *connection,
   if (errors == 0)
     return TRUE;
   g_signal_emit (self, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, peer_certificate, errors, &accepted);
+  if (!accepted)
+    {
+      GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+      priv->refused_errors = errors;
+    }
   return accepted;
 }
 

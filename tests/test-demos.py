@@ -734,6 +734,7 @@ def test_tcp_client_tls_unknown_authority():
         line = one_line(result.stderr)
         assert line.startswith(f'gsock-tcp-client: cannot reach 127.0.0.1:{server.port}: '), line
         assert 'certificate' in line.lower(), line
+        assert 'not signed by a trusted authority' in line, line  # what is wrong with it
         assert result.stdout == ''
         assert server.stop() == 0, server.stderr_text()
         assert 'must not be sent' not in server.stderr_text()
