@@ -1278,6 +1278,36 @@ send_in_owner_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Sends a message of a size already checked, from the thread that owns the endpoint. */
+static gboolean
+send_checked (GsockEndpoint  *self,
+              GBytes         *payload,
+              GSocketAddress *target,
+              GError        **error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  gboolean ok;
+
+  /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
+   * is handed over to it. */
+  if (in_own_dispatch (self))
+    return send_now (self, payload, target, error);
+  if (!g_main_context_acquire (priv->context))
+    {
+      SendData *data = g_new0 (SendData, 1);
+
+      data->self = g_object_ref (self);
+      data->payload = g_bytes_ref (payload);
+      data->target = target != NULL ? g_object_ref (target) : NULL;
+      g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT, send_in_owner_cb, data,
+                                  (GDestroyNotify) send_data_free);
+      return TRUE;
+    }
+  ok = send_now (self, payload, target, error);
+  g_main_context_release (priv->context);
+  return ok;
+}
+
 /**
  * gsock_endpoint_send_bytes:
  * @self: an endpoint
@@ -1303,9 +1333,6 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
                            GSocketAddress *target,
                            GError        **error)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  gboolean ok;
-
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
   g_return_val_if_fail (payload != NULL, FALSE);
   g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
@@ -1313,25 +1340,7 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
 
   if (!check_message_size (self, g_bytes_get_size (payload), error))
     return FALSE;
-
-  /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
-   * is handed over to it. */
-  if (in_own_dispatch (self))
-    return send_now (self, payload, target, error);
-  if (!g_main_context_acquire (priv->context))
-    {
-      SendData *data = g_new0 (SendData, 1);
-
-      data->self = g_object_ref (self);
-      data->payload = g_bytes_ref (payload);
-      data->target = target != NULL ? g_object_ref (target) : NULL;
-      g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT, send_in_owner_cb, data,
-                                  (GDestroyNotify) send_data_free);
-      return TRUE;
-    }
-  ok = send_now (self, payload, target, error);
-  g_main_context_release (priv->context);
-  return ok;
+  return send_checked (self, payload, target, error);
 }
 
 /**
@@ -1380,7 +1389,7 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
     }
 
   payload = g_bytes_new (data, size);
-  return gsock_endpoint_send_bytes (self, payload, target, error);
+  return send_checked (self, payload, target, error);
 }
 
 static gboolean

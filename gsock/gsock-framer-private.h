@@ -43,6 +43,12 @@ gboolean _gsock_framer_cut           (GsockFramer       *self,
                                       GsockFrame        *frame,
                                       GError           **error);
 
+/* The line and length framers' encode(): their append, into a GBytes of its own. */
+GBytes  *_gsock_framer_encode_builtin (GsockFramer      *self,
+                                       GBytes           *payload,
+                                       gsize             max_size,
+                                       GError          **error);
+
 /* The built-in framers' decode(): their find, and the message copied into a GBytes. */
 GBytes  *_gsock_framer_decode_builtin (GsockFramer      *self,
                                        const guint8     *data,

@@ -283,6 +283,22 @@ _gsock_framer_cut (GsockFramer  *self,
 }
 
 GBytes *
+_gsock_framer_encode_builtin (GsockFramer *self,
+                              GBytes      *payload,
+                              gsize        max_size,
+                              GError     **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (payload, &len);
+  /* Room for the payload and a prefix or delimiter; _gsock_framer_append() checks the rest. */
+  g_autoptr(GByteArray) wire = g_byte_array_sized_new (len <= G_MAXUINT - 16 ? len + 16 : 0);
+
+  if (!_gsock_framer_append (self, data, len, payload, max_size, wire, error))
+    return NULL;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
+}
+
+GBytes *
 _gsock_framer_decode_builtin (GsockFramer  *self,
                               const guint8 *data,
                               gsize         len,

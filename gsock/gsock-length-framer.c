@@ -128,22 +128,6 @@ _gsock_length_framer_append (GsockLengthFramer *self,
   return TRUE;
 }
 
-static GBytes *
-gsock_length_framer_encode (GsockFramer *framer,
-                            GBytes      *payload,
-                            gsize        max_size,
-                            GError     **error)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (payload, &len);
-  g_autoptr(GByteArray) wire = g_byte_array_sized_new (len + 8);
-
-  /* max_size was checked by gsock_framer_encode(). */
-  if (!_gsock_length_framer_append (GSOCK_LENGTH_FRAMER (framer), data, len, wire, error))
-    return NULL;
-  return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
-}
-
 gboolean
 _gsock_length_framer_find (GsockLengthFramer *self,
                            const guint8      *data,
@@ -189,7 +173,7 @@ gsock_length_framer_class_init (GsockLengthFramerClass *klass)
   object_class->get_property = gsock_length_framer_get_property;
   object_class->set_property = gsock_length_framer_set_property;
 
-  framer_class->encode = gsock_length_framer_encode;
+  framer_class->encode = _gsock_framer_encode_builtin;
   framer_class->decode = _gsock_framer_decode_builtin;
 
   /**

@@ -175,22 +175,6 @@ _gsock_line_framer_append (GsockLineFramer *self,
   return FALSE;
 }
 
-static GBytes *
-gsock_line_framer_encode (GsockFramer *framer,
-                          GBytes      *payload,
-                          gsize        max_size,
-                          GError     **error)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (payload, &len);
-  g_autoptr(GByteArray) wire = g_byte_array_sized_new (len + GSOCK_LINE_FRAMER (framer)->delimiter_len);
-
-  /* max_size was checked by gsock_framer_encode(). */
-  if (!_gsock_line_framer_append (GSOCK_LINE_FRAMER (framer), data, len, wire, error))
-    return NULL;
-  return g_byte_array_free_to_bytes (g_steal_pointer (&wire));
-}
-
 gboolean
 _gsock_line_framer_find (GsockLineFramer *self,
                          const guint8    *data,
@@ -242,7 +226,7 @@ gsock_line_framer_class_init (GsockLineFramerClass *klass)
   object_class->get_property = gsock_line_framer_get_property;
   object_class->set_property = gsock_line_framer_set_property;
 
-  framer_class->encode = gsock_line_framer_encode;
+  framer_class->encode = _gsock_framer_encode_builtin;
   framer_class->decode = _gsock_framer_decode_builtin;
 
   /**
