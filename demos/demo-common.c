@@ -21,6 +21,10 @@ static char *server_tls_key = NULL;
 static int server_max_clients = 0;
 static int server_idle_timeout = 0;
 static gint64 server_max_queued_bytes = -1;
+static gint64 server_high_water_mark = -1;
+static gint64 server_low_water_mark = -1;
+static int server_drain_timeout = 0;
+static int server_handler_threads = 0;
 
 static const GOptionEntry server_entries[] = {
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &server_tls_cert,
@@ -32,8 +36,18 @@ static const GOptionEntry server_entries[] = {
   { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &server_idle_timeout,
     "Disconnect a client that sends nothing for MS milliseconds (default 0: never)", "MS" },
   { "max-queued-bytes", 0, 0, G_OPTION_ARG_INT64, &server_max_queued_bytes,
-    "Drop a client that lets more than N bytes queue up unread (default 8 MiB; 0: no limit)",
+    "Refuse sends to a client with more than N bytes queued unread (default 8 MiB; 0: no "
+    "limit)", "N" },
+  { "high-water-mark", 0, 0, G_OPTION_ARG_INT64, &server_high_water_mark,
+    "Stop reading a client while N bytes of answers wait for it (default 1 MiB; 0: never)",
     "N" },
+  { "low-water-mark", 0, 0, G_OPTION_ARG_INT64, &server_low_water_mark,
+    "Read it again once no more than N bytes wait (default 256 KiB)", "N" },
+  { "drain-timeout", 0, 0, G_OPTION_ARG_INT, &server_drain_timeout,
+    "Drop a client that reads nothing of its answers for MS milliseconds (default 0: never)",
+    "MS" },
+  { "handler-threads", 0, 0, G_OPTION_ARG_INT, &server_handler_threads,
+    "Handle messages on N threads, each client's in order (default 0: the main thread)", "N" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -86,6 +100,12 @@ parse_options (int                *argc,
     demo_fail ("--idle-timeout must not be negative");
   if (server_max_queued_bytes < -1)
     demo_fail ("--max-queued-bytes must not be negative");
+  if (server_high_water_mark < -1 || server_low_water_mark < -1)
+    demo_fail ("--high-water-mark and --low-water-mark must not be negative");
+  if (server_drain_timeout < 0)
+    demo_fail ("--drain-timeout must not be negative");
+  if (server_handler_threads < 0 || server_handler_threads > 1024)
+    demo_fail ("--handler-threads must be between 0 and 1024");
   if (server_tls_key != NULL && server_tls_cert == NULL)
     demo_fail ("--tls-key needs --tls-cert");
 
@@ -145,6 +165,12 @@ demo_configure_server (GsockTcpServer *server)
   gsock_tcp_server_set_idle_timeout (server, server_idle_timeout);
   if (server_max_queued_bytes >= 0)
     gsock_tcp_server_set_max_queued_bytes (server, server_max_queued_bytes);
+  if (server_high_water_mark >= 0)
+    gsock_tcp_server_set_high_water_mark (server, server_high_water_mark);
+  if (server_low_water_mark >= 0)
+    gsock_tcp_server_set_low_water_mark (server, server_low_water_mark);
+  gsock_tcp_server_set_drain_timeout (server, server_drain_timeout);
+  gsock_tcp_server_set_handler_threads (server, server_handler_threads);
 
   if (server_tls_cert != NULL)
     {

@@ -10,12 +10,14 @@
  *   socat - UDP:127.0.0.1:8080
  *
  * It is also the server to put on a network: --max-clients, --idle-timeout and
- * --max-queued-bytes bound what peers can make it hold, and a client that sends without
- * reading what comes back is dropped once that much is queued for it. With --tls-cert and
- * --tls-key, TCP is served over TLS (UDP stays plain):
+ * --max-queued-bytes bound what peers can make it hold. A client that reads its echoes more
+ * slowly than it sends is not read from while --high-water-mark bytes wait for it (so the
+ * kernel slows it down, and it loses nothing); one that reads nothing at all for
+ * --drain-timeout milliseconds is dropped. With --tls-cert and --tls-key, TCP is served over
+ * TLS (UDP stays plain):
  *
  *   gsock-echo-server --tls-cert server.pem --tls-key server.key --max-clients 100 \
- *                     --idle-timeout 30000 --max-queued-bytes 1048576
+ *                     --idle-timeout 30000 --drain-timeout 10000
  *   openssl s_client -connect 127.0.0.1:8080
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -80,7 +82,10 @@ client_disconnected_cb (GsockTcpServer *server,
   if (reason == NULL)
     return;
   name = demo_address_to_string (gsock_tcp_client_get_remote_address (client));
-  if (g_error_matches (reason, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (g_error_matches (reason, GSOCK_ERROR, GSOCK_ERROR_NOT_READING))
+    demo_log_limited ("clients dropped for not reading", "dropped %s: %s", name,
+                      reason->message);
+  else if (g_error_matches (reason, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     demo_log_limited ("idle clients disconnected", "disconnected %s: %s", name,
                       reason->message);
   else

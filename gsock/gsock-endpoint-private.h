@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 #define GSOCK_UDP_MAX_PAYLOAD         65507
 /* Default write queue limit of a connection. */
 #define GSOCK_DEFAULT_MAX_QUEUED_BYTES (8 * 1024 * 1024)
+/* Default flow-control marks of a connection: reading stops when this much waits to be
+ * written, and goes on once it is down to the low mark. */
+#define GSOCK_DEFAULT_HIGH_WATER_MARK (1024 * 1024)
+#define GSOCK_DEFAULT_LOW_WATER_MARK  (256 * 1024)
 
 GMainContext *_gsock_endpoint_get_context       (GsockEndpoint  *self);
 /* The state and max-message-size without the getters' type checks, for the message path. */

@@ -46,6 +46,8 @@ G_BEGIN_DECLS
  *   the write queue is at [property@Gsock.TcpClient:max-queued-bytes]
  * @GSOCK_ERROR_TLS_UNAVAILABLE: TLS was asked for, but no TLS backend is installed (on Debian,
  *   the glib-networking package provides one)
+ * @GSOCK_ERROR_NOT_READING: the peer read none of what waited for it for
+ *   [property@Gsock.TcpClient:drain-timeout] milliseconds, so the connection was closed
  *
  * The error codes of the [error@Gsock.Error] domain.
  */
@@ -62,6 +64,7 @@ typedef enum {
   GSOCK_ERROR_INBOX_FULL,
   GSOCK_ERROR_QUEUE_FULL,
   GSOCK_ERROR_TLS_UNAVAILABLE,
+  GSOCK_ERROR_NOT_READING,
 } GsockError;
 
 GSOCK_AVAILABLE_IN_ALL

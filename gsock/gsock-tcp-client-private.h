@@ -1,4 +1,4 @@
-/* gsock-tcp-client-private.h: how a server makes and drives its clients
+/* gsock-tcp-client-private.h: how an owner (a server) makes and drives its connections
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,24 +6,58 @@
 #pragma once
 
 #include "gsock-tcp-client.h"
-#include "gsock-tcp-server.h"
 
 G_BEGIN_DECLS
 
-GsockTcpClient    *_gsock_tcp_client_new_for_server (GsockTcpServer *server,
-                                                    GIOStream      *stream);
-GSocketConnection *_gsock_socket_connection_of      (GIOStream      *stream);
-gboolean           _gsock_tls_check_available       (GError        **error);
-void               _gsock_tcp_client_forget_server  (GsockTcpClient *self);
+/* What an accepted connection tells its owner, on the owner's context. @owner is the
+ * endpoint given to _gsock_tcp_client_new_accepted(). */
+typedef struct
+{
+  /* A message none of the client's own receives or listeners took. */
+  void (*deliver) (GsockEndpoint  *owner,
+                   GsockTcpClient *client,
+                   GsockMessage   *message);
+  /* The connection ended, after the client's disconnected signal. */
+  void (*gone)    (GsockEndpoint  *owner,
+                   GsockTcpClient *client,
+                   const GError   *reason);
+} GsockTcpClientOwner;
+
+/* The settings an owner hands each connection it accepts. */
+typedef struct
+{
+  GsockFramer *framer;
+  GSocketAddress *local_address; /* the address accepted on, if known without asking, or NULL */
+  guint idle_timeout;
+  guint drain_timeout;
+  guint64 max_queued_bytes;
+  guint64 high_water_mark;
+  guint64 low_water_mark;
+} GsockTcpClientSettings;
+
+/* A connection accepted by @owner_endpoint (not owned: it calls
+ * _gsock_tcp_client_forget_owner() before it goes), with the endpoint settings of
+ * @owner_endpoint (encoding, limits) and @settings. */
+GsockTcpClient *_gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
+                                                const GsockTcpClientOwner    *owner,
+                                                const GsockTcpClientSettings *settings,
+                                                GIOStream                    *stream);
+void            _gsock_tcp_client_forget_owner (GsockTcpClient *self);
+/* Holds or releases the connection's input (see _gsock_stream_hold_input()). */
+void            _gsock_tcp_client_hold_input   (GsockTcpClient *self,
+                                                gboolean        hold);
+/* Holds or releases its end after the peer's (see _gsock_stream_hold_answers()). */
+void            _gsock_tcp_client_hold_answers (GsockTcpClient *self,
+                                                gboolean        hold);
 
 /* gsock_endpoint_send_data() without a GBytes: when @endpoint is a GsockTcpClient (whose
  * send_bytes is its own) inside one of its reads, frames @data straight into that read's
  * batch, sets *@sent (and @error when FALSE), and returns TRUE; otherwise returns FALSE and
  * does nothing. The caller owns the endpoint's context and checked the size. */
-gboolean           _gsock_tcp_client_try_send_data  (GsockEndpoint  *endpoint,
-                                                    const guint8   *data,
-                                                    gsize           size,
-                                                    gboolean       *sent,
-                                                    GError        **error);
+gboolean        _gsock_tcp_client_try_send_data (GsockEndpoint  *endpoint,
+                                                 const guint8   *data,
+                                                 gsize           size,
+                                                 gboolean       *sent,
+                                                 GError        **error);
 
 G_END_DECLS

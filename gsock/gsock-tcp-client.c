@@ -15,9 +15,9 @@
 #include "gsock-framer-private.h"
 #include "gsock-marshal.h"
 #include "gsock-message-private.h"
+#include "gsock-stream-private.h"
 #include "gsock-tcp-client-private.h"
-#include "gsock-tcp-server-private.h"
-#include "gsock-watch-private.h"
+#include "gsock-tls-private.h"
 
 /**
  * GsockTcpClient:
@@ -47,48 +47,18 @@
  * ```
  */
 
-/* Bytes asked of the kernel per read. */
-#define READ_CHUNK 65536
-/* Reads in one dispatch before other connections get their turn. */
-#define MAX_READS_PER_DISPATCH 16
-/* Queued buffers handed to one writev. */
-#define MAX_WRITE_VECTORS 16
-/* A thread's batch buffer that grew past this for one read is not kept for the next. */
-#define MAX_KEPT_BATCH (4 * READ_CHUNK)
-
 typedef struct
 {
-  GIOStream *stream;
-  GTlsConnection *tls; /* the TLS layer of stream, if any; not owned */
-  GPollableInputStream *input;
-  GPollableOutputStream *output;
+  GsockStream stream; /* the connection's reading, writing and flow control */
   GSocketAddress *remote_address;
-  GsockFramer *framer;
-  GsockTcpServer *server; /* not owned: the server clears it before it goes */
   GCancellable *open_cancellable;
 
-  /* Readiness: one epoll watch for a plain socket (see gsock-watch-private.h), GLib's pollable
-   * sources otherwise (TLS keeps data of its own buffered above the socket). */
-  GsockWatch *watch;
-  GSource *read_source;
-  GSource *write_source;
-  gboolean watching_input;
-  gboolean watching_output;
-  gboolean input_held; /* unwatched while a handler of this connection runs a nested loop */
-  GSource *idle_source;
-  gint64 last_read; /* monotonic µs, for idle-timeout */
-
-  GByteArray *in; /* the start of a message whose end has not come yet; NULL when none */
-
-  GQueue out; /* GBytes * of wire bytes; the head is written up to out_offset */
-  gsize out_offset;
-  /* Set exactly while a read is handled (handle_input): the frames sent meanwhile, after
-   * those in out, written together at its end (the thread's, not owned; see ReadBuffer). */
-  GByteArray *batch;
-  gsize queued_bytes;
-  gboolean queued_bytes_changed; /* within a read, to be notified at its end */
-  guint64 max_queued_bytes;
-  guint idle_timeout;
+  /* A server's connection: whom it reports to (not owned: the owner forgets it before it
+   * goes), and that it can never be opened again. */
+  const GsockTcpClientOwner *owner;
+  GsockEndpoint *owner_endpoint;
+  GsockEndpoint *read_owner; /* the owner whose counters the read being handled holds */
+  gboolean accepted;
 
   gboolean reconnect;
   gboolean queue_while_reconnecting;
@@ -105,10 +75,7 @@ typedef struct
   GTlsCertificateFlags refused_errors; /* of the certificate the last open refused */
 
   gboolean was_open;
-  gboolean send_refused; /* drained is due once the queue is down to half */
-  gboolean peer_closed;  /* the peer's end of file, not a close of ours, started CLOSING */
-  GError *close_reason;  /* why, once the queue is flushed, the connection ends (or NULL) */
-  gboolean read_paused;
+  gboolean closed_by_us; /* close or abort: not a loss to reconnect from */
 } GsockTcpClientPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockTcpClient, gsock_tcp_client, GSOCK_TYPE_ENDPOINT)
@@ -119,6 +86,10 @@ enum {
   PROP_FRAMER,
   PROP_QUEUED_BYTES,
   PROP_MAX_QUEUED_BYTES,
+  PROP_HIGH_WATER_MARK,
+  PROP_LOW_WATER_MARK,
+  PROP_WRITE_BLOCKED,
+  PROP_DRAIN_TIMEOUT,
   PROP_IDLE_TIMEOUT,
   PROP_READ_PAUSED,
   PROP_TLS,
@@ -143,74 +114,12 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void
-set_queued_bytes (GsockTcpClient *self,
-                  gsize           queued_bytes)
+static GsockStream *
+stream_of (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  if (priv->queued_bytes == queued_bytes)
-    return;
-  priv->queued_bytes = queued_bytes;
-  /* Within a read, notified once at its end like the endpoint's counters. */
-  if (priv->batch != NULL)
-    priv->queued_bytes_changed = TRUE;
-  else
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
-}
-
-/* Drops the stream and everything attached to it, without any signal. */
-static void
-release_stream (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_clear_error (&priv->close_reason);
-  g_clear_pointer (&priv->watch, _gsock_watch_free);
-  _gsock_source_clear (&priv->read_source);
-  _gsock_source_clear (&priv->write_source);
-  _gsock_source_clear (&priv->idle_source);
-  priv->watching_input = FALSE;
-  priv->watching_output = FALSE;
-  priv->input_held = FALSE;
-  priv->send_refused = FALSE;
-  g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
-  priv->out_offset = 0;
-  if (priv->batch != NULL)
-    g_byte_array_set_size (priv->batch, 0);
-  g_clear_pointer (&priv->in, g_byte_array_unref);
-  /* TLS says goodbye (close_notify) before the socket closes, which may have to wait for the
-   * socket: that part runs on its own. */
-  if (priv->tls != NULL)
-    g_io_stream_close_async (priv->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  else if (priv->stream != NULL)
-    g_io_stream_close (priv->stream, NULL, NULL);
-  priv->tls = NULL;
-  g_clear_object (&priv->stream);
-  priv->input = NULL;
-  priv->output = NULL;
-  set_queued_bytes (self, 0);
-}
-
-/* Whether anything sent is still to be written. */
-static gboolean
-has_output (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  return !g_queue_is_empty (&priv->out) || (priv->batch != NULL && priv->batch->len > 0);
-}
-
-/* Moves what is left of the batch to the end of the queue. */
-static void
-queue_batch (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  if (priv->batch == NULL || priv->batch->len == 0)
-    return;
-  g_queue_push_tail (&priv->out, g_bytes_new (priv->batch->data, priv->batch->len));
-  g_byte_array_set_size (priv->batch, 0);
+  return &priv->stream;
 }
 
 static void     schedule_reconnect (GsockTcpClient *self);
@@ -224,36 +133,18 @@ disconnect (GsockTcpClient *self,
             const GError   *reason)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gboolean lost = gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN ||
-                  priv->peer_closed;
-  gboolean will_reconnect = lost && priv->reconnect && priv->server == NULL;
-  GQueue kept = G_QUEUE_INIT;
-  gsize kept_bytes = 0;
+  gboolean will_reconnect = !priv->closed_by_us && priv->reconnect && !priv->accepted;
 
-  if (priv->stream == NULL)
+  if (!_gsock_stream_is_attached (&priv->stream))
     return;
 
   g_object_ref (self);
-  if (will_reconnect && priv->queue_while_reconnecting)
-    {
-      queue_batch (self);
-      /* A message already half written cannot be sent again whole. */
-      if (priv->out_offset > 0)
-        g_bytes_unref (g_queue_pop_head (&priv->out));
-      priv->out_offset = 0;
-      kept = priv->out;
-      g_queue_init (&priv->out);
-      for (GList *l = kept.head; l != NULL; l = l->next)
-        kept_bytes += g_bytes_get_size (l->data);
-    }
-  release_stream (self);
-  priv->out = kept;
-  set_queued_bytes (self, kept_bytes);
+  _gsock_stream_release (&priv->stream, will_reconnect && priv->queue_while_reconnecting);
 
   _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
-  if (priv->server != NULL)
-    _gsock_tcp_server_client_gone (priv->server, self, reason);
+  if (priv->owner != NULL)
+    priv->owner->gone (priv->owner_endpoint, self, reason);
   if (will_reconnect && gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSED)
     {
       priv->reconnecting = TRUE;
@@ -263,589 +154,144 @@ disconnect (GsockTcpClient *self,
   g_object_unref (self);
 }
 
-/* After a graceful close has flushed the queue: tell the peer we are done, then end. */
-static void
-finish_close (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  g_autoptr(GError) reason = g_steal_pointer (&priv->close_reason);
-
-  /* For TLS, closing the stream sends close_notify itself. */
-  if (priv->tls == NULL && G_IS_SOCKET_CONNECTION (priv->stream))
-    g_socket_shutdown (g_socket_connection_get_socket (G_SOCKET_CONNECTION (priv->stream)),
-                       FALSE, TRUE, NULL);
-  disconnect (self, reason);
-}
+/* The stream's callbacks. */
 
 static void
-add_bytes_received (GsockTcpClient *self,
-                    gsize           n)
+stream_message (GsockEndpoint    *endpoint,
+                const GsockFrame *frame)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  _gsock_endpoint_add_bytes_received (GSOCK_ENDPOINT (self), n);
-  if (priv->server != NULL)
-    _gsock_endpoint_add_bytes_received (GSOCK_ENDPOINT (priv->server), n);
-}
-
-static void
-add_bytes_sent (GsockTcpClient *self,
-                gsize           n)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (self), n);
-  if (priv->server != NULL)
-    _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (priv->server), n);
-}
-
-static void watch          (GsockTcpClient *self,
-                            GIOCondition    condition,
-                            gboolean        on);
-static void update_reading (GsockTcpClient *self);
-
-/* Writes as much of the queue (and the batch after it) as the kernel takes now; what is left
- * waits in the queue, watched for room. */
-static void
-flush (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  while (has_output (self))
-    {
-      GOutputVector vectors[MAX_WRITE_VECTORS];
-      g_autoptr(GError) error = NULL;
-      GPollableReturn ret;
-      gsize n_vectors = 0;
-      gsize written = 0;
-
-      for (GList *l = priv->out.head; l != NULL && n_vectors < MAX_WRITE_VECTORS; l = l->next)
-        {
-          gsize size;
-          const guint8 *data = g_bytes_get_data (l->data, &size);
-          gsize skip = n_vectors == 0 ? priv->out_offset : 0;
-
-          vectors[n_vectors].buffer = data + skip;
-          vectors[n_vectors].size = size - skip;
-          n_vectors++;
-        }
-      if (n_vectors < MAX_WRITE_VECTORS && priv->batch != NULL && priv->batch->len > 0)
-        {
-          vectors[n_vectors].buffer = priv->batch->data;
-          vectors[n_vectors].size = priv->batch->len;
-          n_vectors++;
-        }
-
-      ret = g_pollable_output_stream_writev_nonblocking (priv->output, vectors, n_vectors,
-                                                         &written, NULL, &error);
-      if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
-        break;
-      if (ret == G_POLLABLE_RETURN_FAILED)
-        {
-          disconnect (self, error);
-          return;
-        }
-
-      add_bytes_sent (self, written);
-      set_queued_bytes (self, priv->queued_bytes - written);
-      while (written > 0 && !g_queue_is_empty (&priv->out))
-        {
-          GBytes *head = g_queue_peek_head (&priv->out);
-          gsize left = g_bytes_get_size (head) - priv->out_offset;
-
-          if (written < left)
-            {
-              priv->out_offset += written;
-              written = 0;
-              break;
-            }
-          written -= left;
-          priv->out_offset = 0;
-          g_bytes_unref (g_queue_pop_head (&priv->out));
-        }
-      if (written > 0)
-        g_byte_array_remove_range (priv->batch, 0, written);
-
-      if (priv->send_refused && priv->queued_bytes <= priv->max_queued_bytes / 2)
-        {
-          priv->send_refused = FALSE;
-          g_signal_emit (self, signals[SIGNAL_DRAINED], 0);
-          if (priv->stream == NULL)
-            return;
-        }
-    }
-
-  queue_batch (self);
-  if (!g_queue_is_empty (&priv->out))
-    {
-      watch (self, G_IO_OUT, TRUE);
-      return;
-    }
-
-  watch (self, G_IO_OUT, FALSE);
-  if (_gsock_endpoint_peek_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING)
-    finish_close (self);
-}
-
-static void
-deliver (GsockTcpClient   *self,
-         const GsockFrame *frame)
-{
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   g_autoptr(GsockMessage) message = NULL;
 
   if (frame->bytes != NULL)
-    message = _gsock_message_new (GSOCK_ENDPOINT (self), frame->bytes, priv->remote_address);
+    message = _gsock_message_new (endpoint, frame->bytes, priv->remote_address);
   else
-    message = _gsock_message_new_from_data (GSOCK_ENDPOINT (self), frame->payload, frame->size,
+    message = _gsock_message_new_from_data (endpoint, frame->payload, frame->size,
                                             priv->remote_address);
 
-  /* A server's client reports to its own listeners first, then to the server's, which keeps
+  /* A server's client reports to its own listeners first, then to its owner, which keeps
    * what nobody heard. */
-  if (priv->server == NULL)
-    _gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, TRUE);
-  else if (!_gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, FALSE))
-    _gsock_tcp_server_deliver (priv->server, self, message);
-}
-
-/* Delivers every complete message at the start of @data; returns the bytes they took, or -1
- * when the connection ended (then @data may be gone). */
-static gssize
-decode_messages (GsockTcpClient *self,
-                 const guint8   *data,
-                 gsize           len)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gsize max = _gsock_endpoint_peek_max_message_size (GSOCK_ENDPOINT (self));
-  gsize used = 0;
-
-  while (used < len)
-    {
-      g_autoptr(GError) error = NULL;
-      GsockFrame frame;
-      gboolean found;
-
-      found = _gsock_framer_cut (priv->framer, data + used, len - used, max, &frame, &error);
-      if (error != NULL)
-        {
-          disconnect (self, error);
-          return -1;
-        }
-      if (!found && frame.consumed == 0)
-        break;
-
-      used += frame.consumed;
-      if (found)
-        {
-          deliver (self, &frame);
-          g_clear_pointer (&frame.bytes, g_bytes_unref);
-        }
-      if (priv->stream == NULL)
-        return -1;
-    }
-  return used;
-}
-
-/* Decodes @n bytes just read after what was kept of earlier reads, and keeps the start of an
- * incomplete message; FALSE when the connection ended. */
-static gboolean
-take_input (GsockTcpClient *self,
-            const guint8   *data,
-            gsize           n)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gsize max = _gsock_endpoint_peek_max_message_size (GSOCK_ENDPOINT (self));
-  gssize used;
-
-  if (priv->in == NULL)
-    {
-      /* The common case: whole messages, decoded where they were read. */
-      used = decode_messages (self, data, n);
-      if (used < 0)
-        return FALSE;
-      if ((gsize) used < n)
-        priv->in = g_byte_array_append (g_byte_array_new (), data + used, n - used);
-    }
-  else
-    {
-      g_byte_array_append (priv->in, data, n);
-      used = decode_messages (self, priv->in->data, priv->in->len);
-      if (used < 0)
-        return FALSE;
-      g_byte_array_remove_range (priv->in, 0, used);
-      /* Freed rather than kept empty: an idle connection holds no buffer. */
-      if (priv->in->len == 0)
-        g_clear_pointer (&priv->in, g_byte_array_unref);
-    }
-
-  /* A framer that neither finds a message nor gives up must not let a peer fill memory. */
-  if (priv->in != NULL && priv->in->len > max + READ_CHUNK)
-    {
-      g_autoptr(GError) error = NULL;
-
-      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                   "The peer sent %u bytes without completing a message; the limit is %"
-                   G_GSIZE_FORMAT " bytes", priv->in->len, max);
-      disconnect (self, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Where a thread reads into: one buffer for all its connections, as only an incomplete
- * message is kept per connection. A handler may run a nested main loop that reads for other
- * connections while the buffer still holds what it was called for: those get one of their
- * own. */
-typedef struct
-{
-  gboolean busy;
-  GByteArray *answers; /* the batch of the connection being read, emptied after each read */
-  guint8 data[READ_CHUNK];
-} ReadBuffer;
-
-static void
-read_buffer_free (ReadBuffer *buffer)
-{
-  g_byte_array_unref (buffer->answers);
-  g_free (buffer);
-}
-
-static ReadBuffer *
-read_buffer_new (void)
-{
-  ReadBuffer *buffer = g_new (ReadBuffer, 1);
-
-  buffer->answers = g_byte_array_new ();
-  return buffer;
-}
-
-static GPrivate read_buffer_key = G_PRIVATE_INIT ((GDestroyNotify) read_buffer_free);
-
-static ReadBuffer *
-read_buffer_take (void)
-{
-  ReadBuffer *buffer = g_private_get (&read_buffer_key);
-
-  if (buffer == NULL)
-    {
-      buffer = read_buffer_new ();
-      g_private_set (&read_buffer_key, buffer);
-    }
-  else if (buffer->busy)
-    buffer = read_buffer_new ();
-  buffer->busy = TRUE;
-  return buffer;
+  if (priv->owner == NULL)
+    _gsock_endpoint_deliver (endpoint, message, TRUE);
+  else if (!_gsock_endpoint_deliver (endpoint, message, FALSE))
+    priv->owner->deliver (priv->owner_endpoint, self, message);
 }
 
 static void
-read_buffer_release (ReadBuffer *buffer)
+stream_read_begin (GsockEndpoint *endpoint)
 {
-  if (buffer != g_private_get (&read_buffer_key))
-    read_buffer_free (buffer);
-  else
-    buffer->busy = FALSE;
-}
+  GsockTcpClientPrivate *priv =
+    gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
 
-/* Reads what is there and delivers every complete message. */
-static void
-handle_input (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  ReadBuffer *buffer = read_buffer_take ();
-  g_autoptr(GsockTcpServer) server = NULL;
-  gboolean big_batch;
-
-  g_object_ref (self);
-  /* The counters of the client and of its server are notified once, after the read. */
-  _gsock_endpoint_hold_counters (GSOCK_ENDPOINT (self));
-  if (priv->server != NULL)
+  /* The counters of the client and of its owner are notified once, after the read. */
+  _gsock_endpoint_hold_counters (endpoint);
+  /* A connection's reads do not nest (the stream holds its input meanwhile). */
+  g_assert (priv->read_owner == NULL);
+  if (priv->owner_endpoint != NULL)
     {
-      server = g_object_ref (priv->server);
-      _gsock_endpoint_hold_counters (GSOCK_ENDPOINT (server));
+      priv->read_owner = g_object_ref (priv->owner_endpoint);
+      _gsock_endpoint_hold_counters (priv->read_owner);
     }
-  /* Answers given while handling what was read go out together, in one write, at the end. */
-  priv->batch = buffer->answers;
-  /* A handler may pause reading, or end the connection. */
-  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->watching_input; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      gssize n;
-
-      n = g_pollable_input_stream_read_nonblocking (priv->input, buffer->data, READ_CHUNK,
-                                                    NULL, &error);
-      if (n < 0)
-        {
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            disconnect (self, error);
-          break;
-        }
-      if (n == 0)
-        {
-          if (priv->in != NULL)
-            g_set_error (&priv->close_reason, GSOCK_ERROR, GSOCK_ERROR_TRUNCATED,
-                         "The peer closed the connection in the middle of a message "
-                         "(%u bytes received of it)", priv->in->len);
-          if (has_output (self))
-            {
-              /* The peer is done sending but may still read (a half-close): what is queued
-               * for it (the answers to this very read, say) goes out before the connection
-               * ends, with close_reason as the reason. */
-              priv->peer_closed = TRUE;
-              watch (self, G_IO_IN, FALSE);
-              _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSING);
-            }
-          else
-            {
-              g_autoptr(GError) reason = g_steal_pointer (&priv->close_reason);
-
-              disconnect (self, reason);
-            }
-          break;
-        }
-
-      if (priv->idle_timeout > 0)
-        priv->last_read = g_get_monotonic_time ();
-      add_bytes_received (self, n);
-      if (!take_input (self, buffer->data, n))
-        break;
-      /* A short read emptied the socket: asking again would cost a system call to learn
-       * that it would block. The epoll watch is level-triggered, so whatever comes next
-       * wakes it again; GIO's TLS sources are asked until they would block, as the TLS layer
-       * may hold data the socket no longer shows. */
-      if (priv->watch != NULL && (gsize) n < READ_CHUNK)
-        break;
-    }
-  if (priv->input_held)
-    {
-      priv->input_held = FALSE;
-      update_reading (self);
-    }
-  big_batch = priv->batch->len > MAX_KEPT_BATCH;
-  if (priv->stream != NULL && priv->watching_output)
-    queue_batch (self);
-  else if (priv->stream != NULL && has_output (self))
-    {
-      /* The batch stays set until flush has written it. */
-      flush (self);
-    }
-  priv->batch = NULL;
-  if (big_batch)
-    {
-      g_byte_array_unref (buffer->answers);
-      buffer->answers = g_byte_array_new ();
-    }
-  read_buffer_release (buffer);
-  if (priv->queued_bytes_changed)
-    {
-      priv->queued_bytes_changed = FALSE;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUED_BYTES]);
-    }
-  _gsock_endpoint_release_counters (GSOCK_ENDPOINT (self));
-  if (server != NULL)
-    _gsock_endpoint_release_counters (GSOCK_ENDPOINT (server));
-  g_object_unref (self);
-}
-
-static gboolean
-read_cb (GObject *stream,
-         gpointer user_data)
-{
-  handle_input (user_data);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-write_cb (GObject *stream,
-          gpointer user_data)
-{
-  GsockTcpClient *self = user_data;
-
-  g_object_ref (self);
-  flush (self);
-  g_object_unref (self);
-  return G_SOURCE_CONTINUE;
 }
 
 static void
-watch_cb (GIOCondition condition,
-          gpointer     user_data)
+stream_read_end (GsockEndpoint *endpoint)
 {
-  GsockTcpClient *self = user_data;
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv =
+    gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
 
-  g_object_ref (self);
-  if ((condition & (G_IO_IN | G_IO_HUP | G_IO_ERR)) && priv->watching_input)
+  _gsock_endpoint_release_counters (endpoint);
+  /* The owner may have forgotten this client meanwhile: the hold was on its counters. */
+  if (priv->read_owner != NULL)
     {
-      if (priv->batch == NULL)
-        handle_input (self);
-      else
-        {
-          /* This connection's own handler runs a nested main loop: its input waits until the
-           * handler returns, unwatched, so that loop does not wake up for it over and over. */
-          priv->input_held = TRUE;
-          watch (self, G_IO_IN, FALSE);
-        }
-    }
-  if ((condition & (G_IO_OUT | G_IO_HUP | G_IO_ERR)) && priv->watching_output)
-    flush (self);
-  /* epoll reports a hang-up whatever was asked: with nothing to do about it now (reading
-   * paused or held, nothing to write), GLib's sources take over so it does not spin. */
-  if (priv->watch != NULL && (condition & (G_IO_HUP | G_IO_ERR)) && !priv->watching_input &&
-      !priv->watching_output)
-    g_clear_pointer (&priv->watch, _gsock_watch_free);
-  g_object_unref (self);
-}
-
-static void
-update_watch (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  _gsock_watch_set_events (priv->watch, (priv->watching_input ? G_IO_IN : 0) |
-                                          (priv->watching_output ? G_IO_OUT : 0));
-}
-
-/* Starts or stops watching for @condition (G_IO_IN or G_IO_OUT): on the epoll watch when
- * there is one, with a pollable stream source otherwise. */
-static void
-watch (GsockTcpClient *self,
-       GIOCondition    condition,
-       gboolean        on)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gboolean input = condition == G_IO_IN;
-  gboolean *watching = input ? &priv->watching_input : &priv->watching_output;
-  GSource **source = input ? &priv->read_source : &priv->write_source;
-
-  if (*watching == on)
-    return;
-  *watching = on;
-  if (priv->watch != NULL)
-    update_watch (self);
-  else if (!on)
-    _gsock_source_clear (source);
-  else
-    {
-      if (input)
-        *source = g_pollable_input_stream_create_source (priv->input, NULL);
-      else
-        *source = g_pollable_output_stream_create_source (priv->output, NULL);
-      g_source_set_callback (*source, input ? G_SOURCE_FUNC (read_cb) : G_SOURCE_FUNC (write_cb),
-                             self, NULL);
-      g_source_attach (*source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+      _gsock_endpoint_release_counters (priv->read_owner);
+      g_clear_object (&priv->read_owner);
     }
 }
 
-/* Watches the stream for input unless reading is paused. */
 static void
-update_reading (GsockTcpClient *self)
+stream_received (GsockEndpoint *endpoint,
+                 gsize          n)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv =
+    gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
 
-  watch (self, G_IO_IN, !priv->read_paused && priv->stream != NULL);
-}
-
-static gboolean
-idle_dispatch (GSource    *source,
-               GSourceFunc callback,
-               gpointer    user_data)
-{
-  return callback (user_data);
-}
-
-static GSourceFuncs idle_source_funcs = { NULL, NULL, idle_dispatch, NULL, NULL, NULL };
-
-/* One source per connection, re-armed from the time of the last read when it fires, so that
- * reading costs no timer work at all. */
-static gboolean
-idle_cb (gpointer user_data)
-{
-  GsockTcpClient *self = user_data;
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gint64 now = g_source_get_time (priv->idle_source);
-  gint64 deadline = priv->last_read + (gint64) priv->idle_timeout * 1000;
-  g_autoptr(GError) error = NULL;
-
-  if (priv->read_paused)
-    deadline = now + (gint64) priv->idle_timeout * 1000;
-  if (now < deadline)
-    {
-      g_source_set_ready_time (priv->idle_source, deadline);
-      return G_SOURCE_CONTINUE;
-    }
-
-  g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-               "The peer sent nothing for %u ms", priv->idle_timeout);
-  disconnect (self, error);
-  return G_SOURCE_REMOVE;
+  _gsock_endpoint_add_bytes_received (endpoint, n);
+  if (priv->owner_endpoint != NULL)
+    _gsock_endpoint_add_bytes_received (priv->owner_endpoint, n);
 }
 
 static void
-update_idle_watch (GsockTcpClient *self)
+stream_sent (GsockEndpoint *endpoint,
+             gsize          n)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv =
+    gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
 
-  _gsock_source_clear (&priv->idle_source);
-  if (priv->idle_timeout == 0 || priv->stream == NULL)
-    return;
-
-  priv->last_read = g_get_monotonic_time ();
-  priv->idle_source = g_source_new (&idle_source_funcs, sizeof (GSource));
-  g_source_set_callback (priv->idle_source, idle_cb, self, NULL);
-  g_source_set_ready_time (priv->idle_source,
-                           priv->last_read + (gint64) priv->idle_timeout * 1000);
-  g_source_attach (priv->idle_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+  _gsock_endpoint_add_bytes_sent (endpoint, n);
+  if (priv->owner_endpoint != NULL)
+    _gsock_endpoint_add_bytes_sent (priv->owner_endpoint, n);
 }
 
-/* Takes over an established connection: the end of open, or a server's accept. */
-/* A connection accepted by a server listening on one IP address has that address and port
- * as its own: the server's object serves, with no system call and no new object per
- * connection. NULL when the server listens on a wildcard address (or is not an IP one). */
-static GSocketAddress *
-server_side_local_address (GsockTcpClient *self)
+static void
+stream_queued_changed (GsockEndpoint *endpoint)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  GSocketAddress *listening;
-
-  if (priv->server == NULL)
-    return NULL;
-  listening = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (priv->server));
-  if (!G_IS_INET_SOCKET_ADDRESS (listening) ||
-      g_inet_address_get_is_any (
-        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (listening))))
-    return NULL;
-  return g_object_ref (listening);
+  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_QUEUED_BYTES]);
 }
 
+static void
+stream_write_blocked_changed (GsockEndpoint *endpoint)
+{
+  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_WRITE_BLOCKED]);
+}
+
+static void
+stream_drained (GsockEndpoint *endpoint)
+{
+  g_signal_emit (endpoint, signals[SIGNAL_DRAINED], 0);
+}
+
+static void
+stream_ended (GsockEndpoint *endpoint,
+              const GError  *reason)
+{
+  disconnect (GSOCK_TCP_CLIENT (endpoint), reason);
+}
+
+static const GsockStreamCallbacks stream_callbacks = {
+  .message = stream_message,
+  .read_begin = stream_read_begin,
+  .read_end = stream_read_end,
+  .received = stream_received,
+  .sent = stream_sent,
+  .queued_changed = stream_queued_changed,
+  .write_blocked_changed = stream_write_blocked_changed,
+  .drained = stream_drained,
+  .ended = stream_ended,
+};
+
+/* Takes over an established connection: the end of open, or a server's accept. @local is
+ * the local address when the caller knows it without a system call (NULL to ask). */
 static void
 attach_stream (GsockTcpClient *self,
-               GIOStream      *stream)
+               GIOStream      *stream,
+               GSocketAddress *local)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   GSocketConnection *connection = _gsock_socket_connection_of (stream);
 
-  priv->stream = g_object_ref (stream);
-  priv->peer_closed = FALSE;
-  if (G_IS_TLS_CONNECTION (stream))
-    priv->tls = G_TLS_CONNECTION (stream);
-  else if (G_IS_TCP_WRAPPER_CONNECTION (stream) &&
-           G_IS_TLS_CONNECTION (g_tcp_wrapper_connection_get_base_io_stream (
-             G_TCP_WRAPPER_CONNECTION (stream))))
-    priv->tls = G_TLS_CONNECTION (g_tcp_wrapper_connection_get_base_io_stream (
-      G_TCP_WRAPPER_CONNECTION (stream)));
-  priv->input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (stream));
-  priv->output = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (stream));
   priv->was_open = TRUE;
-
+  priv->closed_by_us = FALSE;
   if (connection != NULL)
     {
-      g_autoptr(GSocketAddress) local = server_side_local_address (self);
+      g_autoptr(GSocketAddress) own_local = NULL;
       g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection,
                                                                                  NULL);
 
       if (local == NULL)
-        local = g_socket_connection_get_local_address (connection, NULL);
+        local = own_local = g_socket_connection_get_local_address (connection, NULL);
 
       /* Messages are written whole, so waiting to coalesce them only adds latency. */
       g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP,
@@ -855,15 +301,9 @@ attach_stream (GsockTcpClient *self,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
     }
 
-  if (priv->tls == NULL && connection != NULL)
-    priv->watch = _gsock_watch_new (_gsock_endpoint_get_context (endpoint),
-                                    g_socket_get_fd (g_socket_connection_get_socket (connection)),
-                                    watch_cb, self);
-  update_reading (self);
-  update_idle_watch (self);
-
+  _gsock_stream_attach (&priv->stream, stream);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
-  if (priv->tls != NULL)
+  if (priv->stream.tls != NULL)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
 }
 
@@ -888,37 +328,7 @@ check_can_send (GsockTcpClient *self,
                              "The client is not connected");
       return FALSE;
     }
-
-  if (priv->max_queued_bytes > 0 && priv->queued_bytes > 0 &&
-      priv->queued_bytes + size > priv->max_queued_bytes)
-    {
-      priv->send_refused = TRUE;
-      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
-                   "The peer is not reading: %" G_GSIZE_FORMAT " bytes are queued already "
-                   "(the limit is %" G_GUINT64_FORMAT ")", priv->queued_bytes,
-                   priv->max_queued_bytes);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* Frames a message into the batch of the read being handled. */
-static gboolean
-append_to_batch (GsockTcpClient *self,
-                 const guint8   *data,
-                 gsize           size,
-                 GBytes         *payload,
-                 GError        **error)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  guint before = priv->batch->len;
-
-  if (!_gsock_framer_append (priv->framer, data, size, payload,
-                             _gsock_endpoint_peek_max_message_size (GSOCK_ENDPOINT (self)),
-                             priv->batch, error))
-    return FALSE;
-  set_queued_bytes (self, priv->queued_bytes + (priv->batch->len - before));
-  return TRUE;
+  return _gsock_stream_check_send (&priv->stream, size, error);
 }
 
 static gboolean
@@ -928,27 +338,11 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
                              GError        **error)
 {
   GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   gsize size;
   const guint8 *data = g_bytes_get_data (payload, &size);
-  GBytes *wire;
 
-  if (!check_can_send (self, size, error))
-    return FALSE;
-
-  if (priv->batch != NULL && priv->stream != NULL)
-    return append_to_batch (self, data, size, payload, error);
-
-  wire = gsock_framer_encode (priv->framer, payload,
-                              _gsock_endpoint_peek_max_message_size (endpoint), error);
-  if (wire == NULL)
-    return FALSE;
-
-  g_queue_push_tail (&priv->out, wire);
-  set_queued_bytes (self, priv->queued_bytes + g_bytes_get_size (wire));
-  if (!priv->watching_output && priv->stream != NULL)
-    flush (self);
-  return TRUE;
+  return check_can_send (self, size, error) &&
+         _gsock_stream_send (stream_of (self), data, size, payload, error);
 }
 
 static void
@@ -965,17 +359,15 @@ gsock_tcp_client_close (GsockEndpoint *endpoint)
       g_cancellable_cancel (priv->open_cancellable);
       return;
     }
-  if (priv->stream == NULL)
+  if (!_gsock_stream_is_attached (&priv->stream))
     {
       _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
       return;
     }
 
-  /* Reading goes on while the queue drains, so the peer's last data is not answered with a
-   * reset. */
+  priv->closed_by_us = TRUE;
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSING);
-  if (!has_output (self))
-    finish_close (self);
+  _gsock_stream_close (&priv->stream);
 }
 
 static void
@@ -988,8 +380,11 @@ gsock_tcp_client_abort (GsockEndpoint *endpoint)
     return;
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
-  else if (priv->stream != NULL)
-    disconnect (self, NULL);
+  else if (_gsock_stream_is_attached (&priv->stream))
+    {
+      priv->closed_by_us = TRUE;
+      disconnect (self, NULL);
+    }
   else
     _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
@@ -1012,8 +407,7 @@ gsock_tcp_client_dispose (GObject *object)
   stop_reconnecting (self);
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
-  release_stream (self);
-  g_clear_object (&priv->framer);
+  _gsock_stream_release (&priv->stream, FALSE);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
 
@@ -1026,8 +420,8 @@ gsock_tcp_client_finalize (GObject *object)
   GsockTcpClient *self = GSOCK_TCP_CLIENT (object);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
+  _gsock_stream_clear (&priv->stream);
   g_clear_object (&priv->remote_address);
-  g_clear_pointer (&priv->in, g_byte_array_unref);
 
   G_OBJECT_CLASS (gsock_tcp_client_parent_class)->finalize (object);
 }
@@ -1047,19 +441,31 @@ gsock_tcp_client_get_property (GObject    *object,
       g_value_set_object (value, priv->remote_address);
       break;
     case PROP_FRAMER:
-      g_value_set_object (value, priv->framer);
+      g_value_set_object (value, priv->stream.framer);
       break;
     case PROP_QUEUED_BYTES:
-      g_value_set_uint64 (value, priv->queued_bytes);
+      g_value_set_uint64 (value, priv->stream.queued_bytes);
       break;
     case PROP_MAX_QUEUED_BYTES:
-      g_value_set_uint64 (value, priv->max_queued_bytes);
+      g_value_set_uint64 (value, priv->stream.max_queued_bytes);
+      break;
+    case PROP_HIGH_WATER_MARK:
+      g_value_set_uint64 (value, priv->stream.high_water_mark);
+      break;
+    case PROP_LOW_WATER_MARK:
+      g_value_set_uint64 (value, priv->stream.low_water_mark);
+      break;
+    case PROP_WRITE_BLOCKED:
+      g_value_set_boolean (value, priv->stream.write_blocked);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      g_value_set_uint (value, priv->stream.drain_timeout);
       break;
     case PROP_IDLE_TIMEOUT:
-      g_value_set_uint (value, priv->idle_timeout);
+      g_value_set_uint (value, priv->stream.idle_timeout);
       break;
     case PROP_READ_PAUSED:
-      g_value_set_boolean (value, priv->read_paused);
+      g_value_set_boolean (value, priv->stream.read_paused);
       break;
     case PROP_TLS:
       g_value_set_boolean (value, priv->use_tls);
@@ -1108,6 +514,15 @@ gsock_tcp_client_set_property (GObject      *object,
       break;
     case PROP_MAX_QUEUED_BYTES:
       gsock_tcp_client_set_max_queued_bytes (self, g_value_get_uint64 (value));
+      break;
+    case PROP_HIGH_WATER_MARK:
+      gsock_tcp_client_set_high_water_mark (self, g_value_get_uint64 (value));
+      break;
+    case PROP_LOW_WATER_MARK:
+      gsock_tcp_client_set_low_water_mark (self, g_value_get_uint64 (value));
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      gsock_tcp_client_set_drain_timeout (self, g_value_get_uint (value));
       break;
     case PROP_IDLE_TIMEOUT:
       gsock_tcp_client_set_idle_timeout (self, g_value_get_uint (value));
@@ -1202,6 +617,59 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
     g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64,
                          GSOCK_DEFAULT_MAX_QUEUED_BYTES,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:high-water-mark:
+   *
+   * Flow control: while this many bytes (1 MiB by default) wait to be written, nothing more
+   * is read from the connection, so a peer that sends faster than it reads the answers is
+   * pushed back by the kernel instead of growing the queue; reading goes on once the queue
+   * is down to [property@Gsock.TcpClient:low-water-mark].
+   * [property@Gsock.TcpClient:write-blocked] tells when it applies. 0 turns flow control
+   * off.
+   */
+  properties[PROP_HIGH_WATER_MARK] =
+    g_param_spec_uint64 ("high-water-mark", NULL, NULL, 0, G_MAXUINT64,
+                         GSOCK_DEFAULT_HIGH_WATER_MARK,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:low-water-mark:
+   *
+   * Where reading goes on after [property@Gsock.TcpClient:high-water-mark] stopped it: once
+   * no more than this many bytes (256 KiB by default) wait to be written. A value above the
+   * high-water mark counts as the high-water mark.
+   */
+  properties[PROP_LOW_WATER_MARK] =
+    g_param_spec_uint64 ("low-water-mark", NULL, NULL, 0, G_MAXUINT64,
+                         GSOCK_DEFAULT_LOW_WATER_MARK,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:write-blocked:
+   *
+   * Whether reading is stopped by flow control: `TRUE` from the moment
+   * [property@Gsock.TcpClient:queued-bytes] reaches
+   * [property@Gsock.TcpClient:high-water-mark] until it is down to
+   * [property@Gsock.TcpClient:low-water-mark]. A producer that sends on its own (not in
+   * answer to the peer) can wait for it to turn `FALSE` before sending more.
+   */
+  properties[PROP_WRITE_BLOCKED] =
+    g_param_spec_boolean ("write-blocked", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:drain-timeout:
+   *
+   * How long, in milliseconds, bytes may wait to be written without the peer reading any of
+   * them before the connection is closed with `GSOCK_ERROR_NOT_READING` as the
+   * [signal@Gsock.TcpClient::disconnected] reason; 0, the default, waits for ever (flow
+   * control and [property@Gsock.TcpClient:max-queued-bytes] already bound the memory such a
+   * peer costs; this frees its slot too).
+   */
+  properties[PROP_DRAIN_TIMEOUT] =
+    g_param_spec_uint ("drain-timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * GsockTcpClient:idle-timeout:
@@ -1397,12 +865,10 @@ gsock_tcp_client_init (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  priv->framer = g_object_ref (_gsock_line_framer_get_default ());
-  priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
+  _gsock_stream_init (&priv->stream, GSOCK_ENDPOINT (self), &stream_callbacks);
   priv->reconnect_delay = 100;
   priv->reconnect_max_delay = 30000;
   priv->queue_while_reconnecting = TRUE;
-  g_queue_init (&priv->out);
 }
 
 /**
@@ -1525,7 +991,7 @@ open_cb (GObject      *source,
       return;
     }
 
-  attach_stream (self, G_IO_STREAM (connection));
+  attach_stream (self, G_IO_STREAM (connection), NULL);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1602,8 +1068,6 @@ reconnect_cb (GObject      *source,
       priv->reconnecting = FALSE;
       if (priv->network_changed_id != 0)
         g_clear_signal_handler (&priv->network_changed_id, g_network_monitor_get_default ());
-      if (!g_queue_is_empty (&priv->out))
-        flush (self);
       return;
     }
   if (priv->reconnecting)
@@ -1668,8 +1132,7 @@ stop_reconnecting (GsockTcpClient *self)
     g_clear_signal_handler (&priv->network_changed_id, g_network_monitor_get_default ());
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
-  g_queue_clear_full (&priv->out, (GDestroyNotify) g_bytes_unref);
-  set_queued_bytes (self, 0);
+  _gsock_stream_release (&priv->stream, FALSE);
   _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
   return TRUE;
 }
@@ -1706,8 +1169,14 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_tcp_client_open_async);
 
-  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->server != NULL ||
-      priv->reconnecting)
+  if (priv->accepted)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "This connection was accepted by a server: it cannot be opened "
+                               "again");
+      return;
+    }
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->reconnecting)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The client is already open");
@@ -1858,7 +1327,7 @@ gsock_tcp_client_get_framer (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
 
-  return priv->framer;
+  return priv->stream.framer;
 }
 
 /**
@@ -1881,8 +1350,10 @@ gsock_tcp_client_set_framer (GsockTcpClient *self,
 
   if (framer == NULL)
     framer = line_framer = gsock_line_framer_new (NULL);
-  if (g_set_object (&priv->framer, framer))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMER]);
+  if (framer == priv->stream.framer)
+    return;
+  _gsock_stream_set_framer (&priv->stream, framer);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMER]);
 }
 
 /**
@@ -1900,7 +1371,7 @@ gsock_tcp_client_get_queued_bytes (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->queued_bytes;
+  return priv->stream.queued_bytes;
 }
 
 /**
@@ -1918,7 +1389,7 @@ gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->max_queued_bytes;
+  return priv->stream.max_queued_bytes;
 }
 
 /**
@@ -1936,9 +1407,9 @@ gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
 
-  if (priv->max_queued_bytes == max_queued_bytes)
+  if (priv->stream.max_queued_bytes == max_queued_bytes)
     return;
-  priv->max_queued_bytes = max_queued_bytes;
+  priv->stream.max_queued_bytes = max_queued_bytes;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
 }
 
@@ -1957,7 +1428,7 @@ gsock_tcp_client_get_idle_timeout (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->idle_timeout;
+  return priv->stream.idle_timeout;
 }
 
 /**
@@ -1976,10 +1447,9 @@ gsock_tcp_client_set_idle_timeout (GsockTcpClient *self,
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
 
-  if (priv->idle_timeout == idle_timeout_ms)
+  if (priv->stream.idle_timeout == idle_timeout_ms)
     return;
-  priv->idle_timeout = idle_timeout_ms;
-  update_idle_watch (self);
+  _gsock_stream_set_idle_timeout (&priv->stream, idle_timeout_ms);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
 }
 
@@ -1998,7 +1468,7 @@ gsock_tcp_client_get_read_paused (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
 
-  return priv->read_paused;
+  return priv->stream.read_paused;
 }
 
 /**
@@ -2017,11 +1487,161 @@ gsock_tcp_client_set_read_paused (GsockTcpClient *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
 
   read_paused = !!read_paused;
-  if (priv->read_paused == read_paused)
+  if (priv->stream.read_paused == read_paused)
     return;
-  priv->read_paused = read_paused;
-  update_reading (self);
+  _gsock_stream_set_read_paused (&priv->stream, read_paused);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_PAUSED]);
+}
+
+/**
+ * gsock_tcp_client_get_high_water_mark:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:high-water-mark].
+ *
+ * Returns: the high-water mark in bytes, 0 for no flow control
+ */
+guint64
+gsock_tcp_client_get_high_water_mark (GsockTcpClient *self)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return stream_of (self)->high_water_mark;
+}
+
+/**
+ * gsock_tcp_client_set_high_water_mark:
+ * @self: a client
+ * @high_water_mark: the high-water mark in bytes, 0 for no flow control
+ *
+ * Sets [property@Gsock.TcpClient:high-water-mark].
+ */
+void
+gsock_tcp_client_set_high_water_mark (GsockTcpClient *self,
+                                      guint64         high_water_mark)
+{
+  GsockStream *stream;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  stream = stream_of (self);
+  if (stream->high_water_mark == high_water_mark)
+    return;
+  _gsock_stream_set_water_marks (stream, high_water_mark, stream->low_water_mark);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGH_WATER_MARK]);
+}
+
+/**
+ * gsock_tcp_client_get_low_water_mark:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:low-water-mark].
+ *
+ * Returns: the low-water mark in bytes
+ */
+guint64
+gsock_tcp_client_get_low_water_mark (GsockTcpClient *self)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return stream_of (self)->low_water_mark;
+}
+
+/**
+ * gsock_tcp_client_set_low_water_mark:
+ * @self: a client
+ * @low_water_mark: the low-water mark in bytes
+ *
+ * Sets [property@Gsock.TcpClient:low-water-mark].
+ */
+void
+gsock_tcp_client_set_low_water_mark (GsockTcpClient *self,
+                                     guint64         low_water_mark)
+{
+  GsockStream *stream;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  stream = stream_of (self);
+  if (stream->low_water_mark == low_water_mark)
+    return;
+  _gsock_stream_set_water_marks (stream, stream->high_water_mark, low_water_mark);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOW_WATER_MARK]);
+}
+
+/**
+ * gsock_tcp_client_get_write_blocked:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:write-blocked].
+ *
+ * Returns: whether flow control stops reading
+ */
+gboolean
+gsock_tcp_client_get_write_blocked (GsockTcpClient *self)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+
+  return stream_of (self)->write_blocked;
+}
+
+/**
+ * gsock_tcp_client_get_drain_timeout:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:drain-timeout].
+ *
+ * Returns: the drain timeout in milliseconds, 0 for none
+ */
+guint
+gsock_tcp_client_get_drain_timeout (GsockTcpClient *self)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  return stream_of (self)->drain_timeout;
+}
+
+/**
+ * gsock_tcp_client_set_drain_timeout:
+ * @self: a client
+ * @drain_timeout_ms: the drain timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.TcpClient:drain-timeout]; on an open connection the new timeout
+ * counts from now.
+ */
+void
+gsock_tcp_client_set_drain_timeout (GsockTcpClient *self,
+                                    guint           drain_timeout_ms)
+{
+  GsockStream *stream;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  stream = stream_of (self);
+  if (stream->drain_timeout == drain_timeout_ms)
+    return;
+  _gsock_stream_set_drain_timeout (stream, drain_timeout_ms);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DRAIN_TIMEOUT]);
+}
+
+/**
+ * gsock_tcp_client_shutdown_write:
+ * @self: an open client
+ *
+ * Half-closes the connection: once what is queued is written, the writing side is shut
+ * down, so the peer reads the end of the stream, while reading goes on. Sends fail with
+ * `G_IO_ERROR_CLOSED` from now on; [signal@Gsock.TcpClient::disconnected] fires when the
+ * peer closes its side in turn. Over TLS, the end is a `close_notify`.
+ *
+ * This is what a client does to say "that was all my requests" to a server that answers
+ * until the end of its input (as `shutdown (fd, SHUT_WR)` does).
+ */
+void
+gsock_tcp_client_shutdown_write (GsockTcpClient *self)
+{
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  _gsock_stream_shutdown_write (stream_of (self));
 }
 
 /**
@@ -2155,7 +1775,8 @@ gsock_tcp_client_get_peer_certificate (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
 
-  return priv->tls != NULL ? g_tls_connection_get_peer_certificate (priv->tls) : NULL;
+  return priv->stream.tls != NULL ? g_tls_connection_get_peer_certificate (priv->stream.tls)
+                                   : NULL;
 }
 
 /**
@@ -2338,61 +1959,59 @@ gsock_tcp_client_get_reconnect_attempts (GsockTcpClient *self)
 
 /* Internal API, see gsock-tcp-client-private.h */
 
-GSocketConnection *
-_gsock_socket_connection_of (GIOStream *stream)
-{
-  g_autoptr(GIOStream) base = NULL;
-
-  if (G_IS_SOCKET_CONNECTION (stream))
-    return G_SOCKET_CONNECTION (stream);
-  if (!G_IS_TLS_CONNECTION (stream))
-    return NULL;
-  g_object_get (stream, "base-io-stream", &base, NULL);
-  /* The TLS connection holds its base stream for as long as it lives. */
-  return _gsock_socket_connection_of (base);
-}
-
-gboolean
-_gsock_tls_check_available (GError **error)
-{
-  if (g_tls_backend_supports_tls (g_tls_backend_get_default ()))
-    return TRUE;
-  g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_TLS_UNAVAILABLE,
-                       "TLS is not available: no TLS backend is installed "
-                       "(on Debian, install the glib-networking package)");
-  return FALSE;
-}
-
 GsockTcpClient *
-_gsock_tcp_client_new_for_server (GsockTcpServer *server,
-                                  GIOStream      *stream)
+_gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
+                                const GsockTcpClientOwner    *owner,
+                                const GsockTcpClientSettings *settings,
+                                GIOStream                    *stream)
 {
-  GsockEndpoint *server_endpoint = GSOCK_ENDPOINT (server);
+  GMainContext *context = _gsock_endpoint_get_context (owner_endpoint);
   GsockTcpClient *self;
   GsockTcpClientPrivate *priv;
 
-  /* The client belongs to the server's context, whatever is thread-default right now. */
-  g_main_context_push_thread_default (_gsock_endpoint_get_context (server_endpoint));
+  /* The client belongs to its owner's context, whatever is thread-default right now. */
+  g_main_context_push_thread_default (context);
   self = g_object_new (GSOCK_TYPE_TCP_CLIENT, NULL);
-  g_main_context_pop_thread_default (_gsock_endpoint_get_context (server_endpoint));
+  g_main_context_pop_thread_default (context);
 
   /* Directly rather than as construct properties: this runs for every connection. */
-  _gsock_endpoint_inherit_settings (GSOCK_ENDPOINT (self), server_endpoint);
+  _gsock_endpoint_inherit_settings (GSOCK_ENDPOINT (self), owner_endpoint);
   priv = gsock_tcp_client_get_instance_private (self);
-  g_set_object (&priv->framer, gsock_tcp_server_get_framer (server));
-  priv->idle_timeout = gsock_tcp_server_get_idle_timeout (server);
-  priv->max_queued_bytes = gsock_tcp_server_get_max_queued_bytes (server);
-  priv->server = server;
-  attach_stream (self, stream);
+  _gsock_stream_set_framer (&priv->stream, settings->framer);
+  priv->stream.idle_timeout = settings->idle_timeout;
+  priv->stream.drain_timeout = settings->drain_timeout;
+  priv->stream.max_queued_bytes = settings->max_queued_bytes;
+  priv->stream.high_water_mark = settings->high_water_mark;
+  priv->stream.low_water_mark = MIN (settings->low_water_mark, settings->high_water_mark);
+  priv->owner = owner;
+  priv->owner_endpoint = owner_endpoint;
+  priv->accepted = TRUE;
+  priv->use_tls = G_IS_TLS_CONNECTION (stream);
+  attach_stream (self, stream, settings->local_address);
   return self;
 }
 
 void
-_gsock_tcp_client_forget_server (GsockTcpClient *self)
+_gsock_tcp_client_forget_owner (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  priv->server = NULL;
+  priv->owner = NULL;
+  priv->owner_endpoint = NULL;
+}
+
+void
+_gsock_tcp_client_hold_input (GsockTcpClient *self,
+                              gboolean        hold)
+{
+  _gsock_stream_hold_input (stream_of (self), hold);
+}
+
+void
+_gsock_tcp_client_hold_answers (GsockTcpClient *self,
+                                gboolean        hold)
+{
+  _gsock_stream_hold_answers (stream_of (self), hold);
 }
 
 gboolean
@@ -2402,16 +2021,16 @@ _gsock_tcp_client_try_send_data (GsockEndpoint *endpoint,
                                  gboolean      *sent,
                                  GError       **error)
 {
-  GsockTcpClientPrivate *priv;
+  GsockStream *stream;
 
   /* Its own send_bytes() makes it a GsockTcpClient, and one whose sends are not overridden. */
   if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes)
     return FALSE;
-  priv = gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
-  if (priv->batch == NULL || priv->stream == NULL)
+  stream = stream_of (GSOCK_TCP_CLIENT (endpoint));
+  if (!stream->in_read || !_gsock_stream_is_attached (stream))
     return FALSE;
 
   *sent = check_can_send (GSOCK_TCP_CLIENT (endpoint), size, error) &&
-          append_to_batch (GSOCK_TCP_CLIENT (endpoint), data, size, NULL, error);
+          _gsock_stream_send (stream, data, size, NULL, error);
   return TRUE;
 }

@@ -125,5 +125,24 @@ gboolean        gsock_tcp_client_get_read_paused    (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_client_set_read_paused    (GsockTcpClient *self,
                                                      gboolean        read_paused);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_client_get_high_water_mark (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_high_water_mark (GsockTcpClient *self,
+                                                      guint64         high_water_mark);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_client_get_low_water_mark  (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_low_water_mark  (GsockTcpClient *self,
+                                                      guint64         low_water_mark);
+GSOCK_AVAILABLE_IN_ALL
+gboolean        gsock_tcp_client_get_write_blocked   (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_tcp_client_get_drain_timeout   (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_set_drain_timeout   (GsockTcpClient *self,
+                                                      guint           drain_timeout_ms);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_client_shutdown_write      (GsockTcpClient *self);
 
 G_END_DECLS

@@ -14,11 +14,12 @@
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
+#include "gsock-handler-pool-private.h"
 #include "gsock-line-framer.h"
 #include "gsock-marshal.h"
 #include "gsock-message.h"
 #include "gsock-tcp-client-private.h"
-#include "gsock-tcp-server-private.h"
+#include "gsock-tls-private.h"
 
 /**
  * GsockTcpServer:
@@ -69,11 +70,12 @@ typedef struct
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
   guint max_clients;
   guint idle_timeout;
+  guint drain_timeout;
   guint handler_threads;
-  GThreadPool *handler_pool;
-  GMutex handler_lock;
-  GHashTable *handler_queues; /* GsockTcpClient * -> GQueue * of GsockMessage *, under the lock */
+  GsockHandlerPool *handler_pool;
   guint64 max_queued_bytes;
+  guint64 high_water_mark;
+  guint64 low_water_mark;
   gboolean reuse_address;
   gboolean reuse_port;
   guint64 clients_rejected;
@@ -91,6 +93,9 @@ enum {
   PROP_CLIENTS_REJECTED,
   PROP_IDLE_TIMEOUT,
   PROP_MAX_QUEUED_BYTES,
+  PROP_HIGH_WATER_MARK,
+  PROP_LOW_WATER_MARK,
+  PROP_DRAIN_TIMEOUT,
   PROP_TLS_CERTIFICATE,
   PROP_TLS_CERTIFICATE_FILE,
   PROP_TLS_DATABASE,
@@ -150,25 +155,17 @@ gsock_tcp_server_dispose (GObject *object)
 
       /* Clients the application still holds must not call back into a finalized server. */
       for (guint i = 0; i < clients->len; i++)
-        _gsock_tcp_client_forget_server (clients->pdata[i]);
+        _gsock_tcp_client_forget_owner (clients->pdata[i]);
       _gsock_client_list_remove_all (priv->clients);
     }
   g_clear_object (&priv->clients);
   g_clear_object (&priv->framer);
   g_clear_object (&priv->tls_certificate);
   g_clear_object (&priv->tls_database);
-  /* Every handler job holds a reference on the server, so none is left: do not wait, this
-   * may run on a handler thread. */
-  if (priv->handler_pool != NULL)
-    g_thread_pool_free (g_steal_pointer (&priv->handler_pool), FALSE, FALSE);
+  /* Every handler job holds a reference on the server, so none is left. */
+  g_clear_pointer (&priv->handler_pool, _gsock_handler_pool_free);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->dispose (object);
-}
-
-static void
-free_message_queue (gpointer queue)
-{
-  g_queue_free_full (queue, (GDestroyNotify) gsock_message_unref);
 }
 
 static void
@@ -179,8 +176,6 @@ gsock_tcp_server_finalize (GObject *object)
 
   g_ptr_array_unref (priv->handshakes);
   g_free (priv->tls_certificate_file);
-  g_hash_table_unref (priv->handler_queues);
-  g_mutex_clear (&priv->handler_lock);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->finalize (object);
 }
@@ -219,6 +214,15 @@ gsock_tcp_server_get_property (GObject    *object,
       break;
     case PROP_MAX_QUEUED_BYTES:
       g_value_set_uint64 (value, priv->max_queued_bytes);
+      break;
+    case PROP_HIGH_WATER_MARK:
+      g_value_set_uint64 (value, priv->high_water_mark);
+      break;
+    case PROP_LOW_WATER_MARK:
+      g_value_set_uint64 (value, priv->low_water_mark);
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      g_value_set_uint (value, priv->drain_timeout);
       break;
     case PROP_TLS_CERTIFICATE:
       g_value_set_object (value, priv->tls_certificate);
@@ -268,6 +272,15 @@ gsock_tcp_server_set_property (GObject      *object,
     case PROP_MAX_QUEUED_BYTES:
       gsock_tcp_server_set_max_queued_bytes (self, g_value_get_uint64 (value));
       break;
+    case PROP_HIGH_WATER_MARK:
+      gsock_tcp_server_set_high_water_mark (self, g_value_get_uint64 (value));
+      break;
+    case PROP_LOW_WATER_MARK:
+      gsock_tcp_server_set_low_water_mark (self, g_value_get_uint64 (value));
+      break;
+    case PROP_DRAIN_TIMEOUT:
+      gsock_tcp_server_set_drain_timeout (self, g_value_get_uint (value));
+      break;
     case PROP_TLS_CERTIFICATE:
       gsock_tcp_server_set_tls_certificate (self, g_value_get_object (value));
       break;
@@ -305,11 +318,83 @@ reject (GsockTcpServer *self,
 }
 
 static void
+client_deliver (GsockEndpoint  *endpoint,
+                GsockTcpClient *client,
+                GsockMessage   *message)
+{
+  GsockTcpServerPrivate *priv =
+    gsock_tcp_server_get_instance_private (GSOCK_TCP_SERVER (endpoint));
+
+  if (priv->handler_threads == 0)
+    {
+      _gsock_endpoint_deliver (endpoint, message, TRUE);
+      return;
+    }
+  _gsock_endpoint_count_message (endpoint);
+  _gsock_handler_pool_push (priv->handler_pool, client, message, priv->high_water_mark,
+                            priv->low_water_mark);
+}
+
+static void
+client_gone (GsockEndpoint  *endpoint,
+             GsockTcpClient *client,
+             const GError   *reason)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  _gsock_tcp_client_forget_owner (client);
+  /* Held for the items-changed and client-disconnected handlers, which may drop the rest. */
+  g_object_ref (self);
+  if (!_gsock_client_list_remove (priv->clients, client))
+    {
+      g_object_unref (self);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_CLIENT_DISCONNECTED], 0, client, reason);
+
+  if (gsock_endpoint_get_state (endpoint) == GSOCK_STATE_CLOSING &&
+      g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) == 0)
+    _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+  g_object_unref (self);
+}
+
+static const GsockTcpClientOwner client_owner = {
+  .deliver = client_deliver,
+  .gone = client_gone,
+};
+
+/* A connection accepted by a server listening on one IP address has that address and port
+ * as its own: the server's object serves, with no system call and no new object per
+ * connection. NULL when the server listens on a wildcard address (or is not an IP one). */
+static GSocketAddress *
+accepted_local_address (GsockTcpServer *self)
+{
+  GSocketAddress *listening = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (self));
+
+  if (!G_IS_INET_SOCKET_ADDRESS (listening) ||
+      g_inet_address_get_is_any (
+        g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (listening))))
+    return NULL;
+  return listening;
+}
+
+static void
 add_client (GsockTcpServer *self,
             GIOStream      *stream)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-  g_autoptr(GsockTcpClient) client = _gsock_tcp_client_new_for_server (self, stream);
+  GsockTcpClientSettings settings = {
+    .framer = priv->framer,
+    .local_address = accepted_local_address (self),
+    .idle_timeout = priv->idle_timeout,
+    .drain_timeout = priv->drain_timeout,
+    .max_queued_bytes = priv->max_queued_bytes,
+    .high_water_mark = priv->high_water_mark,
+    .low_water_mark = priv->low_water_mark,
+  };
+  g_autoptr(GsockTcpClient) client =
+    _gsock_tcp_client_new_accepted (GSOCK_ENDPOINT (self), &client_owner, &settings, stream);
 
   _gsock_client_list_append (priv->clients, client,
                              gsock_tcp_client_get_remote_address (client));
@@ -649,6 +734,40 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * GsockTcpServer:high-water-mark:
+   *
+   * The [property@Gsock.TcpClient:high-water-mark] of every client accepted from now on
+   * (1 MiB by default): a client whose answers wait to be written, or whose messages wait
+   * for a [property@Gsock.TcpServer:handler-threads] thread, is not read from while that much
+   * waits.
+   */
+  properties[PROP_HIGH_WATER_MARK] =
+    g_param_spec_uint64 ("high-water-mark", NULL, NULL, 0, G_MAXUINT64,
+                         GSOCK_DEFAULT_HIGH_WATER_MARK,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:low-water-mark:
+   *
+   * The [property@Gsock.TcpClient:low-water-mark] of every client accepted from now on
+   * (256 KiB by default).
+   */
+  properties[PROP_LOW_WATER_MARK] =
+    g_param_spec_uint64 ("low-water-mark", NULL, NULL, 0, G_MAXUINT64,
+                         GSOCK_DEFAULT_LOW_WATER_MARK,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpServer:drain-timeout:
+   *
+   * The [property@Gsock.TcpClient:drain-timeout] of every client accepted from now on; 0, the
+   * default, sets none.
+   */
+  properties[PROP_DRAIN_TIMEOUT] =
+    g_param_spec_uint ("drain-timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * GsockTcpServer:tls-certificate:
    *
    * The certificate, with its private key, that makes the server speak TLS: every
@@ -790,9 +909,9 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->framer = gsock_line_framer_new (NULL);
   priv->reuse_address = TRUE;
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
+  priv->high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
+  priv->low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
   priv->handshakes = g_ptr_array_new ();
-  g_mutex_init (&priv->handler_lock);
-  priv->handler_queues = g_hash_table_new_full (NULL, NULL, g_object_unref, free_message_queue);
 }
 
 /**
@@ -986,11 +1105,14 @@ gsock_tcp_server_broadcast (GsockTcpServer *self,
  *
  * Sends @payload to every connected client but @except.
  *
- * Clients that are already closing are skipped.
+ * Clients that are already closing are skipped. A client that refuses the message (its
+ * write queue is full: it does not read) does not keep it from the others: every open
+ * client is tried.
  *
  * Returns: `TRUE` if the message was queued for every open client; `FALSE` with @error set
- *   otherwise (`G_IO_ERROR_NOT_CONNECTED` when the server is not open,
- *   `GSOCK_ERROR_MESSAGE_TOO_LARGE`, or the framer's error)
+ *   otherwise: `G_IO_ERROR_NOT_CONNECTED` when the server is not open, or the first error a
+ *   client gave (`GSOCK_ERROR_QUEUE_FULL`, `GSOCK_ERROR_MESSAGE_TOO_LARGE`, the framer's),
+ *   after every other client got the message
  */
 gboolean
 gsock_tcp_server_broadcast_bytes (GsockTcpServer *self,
@@ -999,6 +1121,7 @@ gsock_tcp_server_broadcast_bytes (GsockTcpServer *self,
                                   GError        **error)
 {
   g_autoptr(GPtrArray) clients = NULL;
+  g_autoptr(GError) first = NULL;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
   g_return_val_if_fail (payload != NULL, FALSE);
@@ -1015,14 +1138,18 @@ gsock_tcp_server_broadcast_bytes (GsockTcpServer *self,
   for (guint i = 0; i < clients->len; i++)
     {
       GsockEndpoint *client = clients->pdata[i];
+      g_autoptr(GError) client_error = NULL;
 
       if (client == GSOCK_ENDPOINT (except) ||
           gsock_endpoint_get_state (client) != GSOCK_STATE_OPEN)
         continue;
-      if (!gsock_endpoint_send_bytes (client, payload, NULL, error))
-        return FALSE;
+      if (!gsock_endpoint_send_bytes (client, payload, NULL, &client_error) && first == NULL)
+        first = g_steal_pointer (&client_error);
     }
-  return TRUE;
+  if (first == NULL)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&first));
+  return FALSE;
 }
 
 /**
@@ -1284,6 +1411,123 @@ gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
 }
 
 /**
+ * gsock_tcp_server_get_high_water_mark:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:high-water-mark].
+ *
+ * Returns: the clients' high-water mark in bytes, 0 for no flow control
+ */
+guint64
+gsock_tcp_server_get_high_water_mark (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->high_water_mark;
+}
+
+/**
+ * gsock_tcp_server_set_high_water_mark:
+ * @self: a server
+ * @high_water_mark: the clients' high-water mark in bytes, 0 for no flow control
+ *
+ * Sets [property@Gsock.TcpServer:high-water-mark].
+ */
+void
+gsock_tcp_server_set_high_water_mark (GsockTcpServer *self,
+                                      guint64         high_water_mark)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->high_water_mark == high_water_mark)
+    return;
+  priv->high_water_mark = high_water_mark;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGH_WATER_MARK]);
+}
+
+/**
+ * gsock_tcp_server_get_low_water_mark:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:low-water-mark].
+ *
+ * Returns: the clients' low-water mark in bytes
+ */
+guint64
+gsock_tcp_server_get_low_water_mark (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->low_water_mark;
+}
+
+/**
+ * gsock_tcp_server_set_low_water_mark:
+ * @self: a server
+ * @low_water_mark: the clients' low-water mark in bytes
+ *
+ * Sets [property@Gsock.TcpServer:low-water-mark].
+ */
+void
+gsock_tcp_server_set_low_water_mark (GsockTcpServer *self,
+                                     guint64         low_water_mark)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->low_water_mark == low_water_mark)
+    return;
+  priv->low_water_mark = low_water_mark;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOW_WATER_MARK]);
+}
+
+/**
+ * gsock_tcp_server_get_drain_timeout:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:drain-timeout].
+ *
+ * Returns: the clients' drain timeout in milliseconds, 0 for none
+ */
+guint
+gsock_tcp_server_get_drain_timeout (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->drain_timeout;
+}
+
+/**
+ * gsock_tcp_server_set_drain_timeout:
+ * @self: a server
+ * @drain_timeout_ms: the clients' drain timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.TcpServer:drain-timeout].
+ */
+void
+gsock_tcp_server_set_drain_timeout (GsockTcpServer *self,
+                                    guint           drain_timeout_ms)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  if (priv->drain_timeout == drain_timeout_ms)
+    return;
+  priv->drain_timeout = drain_timeout_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DRAIN_TIMEOUT]);
+}
+
+/**
  * gsock_tcp_server_get_tls_certificate:
  * @self: a server
  *
@@ -1456,42 +1700,6 @@ gsock_tcp_server_get_handler_threads (GsockTcpServer *self)
   return priv->handler_threads;
 }
 
-/* One job: handle one client's queued messages in order, until its queue is empty. */
-typedef struct
-{
-  GsockTcpServer *self;
-  GsockTcpClient *client;
-} HandlerJob;
-
-static void
-run_handlers (gpointer data,
-              gpointer user_data)
-{
-  HandlerJob *job = data;
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (job->self);
-
-  for (;;)
-    {
-      g_autoptr(GsockMessage) message = NULL;
-      GQueue *queue;
-
-      g_mutex_lock (&priv->handler_lock);
-      queue = g_hash_table_lookup (priv->handler_queues, job->client);
-      message = g_queue_pop_head (queue);
-      if (message == NULL)
-        g_hash_table_remove (priv->handler_queues, job->client);
-      g_mutex_unlock (&priv->handler_lock);
-      if (message == NULL)
-        break;
-
-      _gsock_endpoint_emit_message (GSOCK_ENDPOINT (job->self), message);
-    }
-
-  g_object_unref (job->client);
-  g_object_unref (job->self);
-  g_free (job);
-}
-
 /**
  * gsock_tcp_server_set_handler_threads:
  * @self: a server
@@ -1511,71 +1719,8 @@ gsock_tcp_server_set_handler_threads (GsockTcpServer *self,
     return;
   priv->handler_threads = handler_threads;
   if (priv->handler_pool == NULL && handler_threads > 0)
-    priv->handler_pool = g_thread_pool_new (run_handlers, self, handler_threads, FALSE, NULL);
+    priv->handler_pool = _gsock_handler_pool_new (GSOCK_ENDPOINT (self), handler_threads);
   else if (priv->handler_pool != NULL)
-    g_thread_pool_set_max_threads (priv->handler_pool, MAX (handler_threads, 1), NULL);
+    _gsock_handler_pool_set_max_threads (priv->handler_pool, handler_threads);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HANDLER_THREADS]);
-}
-
-/* Internal API, see gsock-tcp-server-private.h */
-
-void
-_gsock_tcp_server_deliver (GsockTcpServer *self,
-                           GsockTcpClient *client,
-                           GsockMessage   *message)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-  gboolean start_job = FALSE;
-  GQueue *queue;
-
-  if (priv->handler_threads == 0)
-    {
-      _gsock_endpoint_deliver (GSOCK_ENDPOINT (self), message, TRUE);
-      return;
-    }
-
-  _gsock_endpoint_count_message (GSOCK_ENDPOINT (self));
-  g_mutex_lock (&priv->handler_lock);
-  queue = g_hash_table_lookup (priv->handler_queues, client);
-  if (queue == NULL)
-    {
-      /* No job runs for this client: start one. */
-      queue = g_queue_new ();
-      g_hash_table_insert (priv->handler_queues, g_object_ref (client), queue);
-      start_job = TRUE;
-    }
-  g_queue_push_tail (queue, gsock_message_ref (message));
-  g_mutex_unlock (&priv->handler_lock);
-
-  if (start_job)
-    {
-      HandlerJob *job = g_new0 (HandlerJob, 1);
-
-      job->self = g_object_ref (self);
-      job->client = g_object_ref (client);
-      g_thread_pool_push (priv->handler_pool, job, NULL);
-    }
-}
-
-void
-_gsock_tcp_server_client_gone (GsockTcpServer *self,
-                               GsockTcpClient *client,
-                               const GError   *reason)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  _gsock_tcp_client_forget_server (client);
-  /* Held for the items-changed and client-disconnected handlers, which may drop the rest. */
-  g_object_ref (self);
-  if (!_gsock_client_list_remove (priv->clients, client))
-    {
-      g_object_unref (self);
-      return;
-    }
-  g_signal_emit (self, signals[SIGNAL_CLIENT_DISCONNECTED], 0, client, reason);
-
-  if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSING &&
-      g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) == 0)
-    _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
-  g_object_unref (self);
 }

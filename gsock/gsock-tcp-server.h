@@ -127,5 +127,20 @@ guint64         gsock_tcp_server_get_max_queued_bytes (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
                                                        guint64         max_queued_bytes);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_server_get_high_water_mark  (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_high_water_mark  (GsockTcpServer *self,
+                                                       guint64         high_water_mark);
+GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_server_get_low_water_mark   (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_low_water_mark   (GsockTcpServer *self,
+                                                       guint64         low_water_mark);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_tcp_server_get_drain_timeout    (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_tcp_server_set_drain_timeout    (GsockTcpServer *self,
+                                                       guint           drain_timeout_ms);
 
 G_END_DECLS
