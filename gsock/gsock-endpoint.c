@@ -353,9 +353,20 @@ gsock_endpoint_real_open_finish (GsockEndpoint *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The class handler of message-received in the base: it does nothing, so a subclass can
+ * chain up to it. Messages nothing else hears wait in the inbox (_gsock_endpoint_deliver()
+ * decides that before emitting), not here. */
+static void
+gsock_endpoint_real_message_received (GsockEndpoint *self,
+                                      GsockMessage  *message)
+{
+}
+
 /* Both marshallers of message-received mark the message heard: they run for every C handler
  * (a closure of a binding has its own), which saves looking handlers up before each message
- * while a C handler hears them (see _gsock_endpoint_deliver()). */
+ * while a C handler hears them (see _gsock_endpoint_deliver()). They also run the class
+ * closure, with the class handler as @marshal_data: the base's default hears nothing, so it is
+ * skipped and leaves the message unheard. */
 static void
 marshal_message_received (GClosure     *closure,
                           GValue       *return_value,
@@ -366,6 +377,8 @@ marshal_message_received (GClosure     *closure,
 {
   GsockMessage *message = g_value_get_boxed (&param_values[1]);
 
+  if (marshal_data == (gpointer) gsock_endpoint_real_message_received)
+    return;
   if (message != NULL)
     _gsock_message_set_heard (message, TRUE);
   g_cclosure_marshal_VOID__BOXED (closure, return_value, n_param_values, param_values,
@@ -391,6 +404,8 @@ marshal_message_received_v (GClosure *closure,
   GsockMessage *message;
   va_list args_copy;
 
+  if (marshal_data == (gpointer) gsock_endpoint_real_message_received)
+    return;
   G_VA_COPY (args_copy, args);
   message = va_arg (args_copy, GsockMessage *);
   va_end (args_copy);
@@ -412,6 +427,7 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  klass->message_received = gsock_endpoint_real_message_received;
   klass->open_finish = gsock_endpoint_real_open_finish;
 
   object_class->dispose = gsock_endpoint_dispose;
@@ -1886,7 +1902,8 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
       return TRUE;
     }
 
-  if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != NULL)
+  /* A subclass's class handler hears every message: emitted without looking anything up. */
+  if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != gsock_endpoint_real_message_received)
     {
       g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
       return FALSE;

@@ -431,6 +431,194 @@ test_unix_datagram (void)
   g_rmdir (dir);
 }
 
+/* ---- a subclass's class handler that chains up to the base's default ---- */
+
+#define TEST_TYPE_CHAINING_UDP (test_chaining_udp_get_type ())
+G_DECLARE_FINAL_TYPE (TestChainingUdp, test_chaining_udp, TEST, CHAINING_UDP, GsockUdpEndpoint)
+
+struct _TestChainingUdp
+{
+  GsockUdpEndpoint parent_instance;
+  GPtrArray       *texts;
+};
+
+G_DEFINE_FINAL_TYPE (TestChainingUdp, test_chaining_udp, GSOCK_TYPE_UDP_ENDPOINT)
+
+static void
+test_chaining_udp_message_received (GsockEndpoint *endpoint,
+                                    GsockMessage  *message)
+{
+  TestChainingUdp *self = TEST_CHAINING_UDP (endpoint);
+
+  g_ptr_array_add (self->texts, g_strdup (gsock_message_get_text (message, NULL)));
+  GSOCK_ENDPOINT_CLASS (test_chaining_udp_parent_class)->message_received (endpoint, message);
+}
+
+static void
+test_chaining_udp_finalize (GObject *object)
+{
+  g_ptr_array_unref (TEST_CHAINING_UDP (object)->texts);
+  G_OBJECT_CLASS (test_chaining_udp_parent_class)->finalize (object);
+}
+
+static void
+test_chaining_udp_class_init (TestChainingUdpClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_chaining_udp_finalize;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_chaining_udp_message_received;
+}
+
+static void
+test_chaining_udp_init (TestChainingUdp *self)
+{
+  self->texts = g_ptr_array_new_with_free_func (g_free);
+}
+
+#define TEST_TYPE_CHAINING_SERVER (test_chaining_server_get_type ())
+G_DECLARE_FINAL_TYPE (TestChainingServer, test_chaining_server, TEST, CHAINING_SERVER,
+                      GsockTcpServer)
+
+struct _TestChainingServer
+{
+  GsockTcpServer parent_instance;
+  GPtrArray     *texts;
+};
+
+G_DEFINE_FINAL_TYPE (TestChainingServer, test_chaining_server, GSOCK_TYPE_TCP_SERVER)
+
+static void
+test_chaining_server_message_received (GsockEndpoint *endpoint,
+                                       GsockMessage  *message)
+{
+  TestChainingServer *self = TEST_CHAINING_SERVER (endpoint);
+
+  g_ptr_array_add (self->texts, g_strdup (gsock_message_get_text (message, NULL)));
+  GSOCK_ENDPOINT_CLASS (test_chaining_server_parent_class)->message_received (endpoint, message);
+}
+
+static void
+test_chaining_server_finalize (GObject *object)
+{
+  g_ptr_array_unref (TEST_CHAINING_SERVER (object)->texts);
+  G_OBJECT_CLASS (test_chaining_server_parent_class)->finalize (object);
+}
+
+static void
+test_chaining_server_class_init (TestChainingServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_chaining_server_finalize;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_chaining_server_message_received;
+}
+
+static void
+test_chaining_server_init (TestChainingServer *self)
+{
+  self->texts = g_ptr_array_new_with_free_func (g_free);
+}
+
+/* A datagram over loopback reaches a class handler that chains up, which then does not
+ * crash; the message is handled, so it is not also kept for a receive. */
+static void
+test_chain_up_udp (void)
+{
+  g_autoptr(TestChainingUdp) server = g_object_new (TEST_TYPE_CHAINING_UDP,
+                                                    "host", "127.0.0.1", "port", 0, NULL);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error));
+  g_assert_no_error (error);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "chained", target, &error));
+  g_assert_no_error (error);
+
+  gsock_test_wait_until (server->texts->len == 1);
+  g_assert_cmpstr (server->texts->pdata[0], ==, "chained");
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)), ==, 1);
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), 100);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_null (text);
+}
+
+/* The same for a server, whose messages come from its clients' connections. */
+static void
+test_chain_up_tcp_server (void)
+{
+  g_autoptr(TestChainingServer) server = g_object_new (TEST_TYPE_CHAINING_SERVER,
+                                                       "host", "127.0.0.1", "port", 0, NULL);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_tcp_server_listen (GSOCK_TCP_SERVER (server), &error));
+  g_assert_no_error (error);
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "first", NULL, &error));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "second", NULL, &error));
+  g_assert_no_error (error);
+
+  gsock_test_wait_until (server->texts->len == 2);
+  g_assert_cmpstr (server->texts->pdata[0], ==, "first");
+  g_assert_cmpstr (server->texts->pdata[1], ==, "second");
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_CLOSED);
+}
+
+/* A handler as a language binding connects one (a closure with a marshaller of its own, which
+ * the base's marshallers never see) that disconnects itself on its first message: the base's
+ * default class handler does not count as hearing, so the next message waits for a receive. */
+static void
+binding_like_one_shot_marshal (GClosure     *closure,
+                               GValue       *return_value,
+                               guint         n_param_values,
+                               const GValue *param_values,
+                               gpointer      invocation_hint,
+                               gpointer      marshal_data)
+{
+  guint *calls = closure->data;
+
+  (*calls)++;
+  g_signal_handlers_disconnect_matched (g_value_get_object (&param_values[0]),
+                                        G_SIGNAL_MATCH_CLOSURE, 0, 0, closure, NULL, NULL);
+}
+
+static void
+test_inbox_after_binding_handler_left (void)
+{
+  g_autoptr(GsockUdpEndpoint) server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint calls = 0;
+  GClosure *closure = g_closure_new_simple (sizeof (GClosure), &calls);
+
+  g_closure_set_marshal (closure, binding_like_one_shot_marshal);
+  g_signal_connect_closure (server, "message-received", closure, FALSE);
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "heard", target, &error));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 1);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "kept", target, &error));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 2);
+  g_assert_cmpuint (calls, ==, 1);
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), 2000);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "kept");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -455,6 +643,11 @@ main (int   argc,
   g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);
   g_test_add_func ("/Gsock/Endpoint/address/unix-stream", test_unix_stream);
   g_test_add_func ("/Gsock/Endpoint/address/unix-datagram", test_unix_datagram);
+  g_test_add_func ("/Gsock/Endpoint/message-received/chain-up-udp", test_chain_up_udp);
+  g_test_add_func ("/Gsock/Endpoint/message-received/chain-up-tcp-server",
+                   test_chain_up_tcp_server);
+  g_test_add_func ("/Gsock/Endpoint/inbox/keeps-what-comes-after-a-binding-handler-left",
+                   test_inbox_after_binding_handler_left);
 
   return g_test_run ();
 }
