@@ -12,8 +12,6 @@
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
-#include "gsock-tcp-client-private.h"
-#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockEndpoint:
@@ -422,12 +420,27 @@ marshal_message_received_v (GClosure *closure,
   callback (self, message, user_data);
 }
 
+/* The default send_data: the bytes copied into a GBytes, sent as by send_bytes. It runs in
+ * one of the endpoint's own dispatches, so the send need not be handed to another thread. */
+static gboolean
+gsock_endpoint_real_send_data (GsockEndpoint  *self,
+                               const guint8   *data,
+                               gsize           size,
+                               GSocketAddress *target,
+                               GError        **error)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (data, size);
+
+  return GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error);
+}
+
 static void
 gsock_endpoint_class_init (GsockEndpointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   klass->message_received = gsock_endpoint_real_message_received;
+  klass->send_data = gsock_endpoint_real_send_data;
   klass->open_finish = gsock_endpoint_real_open_finish;
 
   object_class->dispose = gsock_endpoint_dispose;
@@ -1360,7 +1373,7 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
 }
 
 /**
- * gsock_endpoint_send_data:
+ * gsock_endpoint_send_data: (virtual send_data)
  * @self: an endpoint
  * @data: (array length=size) (element-type guint8): the bytes of the message
  * @size: the length of @data
@@ -1369,11 +1382,12 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
  * Sends the @size bytes at @data as one message, without any conversion, as
  * [method@Gsock.Endpoint.send_bytes] does; @data may be freed once this returns.
  *
- * Sent from the endpoint's own main context, a datagram goes out at once and an answer to a
- * connection's message is framed straight into what that connection writes at the end of
- * its read, without a [struct@GLib.Bytes]; elsewhere (or when it must wait) the bytes are
- * copied into one, so for bytes already held in a [struct@GLib.Bytes],
- * [method@Gsock.Endpoint.send_bytes] saves that copy.
+ * Sent from one of the endpoint's own dispatches (a handler of its messages, say), the bytes
+ * go to the class's [vfunc@Gsock.Endpoint.send_data]: a datagram goes out at once and an
+ * answer to a connection's message is framed straight into what that connection writes at
+ * the end of its read, without a [struct@GLib.Bytes]. Elsewhere (or when they must wait) the
+ * bytes are copied into one and sent as by [method@Gsock.Endpoint.send_bytes], so for bytes
+ * already held in a [struct@GLib.Bytes], [method@Gsock.Endpoint.send_bytes] saves that copy.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise, as
  *   [method@Gsock.Endpoint.send_bytes]
@@ -1386,7 +1400,6 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
                           GError        **error)
 {
   g_autoptr(GBytes) payload = NULL;
-  gboolean sent;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
@@ -1395,13 +1408,14 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
 
   if (!check_message_size (self, size, error))
     return FALSE;
-  if (in_own_dispatch (self) &&
-      (_gsock_tcp_client_try_send_data (self, data, size, &sent, error) ||
-       _gsock_udp_endpoint_try_send_data (self, data, size, target, &sent, error)))
+  /* Inside a dispatch of its own context, the endpoint's class sends the bytes as it can (a
+   * connection frames them into its read's batch; a datagram goes out from them). */
+  if (in_own_dispatch (self))
     {
-      if (sent)
-        count_sent (self);
-      return sent;
+      if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
+        return FALSE;
+      count_sent (self);
+      return TRUE;
     }
 
   payload = g_bytes_new (data, size);

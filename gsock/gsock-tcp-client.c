@@ -1141,6 +1141,12 @@ gsock_tcp_client_set_property (GObject      *object,
     }
 }
 
+static gboolean gsock_tcp_client_send_data (GsockEndpoint  *endpoint,
+                                            const guint8   *data,
+                                            gsize           size,
+                                            GSocketAddress *target,
+                                            GError        **error);
+
 static void
 gsock_tcp_client_class_init (GsockTcpClientClass *klass)
 {
@@ -1153,6 +1159,7 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
   object_class->set_property = gsock_tcp_client_set_property;
 
   endpoint_class->send_bytes = gsock_tcp_client_send_bytes;
+  endpoint_class->send_data = gsock_tcp_client_send_data;
   endpoint_class->close = gsock_tcp_client_close;
   endpoint_class->open_async = gsock_tcp_client_endpoint_open_async;
   endpoint_class->abort = gsock_tcp_client_abort;
@@ -2395,23 +2402,23 @@ _gsock_tcp_client_forget_server (GsockTcpClient *self)
   priv->server = NULL;
 }
 
-gboolean
-_gsock_tcp_client_try_send_data (GsockEndpoint *endpoint,
-                                 const guint8  *data,
-                                 gsize          size,
-                                 gboolean      *sent,
-                                 GError       **error)
+/* send_data from one of the connection's dispatches: inside one of its reads, the frame goes
+ * straight into that read's batch; anywhere else, or for a subclass that overrides send_bytes
+ * (it sees every send), the bytes take the base's way, into a GBytes for send_bytes. */
+static gboolean
+gsock_tcp_client_send_data (GsockEndpoint  *endpoint,
+                            const guint8   *data,
+                            gsize           size,
+                            GSocketAddress *target,
+                            GError        **error)
 {
-  GsockTcpClientPrivate *priv;
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockEndpointClass *parent_class = GSOCK_ENDPOINT_CLASS (gsock_tcp_client_parent_class);
 
-  /* Its own send_bytes() makes it a GsockTcpClient, and one whose sends are not overridden. */
-  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes)
-    return FALSE;
-  priv = gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
-  if (priv->batch == NULL || priv->stream == NULL)
-    return FALSE;
+  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes ||
+      priv->batch == NULL || priv->stream == NULL)
+    return parent_class->send_data (endpoint, data, size, target, error);
 
-  *sent = check_can_send (GSOCK_TCP_CLIENT (endpoint), size, error) &&
-          append_to_batch (GSOCK_TCP_CLIENT (endpoint), data, size, NULL, error);
-  return TRUE;
+  return check_can_send (self, size, error) && append_to_batch (self, data, size, NULL, error);
 }

@@ -19,7 +19,6 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
-#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -798,6 +797,24 @@ gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
   return send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, payload, target, error);
 }
 
+/* send_data from one of the endpoint's dispatches: the datagram goes out from @data at once,
+ * and is copied only if it must wait. A subclass that overrides send_bytes sees every send, so
+ * for it the bytes take the base's way, into a GBytes for send_bytes. */
+static gboolean
+gsock_udp_endpoint_send_data (GsockEndpoint  *endpoint,
+                              const guint8   *data,
+                              gsize           size,
+                              GSocketAddress *target,
+                              GError        **error)
+{
+  GsockEndpointClass *parent_class = GSOCK_ENDPOINT_CLASS (gsock_udp_endpoint_parent_class);
+
+  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_udp_endpoint_send_bytes)
+    return parent_class->send_data (endpoint, data, size, target, error);
+
+  return send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, NULL, target, error);
+}
+
 static void
 finish_close (GsockUdpEndpoint *self)
 {
@@ -862,6 +879,7 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
   object_class->set_property = gsock_udp_endpoint_set_property;
 
   endpoint_class->send_bytes = gsock_udp_endpoint_send_bytes;
+  endpoint_class->send_data = gsock_udp_endpoint_send_data;
   endpoint_class->close = gsock_udp_endpoint_close;
   endpoint_class->abort = gsock_udp_endpoint_abort;
   endpoint_class->open_async = gsock_udp_endpoint_open_async;
@@ -1302,20 +1320,4 @@ gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
   if (priv->socket != NULL && is_inet_socket (priv->socket))
     g_socket_set_multicast_loopback (priv->socket, loopback);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_LOOPBACK]);
-}
-
-gboolean
-_gsock_udp_endpoint_try_send_data (GsockEndpoint  *endpoint,
-                                   const guint8   *data,
-                                   gsize           size,
-                                   GSocketAddress *target,
-                                   gboolean       *sent,
-                                   GError        **error)
-{
-  /* Its own send_bytes() makes it a GsockUdpEndpoint, one whose sends are not overridden. */
-  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_udp_endpoint_send_bytes)
-    return FALSE;
-
-  *sent = send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, NULL, target, error);
-  return TRUE;
 }

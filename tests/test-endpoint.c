@@ -619,6 +619,162 @@ test_inbox_after_binding_handler_left (void)
   g_assert_cmpstr (text, ==, "kept");
 }
 
+/* ---- a subclass that overrides send_data ---- */
+
+#define TEST_TYPE_DATA_UDP (test_data_udp_get_type ())
+G_DECLARE_FINAL_TYPE (TestDataUdp, test_data_udp, TEST, DATA_UDP, GsockUdpEndpoint)
+
+struct _TestDataUdp
+{
+  GsockUdpEndpoint parent_instance;
+  guint            n_send_data;
+  gsize            last_size;
+};
+
+G_DEFINE_FINAL_TYPE (TestDataUdp, test_data_udp, GSOCK_TYPE_UDP_ENDPOINT)
+
+static gboolean
+test_data_udp_send_data (GsockEndpoint  *endpoint,
+                         const guint8   *data,
+                         gsize           size,
+                         GSocketAddress *target,
+                         GError        **error)
+{
+  TestDataUdp *self = TEST_DATA_UDP (endpoint);
+
+  self->n_send_data++;
+  self->last_size = size;
+  return GSOCK_ENDPOINT_CLASS (test_data_udp_parent_class)->send_data (endpoint, data, size,
+                                                                       target, error);
+}
+
+/* Answers with reply_data(), which is gsock_endpoint_send_data(). */
+static void
+test_data_udp_message_received (GsockEndpoint *endpoint,
+                                GsockMessage  *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_message_reply_data (message, (const guint8 *) "answer", 6, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_data_udp_class_init (TestDataUdpClass *klass)
+{
+  GSOCK_ENDPOINT_CLASS (klass)->send_data = test_data_udp_send_data;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_data_udp_message_received;
+}
+
+static void
+test_data_udp_init (TestDataUdp *self)
+{
+}
+
+#define TEST_TYPE_DATA_CLIENT (test_data_client_get_type ())
+G_DECLARE_FINAL_TYPE (TestDataClient, test_data_client, TEST, DATA_CLIENT, GsockTcpClient)
+
+struct _TestDataClient
+{
+  GsockTcpClient parent_instance;
+  guint          n_send_data;
+};
+
+G_DEFINE_FINAL_TYPE (TestDataClient, test_data_client, GSOCK_TYPE_TCP_CLIENT)
+
+static gboolean
+test_data_client_send_data (GsockEndpoint  *endpoint,
+                            const guint8   *data,
+                            gsize           size,
+                            GSocketAddress *target,
+                            GError        **error)
+{
+  TEST_DATA_CLIENT (endpoint)->n_send_data++;
+  return GSOCK_ENDPOINT_CLASS (test_data_client_parent_class)->send_data (endpoint, data, size,
+                                                                          target, error);
+}
+
+/* Echoes each line with reply_data(), from inside the read. */
+static void
+test_data_client_message_received (GsockEndpoint *endpoint,
+                                   GsockMessage  *message)
+{
+  gsize size;
+  const guint8 *data = gsock_message_get_data (message, &size);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_message_reply_data (message, data, size, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_data_client_class_init (TestDataClientClass *klass)
+{
+  GSOCK_ENDPOINT_CLASS (klass)->send_data = test_data_client_send_data;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_data_client_message_received;
+}
+
+static void
+test_data_client_init (TestDataClient *self)
+{
+}
+
+/* A datagram endpoint's override sees send_data() from a handler; the answer still goes out
+ * once and is counted once. */
+static void
+test_send_data_override_udp (void)
+{
+  g_autoptr(TestDataUdp) server = g_object_new (TEST_TYPE_DATA_UDP,
+                                                "host", "127.0.0.1", "port", 0, NULL);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error));
+  g_assert_no_error (error);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "question", target, &error));
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "answer");
+
+  g_assert_cmpuint (server->n_send_data, ==, 1);
+  g_assert_cmpuint (server->last_size, ==, 6);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (server)), ==, 1);
+}
+
+/* A connection's override sees send_data() from inside its read; chaining up frames the
+ * answers into that read's batch, each counted once. */
+static void
+test_send_data_override_tcp_client (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) listener = gsock_test_tcp_listen (4, &port);
+  g_autoptr(GSocket) peer = NULL;
+  g_autoptr(TestDataClient) client = g_object_new (TEST_TYPE_DATA_CLIENT,
+                                                   "host", "127.0.0.1", "port", port,
+                                                   "timeout", GSOCK_TEST_TIMEOUT_MS, NULL);
+  g_autoptr(GBytes) echo = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean eof = FALSE;
+
+  g_assert_true (gsock_tcp_client_open (GSOCK_TCP_CLIENT (client), NULL, &error));
+  g_assert_no_error (error);
+  peer = gsock_test_tcp_accept (listener);
+  gsock_test_socket_send_all (peer, "a\nbc\n", 5);
+  echo = gsock_test_socket_read (peer, 5, 5, &eof);
+  gsock_test_assert_bytes (echo, "a\nbc\n", 5);
+
+  g_assert_cmpuint (client->n_send_data, ==, 2);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 2);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  g_socket_close (peer, NULL);
+  g_socket_close (listener, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -648,6 +804,10 @@ main (int   argc,
                    test_chain_up_tcp_server);
   g_test_add_func ("/Gsock/Endpoint/inbox/keeps-what-comes-after-a-binding-handler-left",
                    test_inbox_after_binding_handler_left);
+  g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-datagram-answers",
+                   test_send_data_override_udp);
+  g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-answers-in-a-read",
+                   test_send_data_override_tcp_client);
 
   return g_test_run ();
 }
