@@ -61,6 +61,7 @@ typedef struct
   guint16 port;
   GsockState state;
   gboolean was_open; /* it has been open: receiving now fails with CLOSED, not NOT_CONNECTED */
+  guint closes;      /* how many times it moved to CLOSED: ends an open that was resolving */
 
   guint64 bytes_sent;
   guint64 bytes_received;
@@ -1146,6 +1147,12 @@ gsock_endpoint_get_last_error (GsockEndpoint *self)
  * Opens @self the way its kind does: [method@Gsock.UdpEndpoint.bind],
  * [method@Gsock.TcpServer.listen] or [method@Gsock.TcpClient.open_async]. Code that handles
  * endpoints of any kind (a GtkBuilder file, a generic UI) uses this.
+ *
+ * It never blocks: a host name is resolved asynchronously on the endpoint's main context
+ * (while [property@Gsock.Endpoint:state] is `GSOCK_STATE_OPENING`), where the blocking bind
+ * and listen would wait for the resolver. Cancelling @cancellable or closing the endpoint
+ * meanwhile fails the open with `G_IO_ERROR_CANCELLED`; opening an endpoint that is not
+ * closed fails with `G_IO_ERROR_BUSY`.
  */
 void
 gsock_endpoint_open_async (GsockEndpoint      *self,
@@ -1780,6 +1787,7 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
   was_active = gsock_endpoint_get_active (self);
   priv->state = state;
   priv->was_open |= state == GSOCK_STATE_OPEN;
+  priv->closes += state == GSOCK_STATE_CLOSED;
 
   g_object_ref (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
@@ -2023,25 +2031,131 @@ _gsock_store_result_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
-/* open_async for kinds whose open does not block: binding and listening. */
+/* :address, or the host if it is an address literal; NULL when it is a name. */
+static GSocketAddress *
+address_without_lookup (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GInetAddress) literal = NULL;
+
+  if (priv->address != NULL)
+    return g_object_ref (priv->address);
+  literal = g_inet_address_new_from_string (priv->host);
+  if (literal != NULL)
+    return g_inet_socket_address_new (literal, priv->port);
+  return NULL;
+}
+
+/* An open whose host name is being resolved. */
+typedef struct
+{
+  GsockOpenAtFunc open_at;
+  guint closes; /* priv->closes when the lookup started: a close since ends the open */
+} OpenData;
+
+/* Calls @open_at for @task, and returns the task's result. */
+static void
+open_at_for_task (GsockEndpoint  *self,
+                  GsockOpenAtFunc open_at,
+                  GSocketAddress *address,
+                  GTask          *task)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GError *error = NULL;
+
+  if (open_at (self, address, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  /* Failures found before the socket was made leave the resolution's OPENING behind. */
+  if (priv->state == GSOCK_STATE_OPENING)
+    _gsock_endpoint_set_state (self, GSOCK_STATE_CLOSED);
+  g_task_return_error (task, error);
+}
+
+static void
+open_resolved_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockEndpoint *self = g_task_get_source_object (task);
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketAddress) address = NULL;
+  GError *error = NULL;
+  GList *addresses;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (addresses != NULL)
+    {
+      address = g_inet_socket_address_new (addresses->data, priv->port);
+      g_resolver_free_addresses (addresses);
+    }
+
+  /* Closed (or aborted) meanwhile: it stays closed, as a client's connect does. */
+  if (priv->closes != data->closes)
+    {
+      g_clear_error (&error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The endpoint was closed while its host name was resolved");
+      return;
+    }
+  if (address == NULL || g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
+                                                               &error))
+    {
+      if (priv->state == GSOCK_STATE_OPENING)
+        _gsock_endpoint_set_state (self, GSOCK_STATE_CLOSED);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* A datagram endpoint may have been bound by a send meanwhile: open_at then says BUSY. */
+  open_at_for_task (self, data->open_at, address, task);
+}
+
 void
 _gsock_endpoint_open_with (GsockEndpoint      *self,
-                           gboolean          (*open) (GsockEndpoint *self,
-                                                      GError       **error),
+                           GsockOpenAtFunc     open_at,
                            GCancellable       *cancellable,
                            GAsyncReadyCallback callback,
                            gpointer            user_data)
 {
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  GError *error = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GResolver) resolver = NULL;
+  OpenData *data;
 
   g_task_set_source_tag (task, gsock_endpoint_open_async);
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (open (self, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+
+  /* Whatever is not CLOSED has a socket already, or is resolving for one. */
+  if (priv->state != GSOCK_STATE_CLOSED)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already open");
+      return;
+    }
+  address = address_without_lookup (self);
+  if (address != NULL)
+    {
+      open_at_for_task (self, open_at, address, task);
+      return;
+    }
+
+  /* The lookup answers on the endpoint's context, where open_at must run. */
+  data = g_new0 (OpenData, 1);
+  data->open_at = open_at;
+  g_task_set_task_data (task, data, g_free);
+  _gsock_endpoint_set_state (self, GSOCK_STATE_OPENING);
+  data->closes = priv->closes;
+  resolver = g_resolver_get_default ();
+  g_main_context_push_thread_default (priv->context);
+  g_resolver_lookup_by_name_async (resolver, priv->host, cancellable, open_resolved_cb,
+                                   g_steal_pointer (&task));
+  g_main_context_pop_thread_default (priv->context);
 }
 
 GSocketAddress *
@@ -2049,15 +2163,12 @@ _gsock_endpoint_resolve (GsockEndpoint *self,
                          GError       **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GInetAddress) literal = g_inet_address_new_from_string (priv->host);
   g_autoptr(GResolver) resolver = NULL;
+  GSocketAddress *address = address_without_lookup (self);
   GList *addresses;
-  GSocketAddress *address;
 
-  if (priv->address != NULL)
-    return g_object_ref (priv->address);
-  if (literal != NULL)
-    return g_inet_socket_address_new (literal, priv->port);
+  if (address != NULL)
+    return address;
 
   resolver = g_resolver_get_default ();
   addresses = g_resolver_lookup_by_name (resolver, priv->host, NULL, error);

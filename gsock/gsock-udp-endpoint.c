@@ -852,10 +852,26 @@ gsock_udp_endpoint_abort (GsockEndpoint *endpoint)
 }
 
 static gboolean
-bind_endpoint (GsockEndpoint *endpoint,
-               GError       **error)
+check_unbound (GsockUdpEndpoint *self,
+               GError          **error)
 {
-  return gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (endpoint), error);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->socket == NULL)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already bound");
+  return FALSE;
+}
+
+/* gsock_udp_endpoint_bind() once the address is known. */
+static gboolean
+bind_at (GsockEndpoint  *endpoint,
+         GSocketAddress *address,
+         GError        **error)
+{
+  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
+
+  return check_unbound (self, error) && open_socket (self, address, error);
 }
 
 static void
@@ -864,7 +880,7 @@ gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  _gsock_endpoint_open_with (endpoint, bind_endpoint, cancellable, callback, user_data);
+  _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
 }
 
 static void
@@ -982,6 +998,9 @@ gsock_udp_endpoint_new (const char *host,
  * Binds [property@Gsock.Endpoint:host] and [property@Gsock.Endpoint:port] and starts
  * delivering the datagrams that arrive there.
  *
+ * A host name is resolved with a blocking lookup; [method@Gsock.Endpoint.open_async] binds
+ * without blocking.
+ *
  * Returns: `TRUE` once bound; `FALSE` with @error set otherwise: `G_IO_ERROR_ADDRESS_IN_USE`,
  *   `G_IO_ERROR_BUSY` when already bound, or a resolver error for an unknown host
  */
@@ -989,23 +1008,19 @@ gboolean
 gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
                          GError          **error)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   g_autoptr(GSocketAddress) address = NULL;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (priv->socket != NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already bound");
-      return FALSE;
-    }
-
+  /* Checked before the name is resolved, so a bound endpoint does not wait for a lookup. */
+  if (!check_unbound (self, error))
+    return FALSE;
   address = _gsock_endpoint_resolve (GSOCK_ENDPOINT (self), error);
   if (address == NULL)
     return FALSE;
 
-  return open_socket (self, address, error);
+  return bind_at (GSOCK_ENDPOINT (self), address, error);
 }
 
 /**

@@ -775,6 +775,261 @@ test_send_data_override_tcp_client (void)
   g_socket_close (listener, NULL);
 }
 
+/* ---- names are resolved without blocking the main loop in an asynchronous open ---- */
+
+/* A resolver that answers 127.0.0.1 for every name: at once and counted when asked to block,
+ * from an idle of the caller's thread-default context when asked asynchronously. */
+#define TEST_TYPE_RESOLVER (test_resolver_get_type ())
+G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
+
+struct _TestResolver
+{
+  GResolver     parent_instance;
+  guint         sync_calls;
+  guint         async_calls;
+  GMainContext *async_context; /* where the last asynchronous lookup was asked */
+};
+
+G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static GList *
+loopback_addresses (void)
+{
+  return g_list_prepend (NULL, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+}
+
+static GList *
+test_resolver_lookup_by_name (GResolver     *resolver,
+                              const char    *hostname,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  TEST_RESOLVER (resolver)->sync_calls++;
+  return loopback_addresses ();
+}
+
+static gboolean
+test_resolver_answer_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_pointer (task, loopback_addresses (), (GDestroyNotify) g_resolver_free_addresses);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_resolver_lookup_by_name_async (GResolver           *resolver,
+                                    const char          *hostname,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  TestResolver *self = TEST_RESOLVER (resolver);
+  GTask *task = g_task_new (resolver, cancellable, callback, user_data);
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  /* Like GLib's own resolvers, it answers even when cancelled (GTask then says CANCELLED). */
+  g_task_set_check_cancellable (task, FALSE);
+  self->async_calls++;
+  g_clear_pointer (&self->async_context, g_main_context_unref);
+  self->async_context = g_main_context_ref_thread_default ();
+  g_source_set_callback (idle, test_resolver_answer_cb, task, g_object_unref);
+  g_source_attach (idle, self->async_context);
+}
+
+static GList *
+test_resolver_lookup_by_name_finish (GResolver     *resolver,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_finalize (GObject *object)
+{
+  g_clear_pointer (&TEST_RESOLVER (object)->async_context, g_main_context_unref);
+  G_OBJECT_CLASS (test_resolver_parent_class)->finalize (object);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_resolver_finalize;
+
+  resolver_class->lookup_by_name = test_resolver_lookup_by_name;
+  resolver_class->lookup_by_name_async = test_resolver_lookup_by_name_async;
+  resolver_class->lookup_by_name_finish = test_resolver_lookup_by_name_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+typedef struct
+{
+  GResolver    *saved;
+  TestResolver *resolver;
+} ResolverFixture;
+
+static void
+resolver_fixture_setup (ResolverFixture *fx,
+                        gconstpointer    data)
+{
+  fx->saved = g_resolver_get_default ();
+  fx->resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
+  g_resolver_set_default (G_RESOLVER (fx->resolver));
+}
+
+static void
+resolver_fixture_teardown (ResolverFixture *fx,
+                           gconstpointer    data)
+{
+  g_resolver_set_default (fx->saved);
+  g_object_unref (fx->saved);
+  g_assert_finalize_object (fx->resolver);
+}
+
+#define TEST_HOST_NAME "gsock-test.invalid"
+
+/* open_async of a UDP endpoint and of a server with a host name resolves it asynchronously on
+ * the endpoint's context, OPENING meanwhile, and then binds or listens there. */
+static void
+test_open_async_resolves_asynchronously (ResolverFixture *fx,
+                                         gconstpointer    data)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new (TEST_HOST_NAME, 0);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (TEST_HOST_NAME, 0);
+  GsockEndpoint *endpoints[] = { GSOCK_ENDPOINT (udp), GSOCK_ENDPOINT (server) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *local = NULL;
+
+      gsock_endpoint_open_async (endpoints[i], NULL, store_result_cb, &result);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_OPENING);
+      g_assert_true (gsock_endpoint_get_active (endpoints[i]));
+      gsock_test_wait_until (result != NULL);
+      g_assert_true (gsock_endpoint_open_finish (endpoints[i], result, &error));
+      g_assert_no_error (error);
+
+      g_assert_cmpuint (fx->resolver->sync_calls, ==, 0);
+      g_assert_cmpuint (fx->resolver->async_calls, ==, i + 1);
+      g_assert_true (fx->resolver->async_context == g_main_context_default ());
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_OPEN);
+      local = gsock_test_address_to_string (gsock_endpoint_get_local_address (endpoints[i]));
+      g_assert_true (g_str_has_prefix (local, "127.0.0.1:"));
+    }
+
+  /* The server really listens at the resolved address. */
+  {
+    g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1",
+                                                             gsock_test_endpoint_get_port (server));
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+    g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+    g_assert_no_error (error);
+    gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  }
+
+  /* Opening what is open is refused without asking the resolver again. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_open_async (GSOCK_ENDPOINT (udp), NULL, store_result_cb, &result);
+    gsock_test_wait_until (result != NULL);
+    g_assert_false (gsock_endpoint_open_finish (GSOCK_ENDPOINT (udp), result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_assert_cmpuint (fx->resolver->async_calls, ==, 2);
+    g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (udp)), ==, GSOCK_STATE_OPEN);
+  }
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_CLOSED);
+}
+
+/* A literal address needs no resolver, and the blocking calls may block. */
+static void
+test_resolve_literal_and_blocking (ResolverFixture *fx,
+                                   gconstpointer    data)
+{
+  g_autoptr(GsockUdpEndpoint) literal = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) named = gsock_udp_endpoint_new (TEST_HOST_NAME, 0);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (TEST_HOST_NAME, 0);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gsock_endpoint_open_async (GSOCK_ENDPOINT (literal), NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (literal), result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fx->resolver->sync_calls + fx->resolver->async_calls, ==, 0);
+
+  g_assert_true (gsock_udp_endpoint_bind (named, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fx->resolver->sync_calls, ==, 2);
+  g_assert_cmpuint (fx->resolver->async_calls, ==, 0);
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+}
+
+/* Cancelling an open while its name is resolved fails it with CANCELLED, and nothing is bound
+ * once the answer comes; so does closing the endpoint meanwhile. */
+static void
+test_open_async_cancelled_while_resolving (ResolverFixture *fx,
+                                           gconstpointer    data)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new (TEST_HOST_NAME, 0);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (TEST_HOST_NAME, 0);
+  GsockEndpoint *endpoints[] = { GSOCK_ENDPOINT (udp), GSOCK_ENDPOINT (server) };
+
+  for (guint i = 0; i < 2 * G_N_ELEMENTS (endpoints); i++)
+    {
+      GsockEndpoint *endpoint = endpoints[i % G_N_ELEMENTS (endpoints)];
+      gboolean by_close = i >= G_N_ELEMENTS (endpoints);
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      guint asked = fx->resolver->async_calls;
+
+      gsock_endpoint_open_async (endpoint, cancellable, store_result_cb, &result);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoint), ==, GSOCK_STATE_OPENING);
+      if (by_close)
+        gsock_endpoint_close (endpoint);
+      else
+        g_cancellable_cancel (cancellable);
+      gsock_test_wait_until (result != NULL);
+      g_assert_false (gsock_endpoint_open_finish (endpoint, result, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      /* The resolver's answer has come, and it opened nothing. */
+      g_assert_cmpuint (fx->resolver->async_calls, ==, asked + 1);
+      gsock_test_run_for (NULL, 20);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoint), ==, GSOCK_STATE_CLOSED);
+      g_assert_null (gsock_endpoint_get_local_address (endpoint));
+      g_assert_false (gsock_endpoint_get_active (endpoint));
+    }
+  g_assert_cmpuint (fx->resolver->sync_calls, ==, 0);
+
+  /* It opens again afterwards. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_open_async (GSOCK_ENDPOINT (udp), NULL, store_result_cb, &result);
+    gsock_test_wait_until (result != NULL);
+    g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (udp), result, &error));
+    g_assert_no_error (error);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -808,6 +1063,15 @@ main (int   argc,
                    test_send_data_override_udp);
   g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-answers-in-a-read",
                    test_send_data_override_tcp_client);
+  g_test_add ("/Gsock/Endpoint/open-async/resolves-names-asynchronously", ResolverFixture, NULL,
+              resolver_fixture_setup, test_open_async_resolves_asynchronously,
+              resolver_fixture_teardown);
+  g_test_add ("/Gsock/Endpoint/open-async/literal-needs-no-resolver-and-blocking-calls-block",
+              ResolverFixture, NULL, resolver_fixture_setup, test_resolve_literal_and_blocking,
+              resolver_fixture_teardown);
+  g_test_add ("/Gsock/Endpoint/open-async/cancelled-while-resolving", ResolverFixture, NULL,
+              resolver_fixture_setup, test_open_async_cancelled_while_resolving,
+              resolver_fixture_teardown);
 
   return g_test_run ();
 }
