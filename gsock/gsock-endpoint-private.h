@@ -48,9 +48,18 @@ void          _gsock_endpoint_report_error      (GsockEndpoint  *self,
                                                  const GError   *error);
 void          _gsock_endpoint_wait              (GsockEndpoint  *self,
                                                  GAsyncResult  **result);
+/* Opens (binds, listens) at @address, resolved already; called in the CLOSED state, or in
+ * OPENING after an asynchronous resolution. On failure the state is CLOSED or left OPENING
+ * (the caller then moves it to CLOSED). */
+typedef gboolean (*GsockOpenAtFunc) (GsockEndpoint  *self,
+                                     GSocketAddress *address,
+                                     GError        **error);
+/* open_async for the kinds whose open does not block once the address is known (binding and
+ * listening): :address or a literal host is used at once; a name is resolved asynchronously
+ * on the endpoint's context (OPENING meanwhile), honouring @cancellable, then @open_at is
+ * called with it. */
 void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
-                                                 gboolean          (*open) (GsockEndpoint *self,
-                                                                            GError       **error),
+                                                 GsockOpenAtFunc     open_at,
                                                  GCancellable       *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer            user_data);
@@ -62,6 +71,8 @@ void          _gsock_store_result_cb            (GObject        *source,
                                                  gpointer        user_data);
 GSocketProtocol _gsock_protocol_for             (GSocketAddress *address,
                                                  GSocketType     type);
+/* The address to bind or listen on: :address, the host literal, or the host name resolved
+ * with the blocking g_resolver_lookup_by_name(), for the blocking calls only. */
 GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
                                                  GError        **error);
 

@@ -12,8 +12,6 @@
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
-#include "gsock-tcp-client-private.h"
-#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockEndpoint:
@@ -63,6 +61,7 @@ typedef struct
   guint16 port;
   GsockState state;
   gboolean was_open; /* it has been open: receiving now fails with CLOSED, not NOT_CONNECTED */
+  guint closes;      /* how many times it moved to CLOSED: ends an open that was resolving */
 
   guint64 bytes_sent;
   guint64 bytes_received;
@@ -353,9 +352,20 @@ gsock_endpoint_real_open_finish (GsockEndpoint *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* The class handler of message-received in the base: it does nothing, so a subclass can
+ * chain up to it. Messages nothing else hears wait in the inbox (_gsock_endpoint_deliver()
+ * decides that before emitting), not here. */
+static void
+gsock_endpoint_real_message_received (GsockEndpoint *self,
+                                      GsockMessage  *message)
+{
+}
+
 /* Both marshallers of message-received mark the message heard: they run for every C handler
  * (a closure of a binding has its own), which saves looking handlers up before each message
- * while a C handler hears them (see _gsock_endpoint_deliver()). */
+ * while a C handler hears them (see _gsock_endpoint_deliver()). They also run the class
+ * closure, with the class handler as @marshal_data: the base's default hears nothing, so it is
+ * skipped and leaves the message unheard. */
 static void
 marshal_message_received (GClosure     *closure,
                           GValue       *return_value,
@@ -366,6 +376,8 @@ marshal_message_received (GClosure     *closure,
 {
   GsockMessage *message = g_value_get_boxed (&param_values[1]);
 
+  if (marshal_data == (gpointer) gsock_endpoint_real_message_received)
+    return;
   if (message != NULL)
     _gsock_message_set_heard (message, TRUE);
   g_cclosure_marshal_VOID__BOXED (closure, return_value, n_param_values, param_values,
@@ -391,6 +403,8 @@ marshal_message_received_v (GClosure *closure,
   GsockMessage *message;
   va_list args_copy;
 
+  if (marshal_data == (gpointer) gsock_endpoint_real_message_received)
+    return;
   G_VA_COPY (args_copy, args);
   message = va_arg (args_copy, GsockMessage *);
   va_end (args_copy);
@@ -407,11 +421,27 @@ marshal_message_received_v (GClosure *closure,
   callback (self, message, user_data);
 }
 
+/* The default send_data: the bytes copied into a GBytes, sent as by send_bytes. It runs in
+ * one of the endpoint's own dispatches, so the send need not be handed to another thread. */
+static gboolean
+gsock_endpoint_real_send_data (GsockEndpoint  *self,
+                               const guint8   *data,
+                               gsize           size,
+                               GSocketAddress *target,
+                               GError        **error)
+{
+  g_autoptr(GBytes) payload = g_bytes_new (data, size);
+
+  return GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error);
+}
+
 static void
 gsock_endpoint_class_init (GsockEndpointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  klass->message_received = gsock_endpoint_real_message_received;
+  klass->send_data = gsock_endpoint_real_send_data;
   klass->open_finish = gsock_endpoint_real_open_finish;
 
   object_class->dispose = gsock_endpoint_dispose;
@@ -1117,6 +1147,12 @@ gsock_endpoint_get_last_error (GsockEndpoint *self)
  * Opens @self the way its kind does: [method@Gsock.UdpEndpoint.bind],
  * [method@Gsock.TcpServer.listen] or [method@Gsock.TcpClient.open_async]. Code that handles
  * endpoints of any kind (a GtkBuilder file, a generic UI) uses this.
+ *
+ * It never blocks: a host name is resolved asynchronously on the endpoint's main context
+ * (while [property@Gsock.Endpoint:state] is `GSOCK_STATE_OPENING`), where the blocking bind
+ * and listen would wait for the resolver. Cancelling @cancellable or closing the endpoint
+ * meanwhile fails the open with `G_IO_ERROR_CANCELLED`; opening an endpoint that is not
+ * closed fails with `G_IO_ERROR_BUSY`.
  */
 void
 gsock_endpoint_open_async (GsockEndpoint      *self,
@@ -1344,7 +1380,7 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
 }
 
 /**
- * gsock_endpoint_send_data:
+ * gsock_endpoint_send_data: (virtual send_data)
  * @self: an endpoint
  * @data: (array length=size) (element-type guint8): the bytes of the message
  * @size: the length of @data
@@ -1353,11 +1389,12 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
  * Sends the @size bytes at @data as one message, without any conversion, as
  * [method@Gsock.Endpoint.send_bytes] does; @data may be freed once this returns.
  *
- * Sent from the endpoint's own main context, a datagram goes out at once and an answer to a
- * connection's message is framed straight into what that connection writes at the end of
- * its read, without a [struct@GLib.Bytes]; elsewhere (or when it must wait) the bytes are
- * copied into one, so for bytes already held in a [struct@GLib.Bytes],
- * [method@Gsock.Endpoint.send_bytes] saves that copy.
+ * Sent from one of the endpoint's own dispatches (a handler of its messages, say), the bytes
+ * go to the class's [vfunc@Gsock.Endpoint.send_data]: a datagram goes out at once and an
+ * answer to a connection's message is framed straight into what that connection writes at
+ * the end of its read, without a [struct@GLib.Bytes]. Elsewhere (or when they must wait) the
+ * bytes are copied into one and sent as by [method@Gsock.Endpoint.send_bytes], so for bytes
+ * already held in a [struct@GLib.Bytes], [method@Gsock.Endpoint.send_bytes] saves that copy.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise, as
  *   [method@Gsock.Endpoint.send_bytes]
@@ -1370,7 +1407,6 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
                           GError        **error)
 {
   g_autoptr(GBytes) payload = NULL;
-  gboolean sent;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
@@ -1379,13 +1415,14 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
 
   if (!check_message_size (self, size, error))
     return FALSE;
-  if (in_own_dispatch (self) &&
-      (_gsock_tcp_client_try_send_data (self, data, size, &sent, error) ||
-       _gsock_udp_endpoint_try_send_data (self, data, size, target, &sent, error)))
+  /* Inside a dispatch of its own context, the endpoint's class sends the bytes as it can (a
+   * connection frames them into its read's batch; a datagram goes out from them). */
+  if (in_own_dispatch (self))
     {
-      if (sent)
-        count_sent (self);
-      return sent;
+      if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
+        return FALSE;
+      count_sent (self);
+      return TRUE;
     }
 
   payload = g_bytes_new (data, size);
@@ -1750,6 +1787,7 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
   was_active = gsock_endpoint_get_active (self);
   priv->state = state;
   priv->was_open |= state == GSOCK_STATE_OPEN;
+  priv->closes += state == GSOCK_STATE_CLOSED;
 
   g_object_ref (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
@@ -1886,7 +1924,8 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
       return TRUE;
     }
 
-  if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != NULL)
+  /* A subclass's class handler hears every message: emitted without looking anything up. */
+  if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != gsock_endpoint_real_message_received)
     {
       g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
       return FALSE;
@@ -1992,25 +2031,131 @@ _gsock_store_result_cb (GObject      *source,
   *out = g_object_ref (result);
 }
 
-/* open_async for kinds whose open does not block: binding and listening. */
+/* :address, or the host if it is an address literal; NULL when it is a name. */
+static GSocketAddress *
+address_without_lookup (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  g_autoptr(GInetAddress) literal = NULL;
+
+  if (priv->address != NULL)
+    return g_object_ref (priv->address);
+  literal = g_inet_address_new_from_string (priv->host);
+  if (literal != NULL)
+    return g_inet_socket_address_new (literal, priv->port);
+  return NULL;
+}
+
+/* An open whose host name is being resolved. */
+typedef struct
+{
+  GsockOpenAtFunc open_at;
+  guint closes; /* priv->closes when the lookup started: a close since ends the open */
+} OpenData;
+
+/* Calls @open_at for @task, and returns the task's result. */
+static void
+open_at_for_task (GsockEndpoint  *self,
+                  GsockOpenAtFunc open_at,
+                  GSocketAddress *address,
+                  GTask          *task)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GError *error = NULL;
+
+  if (open_at (self, address, &error))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  /* Failures found before the socket was made leave the resolution's OPENING behind. */
+  if (priv->state == GSOCK_STATE_OPENING)
+    _gsock_endpoint_set_state (self, GSOCK_STATE_CLOSED);
+  g_task_return_error (task, error);
+}
+
+static void
+open_resolved_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockEndpoint *self = g_task_get_source_object (task);
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketAddress) address = NULL;
+  GError *error = NULL;
+  GList *addresses;
+
+  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (addresses != NULL)
+    {
+      address = g_inet_socket_address_new (addresses->data, priv->port);
+      g_resolver_free_addresses (addresses);
+    }
+
+  /* Closed (or aborted) meanwhile: it stays closed, as a client's connect does. */
+  if (priv->closes != data->closes)
+    {
+      g_clear_error (&error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The endpoint was closed while its host name was resolved");
+      return;
+    }
+  if (address == NULL || g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
+                                                               &error))
+    {
+      if (priv->state == GSOCK_STATE_OPENING)
+        _gsock_endpoint_set_state (self, GSOCK_STATE_CLOSED);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* A datagram endpoint may have been bound by a send meanwhile: open_at then says BUSY. */
+  open_at_for_task (self, data->open_at, address, task);
+}
+
 void
 _gsock_endpoint_open_with (GsockEndpoint      *self,
-                           gboolean          (*open) (GsockEndpoint *self,
-                                                      GError       **error),
+                           GsockOpenAtFunc     open_at,
                            GCancellable       *cancellable,
                            GAsyncReadyCallback callback,
                            gpointer            user_data)
 {
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  GError *error = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GResolver) resolver = NULL;
+  OpenData *data;
 
   g_task_set_source_tag (task, gsock_endpoint_open_async);
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (open (self, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+
+  /* Whatever is not CLOSED has a socket already, or is resolving for one. */
+  if (priv->state != GSOCK_STATE_CLOSED)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already open");
+      return;
+    }
+  address = address_without_lookup (self);
+  if (address != NULL)
+    {
+      open_at_for_task (self, open_at, address, task);
+      return;
+    }
+
+  /* The lookup answers on the endpoint's context, where open_at must run. */
+  data = g_new0 (OpenData, 1);
+  data->open_at = open_at;
+  g_task_set_task_data (task, data, g_free);
+  _gsock_endpoint_set_state (self, GSOCK_STATE_OPENING);
+  data->closes = priv->closes;
+  resolver = g_resolver_get_default ();
+  g_main_context_push_thread_default (priv->context);
+  g_resolver_lookup_by_name_async (resolver, priv->host, cancellable, open_resolved_cb,
+                                   g_steal_pointer (&task));
+  g_main_context_pop_thread_default (priv->context);
 }
 
 GSocketAddress *
@@ -2018,15 +2163,12 @@ _gsock_endpoint_resolve (GsockEndpoint *self,
                          GError       **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GInetAddress) literal = g_inet_address_new_from_string (priv->host);
   g_autoptr(GResolver) resolver = NULL;
+  GSocketAddress *address = address_without_lookup (self);
   GList *addresses;
-  GSocketAddress *address;
 
-  if (priv->address != NULL)
-    return g_object_ref (priv->address);
-  if (literal != NULL)
-    return g_inet_socket_address_new (literal, priv->port);
+  if (address != NULL)
+    return address;
 
   resolver = g_resolver_get_default ();
   addresses = g_resolver_lookup_by_name (resolver, priv->host, NULL, error);

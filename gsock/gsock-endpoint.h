@@ -42,13 +42,22 @@ G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObjec
  * GsockEndpointClass:
  * @parent_class: the parent class
  * @message_received: class handler of [signal@Gsock.Endpoint::message-received]; override it
- *   to handle every message in a subclass
+ *   to handle every message in a subclass (a message is then never kept for a receive). The
+ *   base's own does nothing, so an override may chain up to it
  * @send_bytes: queues one message of payload bytes for @target; every subclass implements it
  * @close: starts closing: flushes what is queued, then releases the socket and moves
  *   [property@Gsock.Endpoint:state] to `GSOCK_STATE_CLOSED`
  * @open_async: opens the endpoint the way its kind does: binds, listens or connects
  * @open_finish: finishes @open_async
  * @abort: closes at once, dropping whatever is queued; when unset, @close is used
+ * @send_data: sends the @size bytes at @data as one message for @target, for
+ *   [method@Gsock.Endpoint.send_data] when it is called from one of the endpoint's own
+ *   dispatches (a handler's answer, most often), after the size check; @data is valid only
+ *   during the call. It returns `TRUE` if the message was accepted, which then counts in
+ *   [property@Gsock.Endpoint:messages-sent], or `FALSE` with @error set. The base's default
+ *   copies the bytes into a [struct@GLib.Bytes] and sends them with @send_bytes; subclasses
+ *   send them without that copy where they can, and chain up otherwise. Called from anywhere
+ *   else, [method@Gsock.Endpoint.send_data] does what the default does without calling it
  *
  * The virtual methods of [class@Gsock.Endpoint].
  */
@@ -71,9 +80,14 @@ struct _GsockEndpointClass
                                 GAsyncResult   *result,
                                 GError        **error);
   void     (*abort)            (GsockEndpoint  *self);
+  gboolean (*send_data)        (GsockEndpoint  *self,
+                                const guint8   *data,
+                                gsize           size,
+                                GSocketAddress *target,
+                                GError        **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 GSOCK_AVAILABLE_IN_ALL

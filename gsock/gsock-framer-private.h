@@ -1,4 +1,4 @@
-/* gsock-framer-private.h: encoding straight into a connection's output
+/* gsock-framer-private.h: framing straight from and into a connection's buffers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,16 +6,16 @@
 #pragma once
 
 #include "gsock-framer.h"
-#include "gsock-length-framer.h"
+/* For the users of _gsock_line_framer_get_default() below; the framer base itself names no
+ * subclass. */
 #include "gsock-line-framer.h"
-#include "gsock-raw-framer.h"
 
 G_BEGIN_DECLS
 
 /* Appends the frame of the @len bytes at @data to @out, or sets @error and leaves @out as it
- * was: what gsock_framer_encode() does, without a GBytes per message. The built-in framers
- * write into @out directly; any other framer's encode() is called with @payload (the GBytes
- * @data belongs to, or NULL to have one made) and its result appended. */
+ * was: what gsock_framer_encode() does, without a GBytes per message. A framer with a fast
+ * path writes into @out directly; any other framer's encode() is called with @payload (the
+ * GBytes @data belongs to, or NULL to have one made) and its result appended. */
 gboolean _gsock_framer_append        (GsockFramer       *self,
                                       const guint8      *data,
                                       gsize              len,
@@ -33,8 +33,35 @@ typedef struct
   GBytes *bytes;          /* (owned) a custom framer's own result; NULL from a built-in one */
 } GsockFrame;
 
-/* Finds the first message in @data as gsock_framer_decode() does, without a GBytes for the
- * built-in framers: TRUE with @frame filled in; FALSE with frame->consumed bytes skipped (0
+/* A framer's way of framing without a GBytes per message: what the built-in framers register
+ * for themselves (_gsock_framer_set_fast_path()), so the base class never names them. */
+typedef struct
+{
+  /* Finds the first message as _gsock_framer_cut() does; @frame is filled in only on TRUE
+   * (its consumed and bytes fields are 0 and NULL before the call). */
+  gboolean (*find)   (GsockFramer  *self,
+                      const guint8 *data,
+                      gsize         len,
+                      gsize         max_size,
+                      GsockFrame   *frame,
+                      GError      **error);
+  /* Appends the frame of the @len bytes at @payload to @out (max_size checked already), or
+   * sets @error and leaves @out as it was. */
+  gboolean (*append) (GsockFramer  *self,
+                      const guint8 *payload,
+                      gsize         len,
+                      GByteArray   *out,
+                      GError      **error);
+} GsockFramerFastPath;
+
+/* Registers @fast_path (static, never freed) for @self, from its init: _gsock_framer_cut()
+ * and _gsock_framer_append() then use it instead of decode() and encode(). Only for a final
+ * class whose encode() and decode() frame exactly as @fast_path does. */
+void     _gsock_framer_set_fast_path (GsockFramer               *self,
+                                      const GsockFramerFastPath *fast_path);
+
+/* Finds the first message in @data as gsock_framer_decode() does, without a GBytes for a
+ * framer with a fast path: TRUE with @frame filled in; FALSE with frame->consumed bytes skipped (0
  * when more input is needed), or with @error set. */
 gboolean _gsock_framer_cut           (GsockFramer       *self,
                                       const guint8      *data,
@@ -43,13 +70,14 @@ gboolean _gsock_framer_cut           (GsockFramer       *self,
                                       GsockFrame        *frame,
                                       GError           **error);
 
-/* The line and length framers' encode(): their append, into a GBytes of its own. */
+/* The encode() of a framer with a fast path: its append, into a GBytes of its own. */
 GBytes  *_gsock_framer_encode_builtin (GsockFramer      *self,
                                        GBytes           *payload,
                                        gsize             max_size,
                                        GError          **error);
 
-/* The built-in framers' decode(): their find, and the message copied into a GBytes. */
+/* The decode() of a framer with a fast path: its find, and the message copied into a
+ * GBytes. */
 GBytes  *_gsock_framer_decode_builtin (GsockFramer      *self,
                                        const guint8     *data,
                                        gsize             len,
@@ -67,36 +95,5 @@ gboolean _gsock_framer_check_room    (GByteArray        *out,
  * client or server starts with before it is given one. Framers are immutable, so sharing it
  * saves making one per accepted connection. */
 GsockFramer *_gsock_line_framer_get_default (void);
-
-/* The built-in framers' own appends; max_size is checked already. */
-gboolean _gsock_line_framer_append   (GsockLineFramer   *self,
-                                      const guint8      *payload,
-                                      gsize              len,
-                                      GByteArray        *out,
-                                      GError           **error);
-gboolean _gsock_length_framer_append (GsockLengthFramer *self,
-                                      const guint8      *payload,
-                                      gsize              len,
-                                      GByteArray        *out,
-                                      GError           **error);
-
-/* The built-in framers' finds, as _gsock_framer_cut(); @frame is filled in only on TRUE. */
-gboolean _gsock_line_framer_find     (GsockLineFramer   *self,
-                                      const guint8      *data,
-                                      gsize              len,
-                                      gsize              max_size,
-                                      GsockFrame        *frame,
-                                      GError           **error);
-gboolean _gsock_length_framer_find   (GsockLengthFramer *self,
-                                      const guint8      *data,
-                                      gsize              len,
-                                      gsize              max_size,
-                                      GsockFrame        *frame,
-                                      GError           **error);
-gboolean _gsock_raw_framer_find      (const guint8      *data,
-                                      gsize              len,
-                                      gsize              max_size,
-                                      GsockFrame        *frame,
-                                      GError           **error);
 
 G_END_DECLS

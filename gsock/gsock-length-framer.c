@@ -97,13 +97,16 @@ gsock_length_framer_set_property (GObject      *object,
     }
 }
 
-gboolean
-_gsock_length_framer_append (GsockLengthFramer *self,
-                             const guint8      *payload,
-                             gsize              len,
-                             GByteArray        *out,
-                             GError           **error)
+/* The fast path is called only with a length framer (it registers it for itself), so the
+ * casts need no check. */
+static gboolean
+gsock_length_framer_append (GsockFramer  *framer,
+                            const guint8 *payload,
+                            gsize         len,
+                            GByteArray   *out,
+                            GError      **error)
 {
+  GsockLengthFramer *self = (GsockLengthFramer *) framer;
   guint64 length = len;
   guint8 prefix[8];
 
@@ -128,14 +131,15 @@ _gsock_length_framer_append (GsockLengthFramer *self,
   return TRUE;
 }
 
-gboolean
-_gsock_length_framer_find (GsockLengthFramer *self,
-                           const guint8      *data,
-                           gsize              len,
-                           gsize              max_size,
-                           GsockFrame        *frame,
-                           GError           **error)
+static gboolean
+gsock_length_framer_find (GsockFramer  *framer,
+                          const guint8 *data,
+                          gsize         len,
+                          gsize         max_size,
+                          GsockFrame   *frame,
+                          GError      **error)
 {
+  GsockLengthFramer *self = (GsockLengthFramer *) framer;
   guint64 length = 0;
 
   if (len < self->prefix_size)
@@ -163,6 +167,11 @@ _gsock_length_framer_find (GsockLengthFramer *self,
   frame->consumed = self->prefix_size + frame->size;
   return TRUE;
 }
+
+static const GsockFramerFastPath length_fast_path = {
+  gsock_length_framer_find,
+  gsock_length_framer_append,
+};
 
 static void
 gsock_length_framer_class_init (GsockLengthFramerClass *klass)
@@ -197,6 +206,7 @@ static void
 gsock_length_framer_init (GsockLengthFramer *self)
 {
   self->prefix_size = DEFAULT_PREFIX_SIZE;
+  _gsock_framer_set_fast_path (GSOCK_FRAMER (self), &length_fast_path);
 }
 
 /**

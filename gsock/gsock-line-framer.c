@@ -134,13 +134,16 @@ gsock_line_framer_set_property (GObject      *object,
     }
 }
 
-gboolean
-_gsock_line_framer_append (GsockLineFramer *self,
-                           const guint8    *payload,
-                           gsize            len,
-                           GByteArray      *out,
-                           GError         **error)
+/* The fast path is called only with a line framer (it registers it for itself), so the
+ * casts need no check. */
+static gboolean
+gsock_line_framer_append (GsockFramer  *framer,
+                          const guint8 *payload,
+                          gsize         len,
+                          GByteArray   *out,
+                          GError      **error)
 {
+  GsockLineFramer *self = (GsockLineFramer *) framer;
   guint start = out->len;
   gsize wire_len = len + self->delimiter_len;
   guint8 *wire;
@@ -175,14 +178,15 @@ _gsock_line_framer_append (GsockLineFramer *self,
   return FALSE;
 }
 
-gboolean
-_gsock_line_framer_find (GsockLineFramer *self,
-                         const guint8    *data,
-                         gsize            len,
-                         gsize            max_size,
-                         GsockFrame      *frame,
-                         GError         **error)
+static gboolean
+gsock_line_framer_find (GsockFramer  *framer,
+                        const guint8 *data,
+                        gsize         len,
+                        gsize         max_size,
+                        GsockFrame   *frame,
+                        GError      **error)
 {
+  GsockLineFramer *self = (GsockLineFramer *) framer;
   gsize longest_frame;
   const guint8 *found;
 
@@ -216,6 +220,11 @@ _gsock_line_framer_find (GsockLineFramer *self,
   return TRUE;
 }
 
+static const GsockFramerFastPath line_fast_path = {
+  gsock_line_framer_find,
+  gsock_line_framer_append,
+};
+
 static void
 gsock_line_framer_class_init (GsockLineFramerClass *klass)
 {
@@ -248,6 +257,7 @@ gsock_line_framer_class_init (GsockLineFramerClass *klass)
 static void
 gsock_line_framer_init (GsockLineFramer *self)
 {
+  _gsock_framer_set_fast_path (GSOCK_FRAMER (self), &line_fast_path);
 }
 
 GsockFramer *

@@ -39,12 +39,13 @@ gsock_raw_framer_encode (GsockFramer *framer,
   return g_bytes_ref (payload);
 }
 
-gboolean
-_gsock_raw_framer_find (const guint8 *data,
-                        gsize         len,
-                        gsize         max_size,
-                        GsockFrame   *frame,
-                        GError      **error)
+static gboolean
+gsock_raw_framer_find (GsockFramer  *framer,
+                       const guint8 *data,
+                       gsize         len,
+                       gsize         max_size,
+                       GsockFrame   *frame,
+                       GError      **error)
 {
   gsize message_len = MIN (len, max_size);
 
@@ -66,6 +67,24 @@ _gsock_raw_framer_find (const guint8 *data,
   return TRUE;
 }
 
+static gboolean
+gsock_raw_framer_append (GsockFramer  *framer,
+                         const guint8 *payload,
+                         gsize         len,
+                         GByteArray   *out,
+                         GError      **error)
+{
+  if (!_gsock_framer_check_room (out, len, error))
+    return FALSE;
+  g_byte_array_append (out, payload, len);
+  return TRUE;
+}
+
+static const GsockFramerFastPath raw_fast_path = {
+  gsock_raw_framer_find,
+  gsock_raw_framer_append,
+};
+
 static void
 gsock_raw_framer_class_init (GsockRawFramerClass *klass)
 {
@@ -78,6 +97,7 @@ gsock_raw_framer_class_init (GsockRawFramerClass *klass)
 static void
 gsock_raw_framer_init (GsockRawFramer *self)
 {
+  _gsock_framer_set_fast_path (GSOCK_FRAMER (self), &raw_fast_path);
 }
 
 /**

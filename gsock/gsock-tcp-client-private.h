@@ -50,14 +50,4 @@ void            _gsock_tcp_client_hold_input   (GsockTcpClient *self,
 void            _gsock_tcp_client_hold_answers (GsockTcpClient *self,
                                                 gboolean        hold);
 
-/* gsock_endpoint_send_data() without a GBytes: when @endpoint is a GsockTcpClient (whose
- * send_bytes is its own) inside one of its reads, frames @data straight into that read's
- * batch, sets *@sent (and @error when FALSE), and returns TRUE; otherwise returns FALSE and
- * does nothing. The caller owns the endpoint's context and checked the size. */
-gboolean        _gsock_tcp_client_try_send_data (GsockEndpoint  *endpoint,
-                                                 const guint8   *data,
-                                                 gsize           size,
-                                                 gboolean       *sent,
-                                                 GError        **error);
-
 G_END_DECLS

@@ -556,6 +556,12 @@ gsock_tcp_client_set_property (GObject      *object,
     }
 }
 
+static gboolean gsock_tcp_client_send_data (GsockEndpoint  *endpoint,
+                                            const guint8   *data,
+                                            gsize           size,
+                                            GSocketAddress *target,
+                                            GError        **error);
+
 static void
 gsock_tcp_client_class_init (GsockTcpClientClass *klass)
 {
@@ -568,6 +574,7 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
   object_class->set_property = gsock_tcp_client_set_property;
 
   endpoint_class->send_bytes = gsock_tcp_client_send_bytes;
+  endpoint_class->send_data = gsock_tcp_client_send_data;
   endpoint_class->close = gsock_tcp_client_close;
   endpoint_class->open_async = gsock_tcp_client_endpoint_open_async;
   endpoint_class->abort = gsock_tcp_client_abort;
@@ -2014,23 +2021,24 @@ _gsock_tcp_client_hold_answers (GsockTcpClient *self,
   _gsock_stream_hold_answers (stream_of (self), hold);
 }
 
-gboolean
-_gsock_tcp_client_try_send_data (GsockEndpoint *endpoint,
-                                 const guint8  *data,
-                                 gsize          size,
-                                 gboolean      *sent,
-                                 GError       **error)
+/* send_data from one of the connection's dispatches: inside one of its reads, the frame goes
+ * straight into that read's batch; anywhere else, or for a subclass that overrides send_bytes
+ * (it sees every send), the bytes take the base's way, into a GBytes for send_bytes. */
+static gboolean
+gsock_tcp_client_send_data (GsockEndpoint  *endpoint,
+                            const guint8   *data,
+                            gsize           size,
+                            GSocketAddress *target,
+                            GError        **error)
 {
-  GsockStream *stream;
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
+  GsockStream *stream = stream_of (self);
+  GsockEndpointClass *parent_class = GSOCK_ENDPOINT_CLASS (gsock_tcp_client_parent_class);
 
-  /* Its own send_bytes() makes it a GsockTcpClient, and one whose sends are not overridden. */
-  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes)
-    return FALSE;
-  stream = stream_of (GSOCK_TCP_CLIENT (endpoint));
-  if (!stream->in_read || !_gsock_stream_is_attached (stream))
-    return FALSE;
+  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes ||
+      !stream->in_read || !_gsock_stream_is_attached (stream))
+    return parent_class->send_data (endpoint, data, size, target, error);
 
-  *sent = check_can_send (GSOCK_TCP_CLIENT (endpoint), size, error) &&
-          _gsock_stream_send (stream, data, size, NULL, error);
-  return TRUE;
+  return check_can_send (self, size, error) &&
+         _gsock_stream_send (stream, data, size, NULL, error);
 }

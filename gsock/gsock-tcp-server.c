@@ -598,12 +598,9 @@ gsock_tcp_server_close (GsockEndpoint *endpoint)
     gsock_endpoint_close (clients->pdata[i]);
 }
 
-static gboolean
-listen_endpoint (GsockEndpoint *endpoint,
-                 GError       **error)
-{
-  return gsock_tcp_server_listen (GSOCK_TCP_SERVER (endpoint), error);
-}
+static gboolean listen_at (GsockEndpoint  *endpoint,
+                           GSocketAddress *address,
+                           GError        **error);
 
 static void
 gsock_tcp_server_open_async (GsockEndpoint      *endpoint,
@@ -611,7 +608,7 @@ gsock_tcp_server_open_async (GsockEndpoint      *endpoint,
                              GAsyncReadyCallback callback,
                              gpointer            user_data)
 {
-  _gsock_endpoint_open_with (endpoint, listen_endpoint, cancellable, callback, user_data);
+  _gsock_endpoint_open_with (endpoint, listen_at, cancellable, callback, user_data);
 }
 
 static void
@@ -978,6 +975,9 @@ bind_socket (GsockTcpServer *self,
  * Binds [property@Gsock.Endpoint:host] and [property@Gsock.Endpoint:port], listens, and
  * accepts connections from the server's main context from now on.
  *
+ * A host name is resolved with a blocking lookup; [method@Gsock.Endpoint.open_async] listens
+ * without blocking.
+ *
  * Returns: `TRUE` once listening; `FALSE` with @error set otherwise:
  *   `G_IO_ERROR_ADDRESS_IN_USE` when another socket has the port, `G_IO_ERROR_BUSY` when
  *   already listening, `GSOCK_ERROR_TLS_UNAVAILABLE` when a TLS certificate is set but no TLS
@@ -988,11 +988,8 @@ gboolean
 gsock_tcp_server_listen (GsockTcpServer *self,
                          GError        **error)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocket) socket = NULL;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1002,6 +999,24 @@ gsock_tcp_server_listen (GsockTcpServer *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The server is already open");
       return FALSE;
     }
+  address = _gsock_endpoint_resolve (endpoint, error);
+  if (address == NULL)
+    return FALSE;
+
+  return listen_at (endpoint, address, error);
+}
+
+/* gsock_tcp_server_listen() once the address is known; the caller checked that the server is
+ * closed (or OPENING while its name was resolved). */
+static gboolean
+listen_at (GsockEndpoint  *endpoint,
+           GSocketAddress *address,
+           GError        **error)
+{
+  GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocket) socket = NULL;
 
   if (priv->tls_certificate_file != NULL)
     {
@@ -1013,9 +1028,6 @@ gsock_tcp_server_listen (GsockTcpServer *self,
       gsock_tcp_server_set_tls_certificate (self, certificate);
     }
   if (priv->tls_certificate != NULL && !_gsock_tls_check_available (error))
-    return FALSE;
-  address = _gsock_endpoint_resolve (endpoint, error);
-  if (address == NULL)
     return FALSE;
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);

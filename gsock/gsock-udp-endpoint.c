@@ -19,7 +19,6 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
-#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -798,6 +797,24 @@ gsock_udp_endpoint_send_bytes (GsockEndpoint  *endpoint,
   return send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, payload, target, error);
 }
 
+/* send_data from one of the endpoint's dispatches: the datagram goes out from @data at once,
+ * and is copied only if it must wait. A subclass that overrides send_bytes sees every send, so
+ * for it the bytes take the base's way, into a GBytes for send_bytes. */
+static gboolean
+gsock_udp_endpoint_send_data (GsockEndpoint  *endpoint,
+                              const guint8   *data,
+                              gsize           size,
+                              GSocketAddress *target,
+                              GError        **error)
+{
+  GsockEndpointClass *parent_class = GSOCK_ENDPOINT_CLASS (gsock_udp_endpoint_parent_class);
+
+  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_udp_endpoint_send_bytes)
+    return parent_class->send_data (endpoint, data, size, target, error);
+
+  return send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, NULL, target, error);
+}
+
 static void
 finish_close (GsockUdpEndpoint *self)
 {
@@ -835,10 +852,26 @@ gsock_udp_endpoint_abort (GsockEndpoint *endpoint)
 }
 
 static gboolean
-bind_endpoint (GsockEndpoint *endpoint,
-               GError       **error)
+check_unbound (GsockUdpEndpoint *self,
+               GError          **error)
 {
-  return gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (endpoint), error);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->socket == NULL)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already bound");
+  return FALSE;
+}
+
+/* gsock_udp_endpoint_bind() once the address is known. */
+static gboolean
+bind_at (GsockEndpoint  *endpoint,
+         GSocketAddress *address,
+         GError        **error)
+{
+  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
+
+  return check_unbound (self, error) && open_socket (self, address, error);
 }
 
 static void
@@ -847,7 +880,7 @@ gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  _gsock_endpoint_open_with (endpoint, bind_endpoint, cancellable, callback, user_data);
+  _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
 }
 
 static void
@@ -862,6 +895,7 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
   object_class->set_property = gsock_udp_endpoint_set_property;
 
   endpoint_class->send_bytes = gsock_udp_endpoint_send_bytes;
+  endpoint_class->send_data = gsock_udp_endpoint_send_data;
   endpoint_class->close = gsock_udp_endpoint_close;
   endpoint_class->abort = gsock_udp_endpoint_abort;
   endpoint_class->open_async = gsock_udp_endpoint_open_async;
@@ -964,6 +998,9 @@ gsock_udp_endpoint_new (const char *host,
  * Binds [property@Gsock.Endpoint:host] and [property@Gsock.Endpoint:port] and starts
  * delivering the datagrams that arrive there.
  *
+ * A host name is resolved with a blocking lookup; [method@Gsock.Endpoint.open_async] binds
+ * without blocking.
+ *
  * Returns: `TRUE` once bound; `FALSE` with @error set otherwise: `G_IO_ERROR_ADDRESS_IN_USE`,
  *   `G_IO_ERROR_BUSY` when already bound, or a resolver error for an unknown host
  */
@@ -971,23 +1008,19 @@ gboolean
 gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
                          GError          **error)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   g_autoptr(GSocketAddress) address = NULL;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (priv->socket != NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already bound");
-      return FALSE;
-    }
-
+  /* Checked before the name is resolved, so a bound endpoint does not wait for a lookup. */
+  if (!check_unbound (self, error))
+    return FALSE;
   address = _gsock_endpoint_resolve (GSOCK_ENDPOINT (self), error);
   if (address == NULL)
     return FALSE;
 
-  return open_socket (self, address, error);
+  return bind_at (GSOCK_ENDPOINT (self), address, error);
 }
 
 /**
@@ -1302,20 +1335,4 @@ gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
   if (priv->socket != NULL && is_inet_socket (priv->socket))
     g_socket_set_multicast_loopback (priv->socket, loopback);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_LOOPBACK]);
-}
-
-gboolean
-_gsock_udp_endpoint_try_send_data (GsockEndpoint  *endpoint,
-                                   const guint8   *data,
-                                   gsize           size,
-                                   GSocketAddress *target,
-                                   gboolean       *sent,
-                                   GError        **error)
-{
-  /* Its own send_bytes() makes it a GsockUdpEndpoint, one whose sends are not overridden. */
-  if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_udp_endpoint_send_bytes)
-    return FALSE;
-
-  *sent = send_or_queue (GSOCK_UDP_ENDPOINT (endpoint), data, size, NULL, target, error);
-  return TRUE;
 }

@@ -431,6 +431,605 @@ test_unix_datagram (void)
   g_rmdir (dir);
 }
 
+/* ---- a subclass's class handler that chains up to the base's default ---- */
+
+#define TEST_TYPE_CHAINING_UDP (test_chaining_udp_get_type ())
+G_DECLARE_FINAL_TYPE (TestChainingUdp, test_chaining_udp, TEST, CHAINING_UDP, GsockUdpEndpoint)
+
+struct _TestChainingUdp
+{
+  GsockUdpEndpoint parent_instance;
+  GPtrArray       *texts;
+};
+
+G_DEFINE_FINAL_TYPE (TestChainingUdp, test_chaining_udp, GSOCK_TYPE_UDP_ENDPOINT)
+
+static void
+test_chaining_udp_message_received (GsockEndpoint *endpoint,
+                                    GsockMessage  *message)
+{
+  TestChainingUdp *self = TEST_CHAINING_UDP (endpoint);
+
+  g_ptr_array_add (self->texts, g_strdup (gsock_message_get_text (message, NULL)));
+  GSOCK_ENDPOINT_CLASS (test_chaining_udp_parent_class)->message_received (endpoint, message);
+}
+
+static void
+test_chaining_udp_finalize (GObject *object)
+{
+  g_ptr_array_unref (TEST_CHAINING_UDP (object)->texts);
+  G_OBJECT_CLASS (test_chaining_udp_parent_class)->finalize (object);
+}
+
+static void
+test_chaining_udp_class_init (TestChainingUdpClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_chaining_udp_finalize;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_chaining_udp_message_received;
+}
+
+static void
+test_chaining_udp_init (TestChainingUdp *self)
+{
+  self->texts = g_ptr_array_new_with_free_func (g_free);
+}
+
+#define TEST_TYPE_CHAINING_SERVER (test_chaining_server_get_type ())
+G_DECLARE_FINAL_TYPE (TestChainingServer, test_chaining_server, TEST, CHAINING_SERVER,
+                      GsockTcpServer)
+
+struct _TestChainingServer
+{
+  GsockTcpServer parent_instance;
+  GPtrArray     *texts;
+};
+
+G_DEFINE_FINAL_TYPE (TestChainingServer, test_chaining_server, GSOCK_TYPE_TCP_SERVER)
+
+static void
+test_chaining_server_message_received (GsockEndpoint *endpoint,
+                                       GsockMessage  *message)
+{
+  TestChainingServer *self = TEST_CHAINING_SERVER (endpoint);
+
+  g_ptr_array_add (self->texts, g_strdup (gsock_message_get_text (message, NULL)));
+  GSOCK_ENDPOINT_CLASS (test_chaining_server_parent_class)->message_received (endpoint, message);
+}
+
+static void
+test_chaining_server_finalize (GObject *object)
+{
+  g_ptr_array_unref (TEST_CHAINING_SERVER (object)->texts);
+  G_OBJECT_CLASS (test_chaining_server_parent_class)->finalize (object);
+}
+
+static void
+test_chaining_server_class_init (TestChainingServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = test_chaining_server_finalize;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_chaining_server_message_received;
+}
+
+static void
+test_chaining_server_init (TestChainingServer *self)
+{
+  self->texts = g_ptr_array_new_with_free_func (g_free);
+}
+
+/* A datagram over loopback reaches a class handler that chains up, which then does not
+ * crash; the message is handled, so it is not also kept for a receive. */
+static void
+test_chain_up_udp (void)
+{
+  g_autoptr(TestChainingUdp) server = g_object_new (TEST_TYPE_CHAINING_UDP,
+                                                    "host", "127.0.0.1", "port", 0, NULL);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error));
+  g_assert_no_error (error);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "chained", target, &error));
+  g_assert_no_error (error);
+
+  gsock_test_wait_until (server->texts->len == 1);
+  g_assert_cmpstr (server->texts->pdata[0], ==, "chained");
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)), ==, 1);
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), 100);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_null (text);
+}
+
+/* The same for a server, whose messages come from its clients' connections. */
+static void
+test_chain_up_tcp_server (void)
+{
+  g_autoptr(TestChainingServer) server = g_object_new (TEST_TYPE_CHAINING_SERVER,
+                                                       "host", "127.0.0.1", "port", 0, NULL);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_tcp_server_listen (GSOCK_TCP_SERVER (server), &error));
+  g_assert_no_error (error);
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "first", NULL, &error));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "second", NULL, &error));
+  g_assert_no_error (error);
+
+  gsock_test_wait_until (server->texts->len == 2);
+  g_assert_cmpstr (server->texts->pdata[0], ==, "first");
+  g_assert_cmpstr (server->texts->pdata[1], ==, "second");
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_CLOSED);
+}
+
+/* A handler as a language binding connects one (a closure with a marshaller of its own, which
+ * the base's marshallers never see) that disconnects itself on its first message: the base's
+ * default class handler does not count as hearing, so the next message waits for a receive. */
+static void
+binding_like_one_shot_marshal (GClosure     *closure,
+                               GValue       *return_value,
+                               guint         n_param_values,
+                               const GValue *param_values,
+                               gpointer      invocation_hint,
+                               gpointer      marshal_data)
+{
+  guint *calls = closure->data;
+
+  (*calls)++;
+  g_signal_handlers_disconnect_matched (g_value_get_object (&param_values[0]),
+                                        G_SIGNAL_MATCH_CLOSURE, 0, 0, closure, NULL, NULL);
+}
+
+static void
+test_inbox_after_binding_handler_left (void)
+{
+  g_autoptr(GsockUdpEndpoint) server = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint calls = 0;
+  GClosure *closure = g_closure_new_simple (sizeof (GClosure), &calls);
+
+  g_closure_set_marshal (closure, binding_like_one_shot_marshal);
+  g_signal_connect_closure (server, "message-received", closure, FALSE);
+  g_assert_true (gsock_udp_endpoint_bind (server, &error));
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "heard", target, &error));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 1);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "kept", target, &error));
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)) == 2);
+  g_assert_cmpuint (calls, ==, 1);
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), 2000);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (server), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "kept");
+}
+
+/* ---- a subclass that overrides send_data ---- */
+
+#define TEST_TYPE_DATA_UDP (test_data_udp_get_type ())
+G_DECLARE_FINAL_TYPE (TestDataUdp, test_data_udp, TEST, DATA_UDP, GsockUdpEndpoint)
+
+struct _TestDataUdp
+{
+  GsockUdpEndpoint parent_instance;
+  guint            n_send_data;
+  gsize            last_size;
+};
+
+G_DEFINE_FINAL_TYPE (TestDataUdp, test_data_udp, GSOCK_TYPE_UDP_ENDPOINT)
+
+static gboolean
+test_data_udp_send_data (GsockEndpoint  *endpoint,
+                         const guint8   *data,
+                         gsize           size,
+                         GSocketAddress *target,
+                         GError        **error)
+{
+  TestDataUdp *self = TEST_DATA_UDP (endpoint);
+
+  self->n_send_data++;
+  self->last_size = size;
+  return GSOCK_ENDPOINT_CLASS (test_data_udp_parent_class)->send_data (endpoint, data, size,
+                                                                       target, error);
+}
+
+/* Answers with reply_data(), which is gsock_endpoint_send_data(). */
+static void
+test_data_udp_message_received (GsockEndpoint *endpoint,
+                                GsockMessage  *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_message_reply_data (message, (const guint8 *) "answer", 6, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_data_udp_class_init (TestDataUdpClass *klass)
+{
+  GSOCK_ENDPOINT_CLASS (klass)->send_data = test_data_udp_send_data;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_data_udp_message_received;
+}
+
+static void
+test_data_udp_init (TestDataUdp *self)
+{
+}
+
+#define TEST_TYPE_DATA_CLIENT (test_data_client_get_type ())
+G_DECLARE_FINAL_TYPE (TestDataClient, test_data_client, TEST, DATA_CLIENT, GsockTcpClient)
+
+struct _TestDataClient
+{
+  GsockTcpClient parent_instance;
+  guint          n_send_data;
+};
+
+G_DEFINE_FINAL_TYPE (TestDataClient, test_data_client, GSOCK_TYPE_TCP_CLIENT)
+
+static gboolean
+test_data_client_send_data (GsockEndpoint  *endpoint,
+                            const guint8   *data,
+                            gsize           size,
+                            GSocketAddress *target,
+                            GError        **error)
+{
+  TEST_DATA_CLIENT (endpoint)->n_send_data++;
+  return GSOCK_ENDPOINT_CLASS (test_data_client_parent_class)->send_data (endpoint, data, size,
+                                                                          target, error);
+}
+
+/* Echoes each line with reply_data(), from inside the read. */
+static void
+test_data_client_message_received (GsockEndpoint *endpoint,
+                                   GsockMessage  *message)
+{
+  gsize size;
+  const guint8 *data = gsock_message_get_data (message, &size);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_message_reply_data (message, data, size, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_data_client_class_init (TestDataClientClass *klass)
+{
+  GSOCK_ENDPOINT_CLASS (klass)->send_data = test_data_client_send_data;
+  GSOCK_ENDPOINT_CLASS (klass)->message_received = test_data_client_message_received;
+}
+
+static void
+test_data_client_init (TestDataClient *self)
+{
+}
+
+/* A datagram endpoint's override sees send_data() from a handler; the answer still goes out
+ * once and is counted once. */
+static void
+test_send_data_override_udp (void)
+{
+  g_autoptr(TestDataUdp) server = g_object_new (TEST_TYPE_DATA_UDP,
+                                                "host", "127.0.0.1", "port", 0, NULL);
+  g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  g_assert_true (gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error));
+  g_assert_no_error (error);
+  target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "question", target, &error));
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "answer");
+
+  g_assert_cmpuint (server->n_send_data, ==, 1);
+  g_assert_cmpuint (server->last_size, ==, 6);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (server)), ==, 1);
+}
+
+/* A connection's override sees send_data() from inside its read; chaining up frames the
+ * answers into that read's batch, each counted once. */
+static void
+test_send_data_override_tcp_client (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) listener = gsock_test_tcp_listen (4, &port);
+  g_autoptr(GSocket) peer = NULL;
+  g_autoptr(TestDataClient) client = g_object_new (TEST_TYPE_DATA_CLIENT,
+                                                   "host", "127.0.0.1", "port", port,
+                                                   "timeout", GSOCK_TEST_TIMEOUT_MS, NULL);
+  g_autoptr(GBytes) echo = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean eof = FALSE;
+
+  g_assert_true (gsock_tcp_client_open (GSOCK_TCP_CLIENT (client), NULL, &error));
+  g_assert_no_error (error);
+  peer = gsock_test_tcp_accept (listener);
+  gsock_test_socket_send_all (peer, "a\nbc\n", 5);
+  echo = gsock_test_socket_read (peer, 5, 5, &eof);
+  gsock_test_assert_bytes (echo, "a\nbc\n", 5);
+
+  g_assert_cmpuint (client->n_send_data, ==, 2);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 2);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  g_socket_close (peer, NULL);
+  g_socket_close (listener, NULL);
+}
+
+/* ---- names are resolved without blocking the main loop in an asynchronous open ---- */
+
+/* A resolver that answers 127.0.0.1 for every name: at once and counted when asked to block,
+ * from an idle of the caller's thread-default context when asked asynchronously. */
+#define TEST_TYPE_RESOLVER (test_resolver_get_type ())
+G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
+
+struct _TestResolver
+{
+  GResolver     parent_instance;
+  guint         sync_calls;
+  guint         async_calls;
+  GMainContext *async_context; /* where the last asynchronous lookup was asked */
+};
+
+G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static GList *
+loopback_addresses (void)
+{
+  return g_list_prepend (NULL, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+}
+
+static GList *
+test_resolver_lookup_by_name (GResolver     *resolver,
+                              const char    *hostname,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  TEST_RESOLVER (resolver)->sync_calls++;
+  return loopback_addresses ();
+}
+
+static gboolean
+test_resolver_answer_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_pointer (task, loopback_addresses (), (GDestroyNotify) g_resolver_free_addresses);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_resolver_lookup_by_name_async (GResolver           *resolver,
+                                    const char          *hostname,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  TestResolver *self = TEST_RESOLVER (resolver);
+  GTask *task = g_task_new (resolver, cancellable, callback, user_data);
+  g_autoptr(GSource) idle = g_idle_source_new ();
+
+  /* Like GLib's own resolvers, it answers even when cancelled (GTask then says CANCELLED). */
+  g_task_set_check_cancellable (task, FALSE);
+  self->async_calls++;
+  g_clear_pointer (&self->async_context, g_main_context_unref);
+  self->async_context = g_main_context_ref_thread_default ();
+  g_source_set_callback (idle, test_resolver_answer_cb, task, g_object_unref);
+  g_source_attach (idle, self->async_context);
+}
+
+static GList *
+test_resolver_lookup_by_name_finish (GResolver     *resolver,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_finalize (GObject *object)
+{
+  g_clear_pointer (&TEST_RESOLVER (object)->async_context, g_main_context_unref);
+  G_OBJECT_CLASS (test_resolver_parent_class)->finalize (object);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_resolver_finalize;
+
+  resolver_class->lookup_by_name = test_resolver_lookup_by_name;
+  resolver_class->lookup_by_name_async = test_resolver_lookup_by_name_async;
+  resolver_class->lookup_by_name_finish = test_resolver_lookup_by_name_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+typedef struct
+{
+  GResolver    *saved;
+  TestResolver *resolver;
+} ResolverFixture;
+
+static void
+resolver_fixture_setup (ResolverFixture *fx,
+                        gconstpointer    data)
+{
+  fx->saved = g_resolver_get_default ();
+  fx->resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
+  g_resolver_set_default (G_RESOLVER (fx->resolver));
+}
+
+static void
+resolver_fixture_teardown (ResolverFixture *fx,
+                           gconstpointer    data)
+{
+  g_resolver_set_default (fx->saved);
+  g_object_unref (fx->saved);
+  g_assert_finalize_object (fx->resolver);
+}
+
+#define TEST_HOST_NAME "gsock-test.invalid"
+
+/* open_async of a UDP endpoint and of a server with a host name resolves it asynchronously on
+ * the endpoint's context, OPENING meanwhile, and then binds or listens there. */
+static void
+test_open_async_resolves_asynchronously (ResolverFixture *fx,
+                                         gconstpointer    data)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new (TEST_HOST_NAME, 0);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (TEST_HOST_NAME, 0);
+  GsockEndpoint *endpoints[] = { GSOCK_ENDPOINT (udp), GSOCK_ENDPOINT (server) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *local = NULL;
+
+      gsock_endpoint_open_async (endpoints[i], NULL, store_result_cb, &result);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_OPENING);
+      g_assert_true (gsock_endpoint_get_active (endpoints[i]));
+      gsock_test_wait_until (result != NULL);
+      g_assert_true (gsock_endpoint_open_finish (endpoints[i], result, &error));
+      g_assert_no_error (error);
+
+      g_assert_cmpuint (fx->resolver->sync_calls, ==, 0);
+      g_assert_cmpuint (fx->resolver->async_calls, ==, i + 1);
+      g_assert_true (fx->resolver->async_context == g_main_context_default ());
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_OPEN);
+      local = gsock_test_address_to_string (gsock_endpoint_get_local_address (endpoints[i]));
+      g_assert_true (g_str_has_prefix (local, "127.0.0.1:"));
+    }
+
+  /* The server really listens at the resolved address. */
+  {
+    g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1",
+                                                             gsock_test_endpoint_get_port (server));
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+    g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+    g_assert_no_error (error);
+    gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  }
+
+  /* Opening what is open is refused without asking the resolver again. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_open_async (GSOCK_ENDPOINT (udp), NULL, store_result_cb, &result);
+    gsock_test_wait_until (result != NULL);
+    g_assert_false (gsock_endpoint_open_finish (GSOCK_ENDPOINT (udp), result, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+    g_assert_cmpuint (fx->resolver->async_calls, ==, 2);
+    g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (udp)), ==, GSOCK_STATE_OPEN);
+  }
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_CLOSED);
+}
+
+/* A literal address needs no resolver, and the blocking calls may block. */
+static void
+test_resolve_literal_and_blocking (ResolverFixture *fx,
+                                   gconstpointer    data)
+{
+  g_autoptr(GsockUdpEndpoint) literal = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) named = gsock_udp_endpoint_new (TEST_HOST_NAME, 0);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (TEST_HOST_NAME, 0);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gsock_endpoint_open_async (GSOCK_ENDPOINT (literal), NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (literal), result, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fx->resolver->sync_calls + fx->resolver->async_calls, ==, 0);
+
+  g_assert_true (gsock_udp_endpoint_bind (named, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fx->resolver->sync_calls, ==, 2);
+  g_assert_cmpuint (fx->resolver->async_calls, ==, 0);
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+}
+
+/* Cancelling an open while its name is resolved fails it with CANCELLED, and nothing is bound
+ * once the answer comes; so does closing the endpoint meanwhile. */
+static void
+test_open_async_cancelled_while_resolving (ResolverFixture *fx,
+                                           gconstpointer    data)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new (TEST_HOST_NAME, 0);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new (TEST_HOST_NAME, 0);
+  GsockEndpoint *endpoints[] = { GSOCK_ENDPOINT (udp), GSOCK_ENDPOINT (server) };
+
+  for (guint i = 0; i < 2 * G_N_ELEMENTS (endpoints); i++)
+    {
+      GsockEndpoint *endpoint = endpoints[i % G_N_ELEMENTS (endpoints)];
+      gboolean by_close = i >= G_N_ELEMENTS (endpoints);
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      guint asked = fx->resolver->async_calls;
+
+      gsock_endpoint_open_async (endpoint, cancellable, store_result_cb, &result);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoint), ==, GSOCK_STATE_OPENING);
+      if (by_close)
+        gsock_endpoint_close (endpoint);
+      else
+        g_cancellable_cancel (cancellable);
+      gsock_test_wait_until (result != NULL);
+      g_assert_false (gsock_endpoint_open_finish (endpoint, result, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+      /* The resolver's answer has come, and it opened nothing. */
+      g_assert_cmpuint (fx->resolver->async_calls, ==, asked + 1);
+      gsock_test_run_for (NULL, 20);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoint), ==, GSOCK_STATE_CLOSED);
+      g_assert_null (gsock_endpoint_get_local_address (endpoint));
+      g_assert_false (gsock_endpoint_get_active (endpoint));
+    }
+  g_assert_cmpuint (fx->resolver->sync_calls, ==, 0);
+
+  /* It opens again afterwards. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+
+    gsock_endpoint_open_async (GSOCK_ENDPOINT (udp), NULL, store_result_cb, &result);
+    gsock_test_wait_until (result != NULL);
+    g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (udp), result, &error));
+    g_assert_no_error (error);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -455,6 +1054,24 @@ main (int   argc,
   g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);
   g_test_add_func ("/Gsock/Endpoint/address/unix-stream", test_unix_stream);
   g_test_add_func ("/Gsock/Endpoint/address/unix-datagram", test_unix_datagram);
+  g_test_add_func ("/Gsock/Endpoint/message-received/chain-up-udp", test_chain_up_udp);
+  g_test_add_func ("/Gsock/Endpoint/message-received/chain-up-tcp-server",
+                   test_chain_up_tcp_server);
+  g_test_add_func ("/Gsock/Endpoint/inbox/keeps-what-comes-after-a-binding-handler-left",
+                   test_inbox_after_binding_handler_left);
+  g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-datagram-answers",
+                   test_send_data_override_udp);
+  g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-answers-in-a-read",
+                   test_send_data_override_tcp_client);
+  g_test_add ("/Gsock/Endpoint/open-async/resolves-names-asynchronously", ResolverFixture, NULL,
+              resolver_fixture_setup, test_open_async_resolves_asynchronously,
+              resolver_fixture_teardown);
+  g_test_add ("/Gsock/Endpoint/open-async/literal-needs-no-resolver-and-blocking-calls-block",
+              ResolverFixture, NULL, resolver_fixture_setup, test_resolve_literal_and_blocking,
+              resolver_fixture_teardown);
+  g_test_add ("/Gsock/Endpoint/open-async/cancelled-while-resolving", ResolverFixture, NULL,
+              resolver_fixture_setup, test_open_async_cancelled_while_resolving,
+              resolver_fixture_teardown);
 
   return g_test_run ();
 }
