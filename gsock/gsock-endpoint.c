@@ -78,6 +78,7 @@ typedef struct
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
   GQueue closers;   /* GTask * */
+  gint handed_over; /* sends from other threads still on their way to the owner (atomic) */
 } GsockEndpointPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockEndpoint, gsock_endpoint, G_TYPE_OBJECT)
@@ -1309,8 +1310,11 @@ send_in_owner_cb (gpointer user_data)
   SendData *data = user_data;
   g_autoptr(GError) error = NULL;
 
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (data->self);
+
   if (!send_now (data->self, data->payload, data->target, &error))
     _gsock_endpoint_report_error (data->self, error);
+  g_atomic_int_add (&priv->handed_over, -1);
   return G_SOURCE_REMOVE;
 }
 
@@ -1328,15 +1332,23 @@ send_checked (GsockEndpoint  *self,
    * is handed over to it. */
   if (in_own_dispatch (self))
     return send_now (self, payload, target, error);
-  if (!g_main_context_acquire (priv->context))
+  /* While earlier sends are on their way, this one follows them, so that one thread's sends
+   * arrive in the order it made them. */
+  if (g_atomic_int_get (&priv->handed_over) > 0 || !g_main_context_acquire (priv->context))
     {
       SendData *data = g_new0 (SendData, 1);
+      g_autoptr(GSource) source = NULL;
 
+      g_atomic_int_inc (&priv->handed_over);
       data->self = g_object_ref (self);
       data->payload = g_bytes_ref (payload);
       data->target = target != NULL ? g_object_ref (target) : NULL;
-      g_main_context_invoke_full (priv->context, G_PRIORITY_DEFAULT, send_in_owner_cb, data,
-                                  (GDestroyNotify) send_data_free);
+      /* A source of its own, never g_main_context_invoke_full(): that runs the send here
+       * when it can acquire the context, ahead of those still queued. */
+      source = g_idle_source_new ();
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, send_in_owner_cb, data, (GDestroyNotify) send_data_free);
+      g_source_attach (source, priv->context);
       return TRUE;
     }
   ok = send_now (self, payload, target, error);

@@ -69,14 +69,18 @@ release_in_owner (GsockHandlerPool *self,
                   gboolean          release_answers)
 {
   Release *release = g_new0 (Release, 1);
+  g_autoptr(GSource) source = NULL;
 
   release->client = g_object_ref (client);
   release->release_input = release_input;
   release->release_answers = release_answers;
-  /* Queued after the replies the job made (the same way, in order), so a connection whose
+  /* Always queued, never run here even when the owner's context could be acquired: after
+   * the replies the job handed over (queued the same way, in order), so a connection whose
    * peer has closed ends only once they are written. */
-  g_main_context_invoke_full (_gsock_endpoint_get_context (self->owner), G_PRIORITY_DEFAULT,
-                              release_cb, release, (GDestroyNotify) release_free);
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, release_cb, release, (GDestroyNotify) release_free);
+  g_source_attach (source, _gsock_endpoint_get_context (self->owner));
 }
 
 /* One job: handle one connection's queued messages in order, until its queue is empty. */

@@ -30,7 +30,7 @@ typedef struct
                           gsize             n_bytes);
   /* queued-bytes changed; within a read, once at its end. */
   void (*queued_changed) (GsockEndpoint    *owner);
-  /* write-blocked changed; within a read, once at its end. */
+  /* write-blocked changed; within a read, at its end if it differs from its start. */
   void (*write_blocked_changed) (GsockEndpoint *owner);
   /* The queue is down to half of max-queued-bytes after a send was refused for it. */
   void (*drained)        (GsockEndpoint    *owner);
@@ -77,7 +77,6 @@ typedef struct
   GByteArray *batch;      /* set during a read: the answers given meanwhile (the thread's) */
   gsize queued_bytes;
   gboolean queued_changed;        /* within a read, to be told at its end */
-  gboolean write_blocked_changed; /* within a read, to be told at its end */
   gboolean send_refused;          /* drained is due once the queue is down to half */
 
   gboolean closing;       /* the owner's close: flush, then end */

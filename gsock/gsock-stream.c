@@ -57,9 +57,8 @@ update_write_blocked (GsockStream *self)
 
   self->write_blocked = blocked;
   update_reading (self);
-  if (self->in_read)
-    self->write_blocked_changed = TRUE;
-  else
+  /* Within a read, told at its end if it differs from what it was at the start. */
+  if (!self->in_read)
     self->callbacks->write_blocked_changed (self->owner);
 }
 
@@ -368,6 +367,7 @@ handle_input (GsockStream *self)
 {
   GsockEndpoint *owner = g_object_ref (self->owner);
   ReadBuffer *buffer = read_buffer_take ();
+  gboolean was_blocked = self->write_blocked;
   gboolean big_batch;
 
   self->callbacks->read_begin (owner);
@@ -432,11 +432,8 @@ handle_input (GsockStream *self)
       self->queued_changed = FALSE;
       self->callbacks->queued_changed (owner);
     }
-  if (self->write_blocked_changed)
-    {
-      self->write_blocked_changed = FALSE;
-      self->callbacks->write_blocked_changed (owner);
-    }
+  if (self->write_blocked != was_blocked)
+    self->callbacks->write_blocked_changed (owner);
   self->callbacks->read_end (owner);
   g_object_unref (owner);
 }

@@ -673,6 +673,10 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
    * [signal@Gsock.TcpClient::disconnected] reason; 0, the default, waits for ever (flow
    * control and [property@Gsock.TcpClient:max-queued-bytes] already bound the memory such a
    * peer costs; this frees its slot too).
+   *
+   * Progress is the kernel taking more of the queue, which it does in steps of up to half
+   * its send buffer (megabytes on a fast link): give a slow reader seconds, not
+   * milliseconds.
    */
   properties[PROP_DRAIN_TIMEOUT] =
     g_param_spec_uint ("drain-timeout", NULL, NULL, 0, G_MAXUINT, 0,
