@@ -44,6 +44,13 @@ def command_line(doc, seeded):
     return args.server, seed
 
 
+def has_option(path, option):
+    """True if `PATH --help` lists OPTION (e.g. '--handler-threads')."""
+    help_text = subprocess.run([path, '--help'], stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, timeout=TIMEOUT * 3).stdout
+    return re.search(re.escape(option) + r'(?![\w-])', help_text) is not None
+
+
 def proc_status(pid):
     """/proc/PID/status as {field: value in KiB} for the Vm* lines."""
     fields = {}
