@@ -13,7 +13,7 @@ build=${GSOCK_BUILD_DIR:-_build}
 packages=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev libglib2.0-bin
-  python3 socat netcat-openbsd openssl glib-networking
+  python3 python3-twisted socat netcat-openbsd openssl glib-networking
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gjs
   valac gi-docgen
   libgtk-4-dev xvfb xauth

@@ -44,6 +44,13 @@ def command_line(doc, seeded):
     return args.server, seed
 
 
+def has_option(path, option):
+    """True if `PATH --help` lists OPTION (e.g. '--handler-threads')."""
+    help_text = subprocess.run([path, '--help'], stdin=subprocess.DEVNULL, capture_output=True,
+                               text=True, timeout=TIMEOUT * 3).stdout
+    return re.search(re.escape(option) + r'(?![\w-])', help_text) is not None
+
+
 def proc_status(pid):
     """/proc/PID/status as {field: value in KiB} for the Vm* lines."""
     fields = {}
@@ -289,3 +296,40 @@ def udp_echo(address, payload, timeout=TIMEOUT):
 
 def mib(kib):
     return f'{kib / 1024:.1f} MiB'
+
+
+def rss_bound_mib(server, plain_mib):
+    """The bound on SERVER's peak RSS: PLAIN_MIB, or what it becomes under AddressSanitizer.
+
+    A sanitized server (libasan in its mappings) takes shadow memory and redzones around every
+    block, and the quarantine, which holds freed blocks back (up to quarantine_size_mb, 256 by
+    default) so that a use after free is caught. So the bound there is twice the plain one
+    (redzones, shadow) plus the quarantine and its shadow (9/8 of its size)."""
+    if not server.sanitized:
+        return plain_mib
+    quarantine = re.search(r'quarantine_size_mb=(\d+)', os.environ.get('ASAN_OPTIONS', ''))
+    quarantine_mib = 256 if quarantine is None else int(quarantine.group(1))
+    return 2 * plain_mib + 9 * quarantine_mib // 8
+
+
+class Tap:
+    """TAP results, numbered as they come; the plan is printed last (plan())."""
+
+    def __init__(self):
+        self.count = 0
+        self.failures = 0
+
+    def result(self, ok, description, detail=''):
+        self.count += 1
+        if not ok:
+            self.failures += 1
+        print(f'{"ok" if ok else "not ok"} {self.count} - {description}', flush=True)
+        for line in detail.splitlines():
+            print(f'# {line}', flush=True)
+
+    def skip(self, description, reason):
+        self.count += 1
+        print(f'ok {self.count} - {description} # SKIP {reason}', flush=True)
+
+    def plan(self):
+        print(f'1..{self.count}', flush=True)

@@ -27,7 +27,6 @@ import collections
 import errno
 import os
 import random
-import re
 import select
 import socket
 import struct
@@ -37,8 +36,9 @@ import time
 import traceback
 
 from harness import (CLOSED_ERRNOS, MAX_DATAGRAM, MAX_MESSAGE, MIB, TIMEOUT,
-                     EchoServer, command_line, connect, echo_once, framed, mib, recv_exactly,
-                     reset, send_until_closed, udp_echo, wait_closed)
+                     EchoServer, Tap, command_line, connect, echo_once, framed, mib,
+                     recv_exactly, reset, rss_bound_mib, send_until_closed, udp_echo,
+                     wait_closed)
 
 MAX_CLIENTS = 64
 IDLE_TIMEOUT_MS = 3000  # long enough that a busy 2-core VM never starves the good clients
@@ -63,18 +63,8 @@ RSS_BOUND_MIB = 64
 # around every block, and the quarantine, which holds freed blocks back (up to
 # quarantine_size_mb, 256 by default) so that a use after free is caught; every buffer the
 # attacks make the server free passes through it. So the bound there is twice the plain one
-# (redzones, shadow) plus the quarantine and its shadow (9/8 of its size): 416 MiB by default.
-RSS_BOUND_SANITIZED_MIB = 2 * RSS_BOUND_MIB + 9 * 256 // 8
-
-
-def rss_bound_mib(server):
-    if not server.sanitized:
-        return RSS_BOUND_MIB
-    quarantine = re.search(r'quarantine_size_mb=(\d+)', os.environ.get('ASAN_OPTIONS', ''))
-    if quarantine is None:
-        return RSS_BOUND_SANITIZED_MIB
-    return 2 * RSS_BOUND_MIB + 9 * int(quarantine.group(1)) // 8
-
+# (redzones, shadow) plus the quarantine and its shadow (9/8 of its size): 416 MiB by default
+# (harness.rss_bound_mib).
 
 # The non-reader gives up (and fails the test) if the server has not dropped it by then.
 NON_READER_GIVE_UP = 128 * MIB
@@ -555,20 +545,6 @@ ATTACKS = [
 ]
 
 
-class Tap:
-    def __init__(self):
-        self.count = 0
-        self.failures = 0
-
-    def result(self, ok, description, detail=''):
-        self.count += 1
-        if not ok:
-            self.failures += 1
-        print(f'{"ok" if ok else "not ok"} {self.count} - {description}', flush=True)
-        for line in detail.splitlines():
-            print(f'# {line}', flush=True)
-
-
 def print_table(rows):
     headers = ('attack', 'server', 'what the server did', 'time', 'good echoes', 'result')
     cells = [(r.name, r.target, r.did, f'{r.seconds:.2f} s', str(r.good_echoes), r.result)
@@ -633,7 +609,7 @@ def main():
         for server in servers.values():
             server.close()
 
-    print(f'1..{tap.count}', flush=True)
+    tap.plan()
     print_table(rows)
     print(f'# {tap.count - tap.failures} of {tap.count} passed in '
           f'{time.monotonic() - started:.1f} s (seed {seed})', flush=True)
@@ -662,7 +638,7 @@ def check_end(tap, servers, good, rows):
 
     for framing, server in servers.items():
         status = server.status()
-        bound = rss_bound_mib(server)
+        bound = rss_bound_mib(server, RSS_BOUND_MIB)
         peak = max(status['VmHWM'], server.peak_rss_kib)
         tap.result(peak < bound * 1024,
                    f'{framing} server: peak RSS (VmHWM) {mib(peak)} < {bound} MiB'
