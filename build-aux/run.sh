@@ -63,7 +63,7 @@ PY
 checks_options=(-Dintrospection=disabled -Dvapi=disabled -Ddocs=false)
 case "$what" in
   asan)
-    # The unit, demos, hostile and integrity tests built with AddressSanitizer (leaks
+    # The unit, demos, hostile, integrity and flow tests built with AddressSanitizer (leaks
     # included) and UBSan; the first error fails the test. No LeakSanitizer suppressions: none are needed.
     b=_build-asan
     [ -f "$b/build.ninja" ] || meson setup "$b" --buildtype=debug "${checks_options[@]}" \
@@ -78,7 +78,7 @@ case "$what" in
     status=0
     meson test -C "$b" --suite unit --logbase asan-unit --print-errorlogs --num-processes 2 \
       --timeout-multiplier 2 || status=$?
-    meson test -C "$b" demos hostile integrity --logbase asan-demos --print-errorlogs \
+    meson test -C "$b" demos hostile integrity flow --logbase asan-demos --print-errorlogs \
       --timeout-multiplier 2 || status=$?
     checks_summary asan "$b/meson-logs/asan-unit.json" "$b/meson-logs/asan-demos.json"
     exit $status
