@@ -353,9 +353,8 @@ gsock_endpoint_real_open_finish (GsockEndpoint *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The class handler of message-received in the base: it does nothing, so a subclass can
- * chain up to it. Messages nothing else hears wait in the inbox (_gsock_endpoint_deliver()
- * decides that before emitting), not here. */
+/* The base's message_received: it does nothing, so a subclass can chain up to it. Messages
+ * nothing hears wait in the inbox (_gsock_endpoint_deliver() decides that), not here. */
 static void
 gsock_endpoint_real_message_received (GsockEndpoint *self,
                                       GsockMessage  *message)
@@ -364,9 +363,7 @@ gsock_endpoint_real_message_received (GsockEndpoint *self,
 
 /* Both marshallers of message-received mark the message heard: they run for every C handler
  * (a closure of a binding has its own), which saves looking handlers up before each message
- * while a C handler hears them (see _gsock_endpoint_deliver()). They also run the class
- * closure, with the class handler as @marshal_data: the base's default hears nothing, so it is
- * skipped and leaves the message unheard. */
+ * while a C handler hears them (see _gsock_endpoint_deliver()). */
 static void
 marshal_message_received (GClosure     *closure,
                           GValue       *return_value,
@@ -377,8 +374,6 @@ marshal_message_received (GClosure     *closure,
 {
   GsockMessage *message = g_value_get_boxed (&param_values[1]);
 
-  if (marshal_data == (gpointer) gsock_endpoint_real_message_received)
-    return;
   if (message != NULL)
     _gsock_message_set_heard (message, TRUE);
   g_cclosure_marshal_VOID__BOXED (closure, return_value, n_param_values, param_values,
@@ -404,8 +399,6 @@ marshal_message_received_v (GClosure *closure,
   GsockMessage *message;
   va_list args_copy;
 
-  if (marshal_data == (gpointer) gsock_endpoint_real_message_received)
-    return;
   G_VA_COPY (args_copy, args);
   message = va_arg (args_copy, GsockMessage *);
   va_end (args_copy);
@@ -622,11 +615,16 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * For a [class@Gsock.TcpServer], it fires for the messages of every client, and
    * [method@Gsock.Message.get_endpoint] is that client's connection.
    */
+  /* No class closure: the class's message_received is called after the emission
+   * (emit_message()). GLib emits a signal with one handler without boxing its arguments in
+   * GValues only while no class closure applies, and a class closure always applies once the
+   * base has a handler of its own (which it must, for a subclass to chain up to): that would
+   * cost more than the rest of the message path. */
   signals[SIGNAL_MESSAGE_RECEIVED] =
     g_signal_new ("message-received",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
-                  G_STRUCT_OFFSET (GsockEndpointClass, message_received),
+                  0,
                   NULL, NULL,
                   marshal_message_received,
                   G_TYPE_NONE, 1, GSOCK_TYPE_MESSAGE);
@@ -1936,10 +1934,11 @@ _gsock_endpoint_deliver (GsockEndpoint *self,
       return TRUE;
     }
 
-  /* A subclass's class handler hears every message: emitted without looking anything up. */
+  /* A subclass's message_received hears every message: emitted without looking anything
+   * up. */
   if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != gsock_endpoint_real_message_received)
     {
-      g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+      _gsock_endpoint_emit_message (self, message);
       return FALSE;
     }
 
@@ -1996,12 +1995,18 @@ _gsock_endpoint_release_counters (GsockEndpoint *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
-/* Emits message-received, from whatever thread calls it (a server's handler threads). */
+/* Emits message-received, then calls the class's message_received when a subclass set one
+ * (as a RUN_LAST class closure would run, but after the handlers connected with
+ * g_signal_connect_after() too); from whatever thread calls it (a server's handler threads). */
 void
 _gsock_endpoint_emit_message (GsockEndpoint *self,
                               GsockMessage  *message)
 {
+  GsockEndpointClass *klass = GSOCK_ENDPOINT_GET_CLASS (self);
+
   g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
+  if (klass->message_received != gsock_endpoint_real_message_received)
+    klass->message_received (self, message);
 }
 
 void

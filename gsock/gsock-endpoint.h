@@ -41,9 +41,11 @@ G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObjec
 /**
  * GsockEndpointClass:
  * @parent_class: the parent class
- * @message_received: class handler of [signal@Gsock.Endpoint::message-received]; override it
- *   to handle every message in a subclass (a message is then never kept for a receive). The
- *   base's own does nothing, so an override may chain up to it
+ * @message_received: the class handler of [signal@Gsock.Endpoint::message-received]: called
+ *   for every message once the signal's handlers have run (those connected with
+ *   g_signal_connect_after() too); override it to handle every message in a subclass (a
+ *   message is then never kept for a receive). The base's own does nothing, so an override
+ *   may chain up to it
  * @send_bytes: queues one message of payload bytes for @target; every subclass implements it
  * @close: starts closing: flushes what is queued, then releases the socket and moves
  *   [property@Gsock.Endpoint:state] to `GSOCK_STATE_CLOSED`

@@ -518,6 +518,16 @@ test_chaining_server_init (TestChainingServer *self)
 
 /* A datagram over loopback reaches a class handler that chains up, which then does not
  * crash; the message is handled, so it is not also kept for a receive. */
+/* A handler connected to the signal runs before the class's message_received, as the
+ * handlers of a RUN_LAST signal run before its class handler. */
+static void
+texts_before_cb (GsockEndpoint *endpoint,
+                 GsockMessage  *message,
+                 guint         *texts_before)
+{
+  *texts_before = TEST_CHAINING_UDP (endpoint)->texts->len;
+}
+
 static void
 test_chain_up_udp (void)
 {
@@ -527,7 +537,9 @@ test_chain_up_udp (void)
   g_autoptr(GSocketAddress) target = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  guint texts_before = G_MAXUINT;
 
+  g_signal_connect (server, "message-received", G_CALLBACK (texts_before_cb), &texts_before);
   g_assert_true (gsock_udp_endpoint_bind (GSOCK_UDP_ENDPOINT (server), &error));
   g_assert_no_error (error);
   target = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
@@ -536,6 +548,7 @@ test_chain_up_udp (void)
 
   gsock_test_wait_until (server->texts->len == 1);
   g_assert_cmpstr (server->texts->pdata[0], ==, "chained");
+  g_assert_cmpuint (texts_before, ==, 0);
   g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (server)), ==, 1);
 
   gsock_endpoint_set_timeout (GSOCK_ENDPOINT (server), 100);
