@@ -506,6 +506,32 @@ test_listen_twice_is_busy (Fixture      *fx,
 
 /* ---- clients come and go ---- */
 
+/* A connection the server accepted cannot be opened: not while it is open, and not once its
+ * peer has left (it used to dial the address it had from the server: the server itself). */
+static void
+test_accepted_client_cannot_be_opened (Fixture      *fx,
+                                       gconstpointer data)
+{
+  g_autoptr(GSocket) raw = gsock_test_tcp_connect (fx->port);
+  GsockTcpClient *served;
+  GError *error = NULL;
+
+  gsock_test_wait_until (fx->connected->len == 1);
+  served = fx->connected->pdata[0];
+  g_assert_false (gsock_tcp_client_open (served, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+
+  g_socket_close (raw, NULL);
+  gsock_test_wait_until (fx->disconnected->len == 1);
+  g_assert_false (gsock_tcp_client_open (served, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  gsock_test_run_for (NULL, 50);
+  g_assert_cmpuint (fx->connected->len, ==, 1);
+  g_assert_cmpint (state_of (served), ==, GSOCK_STATE_CLOSED);
+}
+
 static void
 test_client_connected_and_disconnected (Fixture      *fx,
                                         gconstpointer data)
@@ -524,6 +550,7 @@ test_client_connected_and_disconnected (Fixture      *fx,
   g_assert_true (item == served);
   g_assert_true (server_side_of (fx, peer) == served);
   g_assert_cmpint (state_of (served), ==, GSOCK_STATE_OPEN);
+  g_assert_false (gsock_tcp_client_get_tls (served));
   g_assert_cmpuint (gsock_test_endpoint_get_port (served), ==, fx->port);
   g_assert_true (gsock_test_address_equal (gsock_endpoint_get_local_address (
                                              GSOCK_ENDPOINT (served)),
@@ -789,6 +816,38 @@ test_broadcast_to_all (Fixture      *fx,
       gsock_test_wait_until (peers[i]->messages->len == 1);
       g_assert_cmpstr (peer_text (peers[i], 0), ==, "大家好");
     }
+}
+
+/* A client whose queue is full refuses a broadcast, and the clients after it in the list
+ * still get it (a broadcast used to stop at the first refusal). */
+static void
+test_broadcast_past_a_full_client (Fixture      *fx,
+                                   gconstpointer data)
+{
+  g_autoptr(GBytes) big = gsock_test_pattern_bytes (256 * 1024);
+  g_autoptr(GSocket) deaf = NULL;
+  GError *error = NULL;
+  Peer *first, *last;
+  guint sent = 0;
+
+  gsock_tcp_server_set_max_queued_bytes (fx->server, 512 * 1024);
+  first = fixture_connect (fx);
+  deaf = gsock_test_tcp_connect (fx->port);
+  gsock_test_wait_until (fx->connected->len == 2);
+  last = fixture_connect (fx);
+
+  while (gsock_tcp_server_broadcast_bytes (fx->server, big, NULL, &error))
+    {
+      sent++;
+      g_assert_cmpuint (sent, <, 1000);
+      gsock_test_wait_until (first->messages->len == sent && last->messages->len == sent);
+    }
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL);
+  g_clear_error (&error);
+  sent++;
+  gsock_test_wait_until (first->messages->len == sent && last->messages->len == sent);
+  g_assert_cmpuint (g_bytes_get_size (gsock_message_get_bytes (last->messages->pdata[sent - 1])),
+                    ==, 256 * 1024);
 }
 
 static void
@@ -1764,6 +1823,7 @@ main (int   argc,
   ADD ("listen/fails-when-port-in-use", test_listen_port_in_use);
   ADD ("listen/twice-fails-and-keeps-listening", test_listen_twice_is_busy);
   ADD ("clients/connect-and-disconnect-fire-once", test_client_connected_and_disconnected);
+  ADD ("clients/accepted-one-cannot-be-opened", test_accepted_client_cannot_be_opened);
   ADD ("clients/model-tracks-many-in-order", test_clients_model_tracks_many);
   ADD ("clients/server-can-close-one", test_server_closes_one_client);
   ADD ("clients/disconnect-is-truncated-mid-message", test_client_disconnected_truncated);
@@ -1774,6 +1834,7 @@ main (int   argc,
   ADD ("reply/goes-to-the-right-client", test_reply_goes_to_right_client);
   ADD ("broadcast/reaches-all-clients", test_broadcast_to_all);
   ADD ("broadcast/skips-sender", test_broadcast_skips_sender);
+  ADD ("broadcast/reaches-the-clients-after-a-full-one", test_broadcast_past_a_full_client);
   ADD ("broadcast-bytes/skips-except", test_broadcast_bytes);
   ADD ("broadcast/fails-on-unknown-encoding", test_broadcast_encoding_error);
   ADD ("send-bytes/reaches-client-with-that-address", test_send_to_client_address);

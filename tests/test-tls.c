@@ -313,6 +313,8 @@ test_client_certificate_required (Fixture       *fixture,
   g_assert_no_error (error);
   assert_echo (client, "I can prove who I am");
   accepted = g_list_model_get_item (gsock_tcp_server_get_clients (fixture->server), 0);
+  /* The accepted connection says what it is. */
+  g_assert_true (gsock_tcp_client_get_tls (accepted));
   g_assert_nonnull (gsock_tcp_client_get_peer_certificate (accepted));
   g_assert_true (g_tls_certificate_is_same (gsock_tcp_client_get_peer_certificate (accepted),
                                             client_certificate));
