@@ -13,7 +13,6 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-framer-private.h"
-#include "gsock-marshal.h"
 #include "gsock-message-private.h"
 #include "gsock-stream-private.h"
 #include "gsock-tcp-client-private.h"
@@ -70,9 +69,7 @@ typedef struct
   gulong network_changed_id;
 
   gboolean use_tls;
-  GTlsCertificate *tls_certificate;
-  GTlsDatabase *tls_database;
-  GTlsCertificateFlags refused_errors; /* of the certificate the last open refused */
+  GsockTls tls;
 
   gboolean was_open;
   gboolean closed_by_us; /* close or abort: not a loss to reconnect from */
@@ -408,8 +405,7 @@ gsock_tcp_client_dispose (GObject *object)
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
   _gsock_stream_release (&priv->stream, FALSE);
-  g_clear_object (&priv->tls_certificate);
-  g_clear_object (&priv->tls_database);
+  _gsock_tls_clear (&priv->tls);
 
   G_OBJECT_CLASS (gsock_tcp_client_parent_class)->dispose (object);
 }
@@ -471,10 +467,10 @@ gsock_tcp_client_get_property (GObject    *object,
       g_value_set_boolean (value, priv->use_tls);
       break;
     case PROP_TLS_CERTIFICATE:
-      g_value_set_object (value, priv->tls_certificate);
+      g_value_set_object (value, priv->tls.certificate);
       break;
     case PROP_TLS_DATABASE:
-      g_value_set_object (value, priv->tls_database);
+      g_value_set_object (value, priv->tls.database);
       break;
     case PROP_PEER_CERTIFICATE:
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
@@ -807,30 +803,9 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /**
-   * GsockTcpClient::accept-certificate:
-   * @self: the client
-   * @peer_certificate: the certificate the server showed
-   * @errors: what is wrong with it
-   *
-   * Emitted during a TLS open when the server's certificate does not pass verification
-   * (self-signed, expired, for another name ...); return `TRUE` to accept it anyway.
-   *
-   * With no handler, or when every handler returns `FALSE`, the open fails. Accepting a
-   * certificate the application pinned or its user checked is the usual reason to connect.
-   *
-   * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
-   */
+  /* Documented in gsock-tls.c. */
   signals[SIGNAL_ACCEPT_CERTIFICATE] =
-    g_signal_new ("accept-certificate",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0,
-                  g_signal_accumulator_true_handled, NULL,
-                  _gsock_marshal_BOOLEAN__OBJECT_FLAGS,
-                  G_TYPE_BOOLEAN, 2, G_TYPE_TLS_CERTIFICATE, G_TYPE_TLS_CERTIFICATE_FLAGS);
-  g_signal_set_va_marshaller (signals[SIGNAL_ACCEPT_CERTIFICATE], G_TYPE_FROM_CLASS (klass),
-                              _gsock_marshal_BOOLEAN__OBJECT_FLAGSv);
+    _gsock_tls_accept_certificate_signal_new (G_TYPE_FROM_CLASS (klass));
 
   /**
    * GsockTcpClient::drained:
@@ -877,6 +852,7 @@ gsock_tcp_client_init (GsockTcpClient *self)
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   _gsock_stream_init (&priv->stream, GSOCK_ENDPOINT (self), &stream_callbacks);
+  _gsock_tls_init (&priv->tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
   priv->reconnect_delay = 100;
   priv->reconnect_max_delay = 30000;
   priv->queue_while_reconnecting = TRUE;
@@ -939,34 +915,6 @@ open_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* GIO says only "Unacceptable TLS certificate": this says what is wrong with it. */
-static void
-explain_refused_certificate (GError              **error,
-                             GTlsCertificateFlags  errors)
-{
-  static const struct
-  {
-    GTlsCertificateFlags flag;
-    const char *what;
-  } reasons[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA, "it is not signed by a trusted authority" },
-    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it is for another host name" },
-    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
-    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
-    { G_TLS_CERTIFICATE_REVOKED, "it has been revoked" },
-    { G_TLS_CERTIFICATE_INSECURE, "its algorithm is insecure" },
-    { G_TLS_CERTIFICATE_GENERIC_ERROR, "it is not valid" },
-  };
-  g_autoptr(GString) why = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
-    if (errors & reasons[i].flag)
-      g_string_append_printf (why, "%s%s", why->len > 0 ? ", " : "", reasons[i].what);
-  if (why->len == 0)
-    return;
-  g_prefix_error (error, "The server's certificate was refused (%s): ", why->str);
-}
-
 static void
 open_cb (GObject      *source,
          GAsyncResult *result,
@@ -983,9 +931,9 @@ open_cb (GObject      *source,
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
   g_clear_object (&priv->open_cancellable);
   _gsock_source_clear (&data->timeout_source);
-  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
-    explain_refused_certificate (&error, priv->refused_errors);
-  priv->refused_errors = 0;
+  if (connection == NULL)
+    _gsock_tls_explain_refusal (priv->tls.refused, "server", &error);
+  priv->tls.refused = 0;
 
   if (connection == NULL)
     {
@@ -1004,49 +952,6 @@ open_cb (GObject      *source,
 
   attach_stream (self, G_IO_STREAM (connection), NULL);
   g_task_return_boolean (task, TRUE);
-}
-
-static gboolean
-tls_accept_certificate_cb (GTlsConnection       *connection,
-                           GTlsCertificate      *peer_certificate,
-                           GTlsCertificateFlags  errors,
-                           GsockTcpClient       *self)
-{
-  gboolean accepted = FALSE;
-
-  /* The TLS backend may ask about a certificate that passed verification too (a client's, on
-   * the server side); only a failing one is the application's call. */
-  if (errors == 0)
-    return TRUE;
-  g_signal_emit (self, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, peer_certificate, errors, &accepted);
-  if (!accepted)
-    {
-      GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-      priv->refused_errors = errors;
-    }
-  return accepted;
-}
-
-/* Hands the client's certificate and trusted authorities to the TLS layer GSocketClient
- * makes, and lets the application judge a certificate that fails verification. */
-static void
-socket_client_event_cb (GSocketClient      *socket_client,
-                        GSocketClientEvent  event,
-                        GSocketConnectable *connectable,
-                        GIOStream          *connection,
-                        GsockTcpClient     *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING)
-    return;
-  if (priv->tls_certificate != NULL)
-    g_tls_connection_set_certificate (G_TLS_CONNECTION (connection), priv->tls_certificate);
-  if (priv->tls_database != NULL)
-    g_tls_connection_set_database (G_TLS_CONNECTION (connection), priv->tls_database);
-  g_signal_connect_object (connection, "accept-certificate",
-                           G_CALLBACK (tls_accept_certificate_cb), self, 0);
 }
 
 static void start_open (GsockTcpClient *self,
@@ -1236,11 +1141,7 @@ start_open (GsockTcpClient *self,
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
   socket_client = g_socket_client_new ();
   if (priv->use_tls)
-    {
-      g_socket_client_set_tls (socket_client, TRUE);
-      g_signal_connect_object (socket_client, "event", G_CALLBACK (socket_client_event_cb), self,
-                               0);
-    }
+    _gsock_tls_set_up_client (&priv->tls, socket_client);
   /* A message socket to a host and port: system proxy settings (HTTP proxies, mostly) do not
    * apply, and looking them up costs a thread and a settings backend per connection. */
   g_socket_client_set_enable_proxy (socket_client, FALSE);
@@ -1710,7 +1611,7 @@ gsock_tcp_client_get_tls_certificate (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
 
-  return priv->tls_certificate;
+  return priv->tls.certificate;
 }
 
 /**
@@ -1729,7 +1630,7 @@ gsock_tcp_client_set_tls_certificate (GsockTcpClient  *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
 
-  if (g_set_object (&priv->tls_certificate, certificate))
+  if (g_set_object (&priv->tls.certificate, certificate))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
 }
 
@@ -1748,7 +1649,7 @@ gsock_tcp_client_get_tls_database (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
 
-  return priv->tls_database;
+  return priv->tls.database;
 }
 
 /**
@@ -1767,7 +1668,7 @@ gsock_tcp_client_set_tls_database (GsockTcpClient *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
 
-  if (g_set_object (&priv->tls_database, database))
+  if (g_set_object (&priv->tls.database, database))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
 }
 

@@ -63,9 +63,8 @@ typedef struct
   GSource *accept_source;
   GsockClientList *clients;
   GsockFramer *framer;
-  GTlsCertificate *tls_certificate;
+  GsockTls tls;
   char *tls_certificate_file;
-  GTlsDatabase *tls_database;
   GTlsAuthenticationMode tls_authentication_mode;
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
   guint max_clients;
@@ -160,8 +159,7 @@ gsock_tcp_server_dispose (GObject *object)
     }
   g_clear_object (&priv->clients);
   g_clear_object (&priv->framer);
-  g_clear_object (&priv->tls_certificate);
-  g_clear_object (&priv->tls_database);
+  _gsock_tls_clear (&priv->tls);
   /* Every handler job holds a reference on the server, so none is left. */
   g_clear_pointer (&priv->handler_pool, _gsock_handler_pool_free);
 
@@ -225,13 +223,13 @@ gsock_tcp_server_get_property (GObject    *object,
       g_value_set_uint (value, priv->drain_timeout);
       break;
     case PROP_TLS_CERTIFICATE:
-      g_value_set_object (value, priv->tls_certificate);
+      g_value_set_object (value, priv->tls.certificate);
       break;
     case PROP_TLS_CERTIFICATE_FILE:
       g_value_set_string (value, priv->tls_certificate_file);
       break;
     case PROP_TLS_DATABASE:
-      g_value_set_object (value, priv->tls_database);
+      g_value_set_object (value, priv->tls.database);
       break;
     case PROP_TLS_AUTHENTICATION_MODE:
       g_value_set_enum (value, priv->tls_authentication_mode);
@@ -401,110 +399,42 @@ add_client (GsockTcpServer *self,
   g_signal_emit (self, signals[SIGNAL_CLIENT_CONNECTED], 0, client);
 }
 
-static gboolean
-tls_accept_certificate_cb (GTlsConnection       *connection,
-                           GTlsCertificate      *peer_certificate,
-                           GTlsCertificateFlags  errors,
-                           GsockTcpServer       *self)
-{
-  gboolean accepted = FALSE;
-
-  /* The TLS backend may ask about a certificate that passed verification too (a client's, on
-   * the server side); only a failing one is the application's call. */
-  if (errors == 0)
-    return TRUE;
-  g_signal_emit (self, signals[SIGNAL_ACCEPT_CERTIFICATE], 0, peer_certificate, errors, &accepted);
-  return accepted;
-}
-
-/* A TLS handshake under way: bounded by the server's idle-timeout (or timeout) when set, and
- * cancelled when the server stops listening. */
-typedef struct
-{
-  GsockTcpServer *self;
-  GCancellable *cancellable;
-  GSource *timeout_source;
-} Handshake;
-
-static void
-handshake_free (Handshake *handshake)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (handshake->self);
-
-  g_ptr_array_remove_fast (priv->handshakes, handshake->cancellable);
-  _gsock_source_clear (&handshake->timeout_source);
-  g_object_unref (handshake->cancellable);
-  g_object_unref (handshake->self);
-  g_free (handshake);
-}
-
-static gboolean
-handshake_timeout_cb (gpointer user_data)
-{
-  g_cancellable_cancel (user_data);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 handshake_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  Handshake *handshake = user_data;
-  GsockTcpServer *self = handshake->self;
+  GsockTcpServer *self = GSOCK_TCP_SERVER (source);
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  g_autoptr(GIOStream) tls = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
-    {
-      if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN)
-        add_client (self, G_IO_STREAM (source));
-    }
-  else
+  g_ptr_array_remove_fast (priv->handshakes, g_task_get_cancellable (G_TASK (result)));
+  tls = _gsock_tls_handshake_finish (result, &error);
+  if (tls == NULL)
     {
       g_prefix_error (&error, "TLS handshake with a new client failed: ");
       _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
     }
-  handshake_free (handshake);
+  else if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN)
+    add_client (self, tls);
 }
 
+/* A TLS handshake, bounded by the server's idle-timeout (or timeout) when set, and cancelled
+ * when the server stops listening. */
 static void
 start_handshake (GsockTcpServer    *self,
                  GSocketConnection *connection)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-  g_autoptr(GIOStream) tls = NULL;
-  g_autoptr(GError) error = NULL;
-  Handshake *handshake;
-  guint timeout;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint timeout = priv->idle_timeout > 0 ? priv->idle_timeout
+                                         : gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self));
 
-  tls = g_tls_server_connection_new (G_IO_STREAM (connection), priv->tls_certificate, &error);
-  if (tls == NULL)
-    {
-      _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
-      return;
-    }
-  g_object_set (tls, "authentication-mode", priv->tls_authentication_mode, NULL);
-  if (priv->tls_database != NULL)
-    g_tls_connection_set_database (G_TLS_CONNECTION (tls), priv->tls_database);
-  g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (tls_accept_certificate_cb),
-                           self, 0);
-
-  handshake = g_new0 (Handshake, 1);
-  handshake->self = g_object_ref (self);
-  handshake->cancellable = g_cancellable_new ();
-  g_ptr_array_add (priv->handshakes, handshake->cancellable);
-  timeout = priv->idle_timeout > 0 ? priv->idle_timeout
-                                   : gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self));
-  if (timeout > 0)
-    {
-      handshake->timeout_source = g_timeout_source_new (timeout);
-      g_source_set_callback (handshake->timeout_source, handshake_timeout_cb,
-                             handshake->cancellable, NULL);
-      g_source_attach (handshake->timeout_source,
-                       _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
-    }
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
-                                    handshake->cancellable, handshake_cb, handshake);
+  g_ptr_array_add (priv->handshakes, g_object_ref (cancellable));
+  _gsock_tls_handshake_async (&priv->tls, G_IO_STREAM (connection),
+                              priv->tls_authentication_mode, timeout, cancellable, handshake_cb,
+                              NULL);
 }
 
 static gboolean
@@ -540,7 +470,7 @@ accept_cb (GSocket      *listener,
         }
 
       connection = g_socket_connection_factory_create_connection (socket);
-      if (priv->tls_certificate != NULL)
+      if (priv->tls.certificate != NULL)
         start_handshake (self, connection);
       else
         add_client (self, G_IO_STREAM (connection));
@@ -835,27 +765,9 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /**
-   * GsockTcpServer::accept-certificate:
-   * @self: the server
-   * @peer_certificate: the certificate a client showed
-   * @errors: what is wrong with it
-   *
-   * Emitted during a TLS handshake when a client's certificate does not pass verification;
-   * return `TRUE` to accept it anyway. With no handler the client is refused.
-   *
-   * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
-   */
+  /* Documented in gsock-tls.c. */
   signals[SIGNAL_ACCEPT_CERTIFICATE] =
-    g_signal_new ("accept-certificate",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0,
-                  g_signal_accumulator_true_handled, NULL,
-                  _gsock_marshal_BOOLEAN__OBJECT_FLAGS,
-                  G_TYPE_BOOLEAN, 2, G_TYPE_TLS_CERTIFICATE, G_TYPE_TLS_CERTIFICATE_FLAGS);
-  g_signal_set_va_marshaller (signals[SIGNAL_ACCEPT_CERTIFICATE], G_TYPE_FROM_CLASS (klass),
-                              _gsock_marshal_BOOLEAN__OBJECT_FLAGSv);
+    _gsock_tls_accept_certificate_signal_new (G_TYPE_FROM_CLASS (klass));
 
   /**
    * GsockTcpServer::client-connected:
@@ -908,7 +820,8 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   priv->high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
   priv->low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
-  priv->handshakes = g_ptr_array_new ();
+  priv->handshakes = g_ptr_array_new_with_free_func (g_object_unref);
+  _gsock_tls_init (&priv->tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
 }
 
 /**
@@ -1027,7 +940,7 @@ listen_at (GsockEndpoint  *endpoint,
         return FALSE;
       gsock_tcp_server_set_tls_certificate (self, certificate);
     }
-  if (priv->tls_certificate != NULL && !_gsock_tls_check_available (error))
+  if (priv->tls.certificate != NULL && !_gsock_tls_check_available (error))
     return FALSE;
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
@@ -1554,7 +1467,7 @@ gsock_tcp_server_get_tls_certificate (GsockTcpServer *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
 
-  return priv->tls_certificate;
+  return priv->tls.certificate;
 }
 
 /**
@@ -1573,7 +1486,7 @@ gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
   g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
 
-  if (g_set_object (&priv->tls_certificate, certificate))
+  if (g_set_object (&priv->tls.certificate, certificate))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
 }
 
@@ -1632,7 +1545,7 @@ gsock_tcp_server_get_tls_database (GsockTcpServer *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
 
-  return priv->tls_database;
+  return priv->tls.database;
 }
 
 /**
@@ -1651,7 +1564,7 @@ gsock_tcp_server_set_tls_database (GsockTcpServer *self,
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
   g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
 
-  if (g_set_object (&priv->tls_database, database))
+  if (g_set_object (&priv->tls.database, database))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
 }
 

@@ -7,9 +7,54 @@
 
 #include <gio/gio.h>
 
+#include "gsock-endpoint.h"
+
 G_BEGIN_DECLS
 
 /* TRUE if a TLS backend is installed; else GSOCK_ERROR_TLS_UNAVAILABLE. */
 gboolean _gsock_tls_check_available (GError **error);
+
+/* What the side of a connection that speaks TLS brings to it, and who judges the peer's
+ * certificate: plain data embedded in that endpoint (a client or a server). */
+typedef struct
+{
+  GsockEndpoint *judge;          /* not owned: it embeds this */
+  guint accept_signal;           /* its accept-certificate signal */
+  GTlsCertificate *certificate;  /* ours, with its key */
+  GTlsDatabase *database;        /* the authorities the peer's is checked against */
+  GTlsCertificateFlags refused;  /* what was wrong with the last peer certificate refused */
+} GsockTls;
+
+/* Registers the accept-certificate signal of @type (GsockTcpClient or GsockTcpServer); both
+ * are documented in gsock-tls.c. */
+guint    _gsock_tls_accept_certificate_signal_new (GType type);
+
+void     _gsock_tls_init              (GsockTls        *self,
+                                       GsockEndpoint   *judge,
+                                       guint            accept_signal);
+void     _gsock_tls_clear             (GsockTls        *self);
+
+/* Makes @socket_client open TLS connections with @self's certificate and authorities; a
+ * server certificate that fails verification is the judge's call (and, when refused, in
+ * @self->refused). */
+void     _gsock_tls_set_up_client     (GsockTls        *self,
+                                       GSocketClient   *socket_client);
+/* Says, in front of @error when it is G_TLS_ERROR_BAD_CERTIFICATE, what was wrong with the
+ * @whose ("server" or "client") certificate that was refused with @refused. */
+void     _gsock_tls_explain_refusal   (GTlsCertificateFlags   refused,
+                                       const char            *whose,
+                                       GError               **error);
+
+/* The server's handshake over an accepted connection, bounded by @timeout_ms (0: none) and
+ * by @cancellable; the result is the TLS stream (transfer full). */
+void       _gsock_tls_handshake_async  (GsockTls               *self,
+                                        GIOStream              *base,
+                                        GTlsAuthenticationMode  mode,
+                                        guint                   timeout_ms,
+                                        GCancellable           *cancellable,
+                                        GAsyncReadyCallback     callback,
+                                        gpointer                user_data);
+GIOStream *_gsock_tls_handshake_finish (GAsyncResult           *result,
+                                        GError                **error);
 
 G_END_DECLS

@@ -7,7 +7,9 @@
 
 #include "gsock-tls-private.h"
 
+#include "gsock-endpoint-private.h"
 #include "gsock-error.h"
+#include "gsock-marshal.h"
 
 gboolean
 _gsock_tls_check_available (GError **error)
@@ -18,4 +20,290 @@ _gsock_tls_check_available (GError **error)
                        "TLS is not available: no TLS backend is installed "
                        "(on Debian, install the glib-networking package)");
   return FALSE;
+}
+
+/**
+ * GsockTcpClient::accept-certificate:
+ * @self: the client
+ * @peer_certificate: the certificate the server showed
+ * @errors: what is wrong with it
+ *
+ * Emitted during a TLS open when the server's certificate does not pass verification
+ * (self-signed, expired, for another name ...); return `TRUE` to accept it anyway.
+ *
+ * With no handler, or when every handler returns `FALSE`, the open fails with a `G_TLS_ERROR`
+ * whose message says what was wrong. Accepting a certificate the application pinned or its
+ * user checked is the usual reason to connect.
+ *
+ * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
+ */
+
+/**
+ * GsockTcpServer::accept-certificate:
+ * @self: the server
+ * @peer_certificate: the certificate a client showed
+ * @errors: what is wrong with it
+ *
+ * Emitted during a TLS handshake when a client's certificate does not pass verification;
+ * return `TRUE` to accept it anyway. With no handler the client is refused, and the
+ * [signal@Gsock.Endpoint::error] that reports it says what was wrong.
+ *
+ * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
+ */
+guint
+_gsock_tls_accept_certificate_signal_new (GType type)
+{
+  guint signal = g_signal_new ("accept-certificate",
+                               type,
+                               G_SIGNAL_RUN_LAST,
+                               0,
+                               g_signal_accumulator_true_handled, NULL,
+                               _gsock_marshal_BOOLEAN__OBJECT_FLAGS,
+                               G_TYPE_BOOLEAN, 2, G_TYPE_TLS_CERTIFICATE,
+                               G_TYPE_TLS_CERTIFICATE_FLAGS);
+
+  g_signal_set_va_marshaller (signal, type, _gsock_marshal_BOOLEAN__OBJECT_FLAGSv);
+  return signal;
+}
+
+void
+_gsock_tls_init (GsockTls      *self,
+                 GsockEndpoint *judge,
+                 guint          accept_signal)
+{
+  self->judge = judge;
+  self->accept_signal = accept_signal;
+}
+
+void
+_gsock_tls_clear (GsockTls *self)
+{
+  g_clear_object (&self->certificate);
+  g_clear_object (&self->database);
+}
+
+/* What was wrong with the peer certificate a connection refused, as its data. */
+#define REFUSED_KEY "gsock-tls-refused"
+
+/* Who judges the certificate of one connection: the endpoint, if it is still there (a TLS
+ * connection may outlive it, closing on its own). */
+typedef struct
+{
+  GWeakRef judge;
+  GsockTls *tls; /* valid while the judge is */
+} Check;
+
+static void
+check_free (gpointer data,
+            GClosure *closure)
+{
+  Check *check = data;
+
+  g_weak_ref_clear (&check->judge);
+  g_free (check);
+}
+
+static gboolean
+accept_certificate_cb (GTlsConnection       *connection,
+                       GTlsCertificate      *peer_certificate,
+                       GTlsCertificateFlags  errors,
+                       Check                *check)
+{
+  g_autoptr(GsockEndpoint) judge = NULL;
+  gboolean accepted = FALSE;
+
+  /* The TLS backend may ask about a certificate that passed verification too (a client's, on
+   * the server side); only a failing one is the application's call. */
+  if (errors == 0)
+    return TRUE;
+  judge = g_weak_ref_get (&check->judge);
+  if (judge == NULL)
+    return FALSE;
+  g_signal_emit (judge, check->tls->accept_signal, 0, peer_certificate, errors, &accepted);
+  if (!accepted)
+    {
+      /* For the explanation: the judge's, for its open; the connection's, for a handshake. */
+      check->tls->refused = errors;
+      g_object_set_data (G_OBJECT (connection), REFUSED_KEY, GUINT_TO_POINTER (errors));
+    }
+  return accepted;
+}
+
+/* Gives @connection our certificate and authorities, and our judge's say on the peer's. */
+static void
+prepare (GsockTls       *self,
+         GTlsConnection *connection)
+{
+  Check *check = g_new0 (Check, 1);
+
+  if (self->certificate != NULL)
+    g_tls_connection_set_certificate (connection, self->certificate);
+  if (self->database != NULL)
+    g_tls_connection_set_database (connection, self->database);
+  g_weak_ref_init (&check->judge, self->judge);
+  check->tls = self;
+  g_signal_connect_data (connection, "accept-certificate", G_CALLBACK (accept_certificate_cb),
+                         check, check_free, 0);
+}
+
+static void
+socket_client_event_cb (GSocketClient      *socket_client,
+                        GSocketClientEvent  event,
+                        GSocketConnectable *connectable,
+                        GIOStream          *connection,
+                        GsockEndpoint      *judge)
+{
+  GsockTls *self = g_object_get_data (G_OBJECT (socket_client), "gsock-tls");
+
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    prepare (self, G_TLS_CONNECTION (connection));
+}
+
+void
+_gsock_tls_set_up_client (GsockTls      *self,
+                          GSocketClient *socket_client)
+{
+  g_socket_client_set_tls (socket_client, TRUE);
+  /* The socket client lives no longer than the open its judge waits for. */
+  g_object_set_data (G_OBJECT (socket_client), "gsock-tls", self);
+  g_signal_connect_object (socket_client, "event", G_CALLBACK (socket_client_event_cb),
+                           self->judge, 0);
+}
+
+void
+_gsock_tls_explain_refusal (GTlsCertificateFlags   refused,
+                            const char            *whose,
+                            GError               **error)
+{
+  static const struct
+  {
+    GTlsCertificateFlags flag;
+    const char *what;
+  } reasons[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, "it is not signed by a trusted authority" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it is for another host name" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
+    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "it has been revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "its algorithm is insecure" },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, "it is not valid" },
+  };
+  g_autoptr(GString) why = g_string_new (NULL);
+
+  /* GIO says only "Unacceptable TLS certificate": this says what is wrong with it. */
+  if (!g_error_matches (*error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (reasons); i++)
+    if (refused & reasons[i].flag)
+      g_string_append_printf (why, "%s%s", why->len > 0 ? ", " : "", reasons[i].what);
+  if (why->len > 0)
+    g_prefix_error (error, "The %s's certificate was refused (%s): ", whose, why->str);
+}
+
+/* A handshake under way: bounded by a timeout (which cancels it) and the caller's
+ * cancellable. */
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong cancelled_id;
+  GCancellable *caller_cancellable;
+  GSource *timeout_source;
+} Handshake;
+
+static void
+handshake_free (Handshake *handshake)
+{
+  if (handshake->caller_cancellable != NULL)
+    {
+      g_cancellable_disconnect (handshake->caller_cancellable, handshake->cancelled_id);
+      g_object_unref (handshake->caller_cancellable);
+    }
+  _gsock_source_clear (&handshake->timeout_source);
+  g_object_unref (handshake->cancellable);
+  g_free (handshake);
+}
+
+static gboolean
+handshake_timeout_cb (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller_cancellable,
+                     GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+static void
+handshake_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      g_task_return_pointer (task, g_object_ref (source), g_object_unref);
+      return;
+    }
+  _gsock_tls_explain_refusal (GPOINTER_TO_UINT (g_object_get_data (source, REFUSED_KEY)),
+                              "client", &error);
+  g_task_return_error (task, error);
+}
+
+void
+_gsock_tls_handshake_async (GsockTls               *self,
+                            GIOStream              *base,
+                            GTlsAuthenticationMode  mode,
+                            guint                   timeout_ms,
+                            GCancellable           *cancellable,
+                            GAsyncReadyCallback     callback,
+                            gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self->judge, cancellable, callback, user_data);
+  g_autoptr(GIOStream) tls = NULL;
+  GError *error = NULL;
+  Handshake *handshake;
+
+  g_task_set_source_tag (task, _gsock_tls_handshake_async);
+  tls = g_tls_server_connection_new (base, self->certificate, &error);
+  if (tls == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_object_set (tls, "authentication-mode", mode, NULL);
+  prepare (self, G_TLS_CONNECTION (tls));
+
+  handshake = g_new0 (Handshake, 1);
+  handshake->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      handshake->caller_cancellable = g_object_ref (cancellable);
+      handshake->cancelled_id = g_cancellable_connect (cancellable,
+                                                       G_CALLBACK (caller_cancelled_cb),
+                                                       handshake->cancellable, NULL);
+    }
+  if (timeout_ms > 0)
+    {
+      handshake->timeout_source = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (handshake->timeout_source, handshake_timeout_cb,
+                             handshake->cancellable, NULL);
+      g_source_attach (handshake->timeout_source, _gsock_endpoint_get_context (self->judge));
+    }
+  g_task_set_task_data (task, handshake, (GDestroyNotify) handshake_free);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                    handshake->cancellable, handshake_cb,
+                                    g_steal_pointer (&task));
+}
+
+GIOStream *
+_gsock_tls_handshake_finish (GAsyncResult *result,
+                             GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -332,6 +332,55 @@ test_client_certificate_required (Fixture       *fixture,
   g_assert_cmpuint (fixture->connected, ==, 1);
 }
 
+/* A client certificate from an authority the server does not trust is refused, and the
+ * server's error says why in the same words a client uses for a server's; the server's
+ * accept-certificate is asked first. */
+static gboolean
+refuse_cb (GsockTcpServer       *server,
+           GTlsCertificate      *certificate,
+           GTlsCertificateFlags  errors,
+           guint                *asked)
+{
+  (*asked)++;
+  g_assert_true (errors & G_TLS_CERTIFICATE_UNKNOWN_CA);
+  return FALSE;
+}
+
+static void
+test_untrusted_client_certificate_explained (Fixture       *fixture,
+                                             gconstpointer  data)
+{
+  g_autofree char *server_only = cert_path ("server.pem");
+  g_autoptr(GTlsDatabase) not_the_ca = NULL;
+  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+  guint asked = 0;
+
+  not_the_ca = g_tls_file_database_new (server_only, &error);
+  g_assert_no_error (error);
+  gsock_tcp_server_set_tls_authentication_mode (fixture->server, G_TLS_AUTHENTICATION_REQUIRED);
+  gsock_tcp_server_set_tls_database (fixture->server, not_the_ca);
+  g_signal_connect (fixture->server, "accept-certificate", G_CALLBACK (refuse_cb), &asked);
+  gsock_tcp_client_set_tls_certificate (client, client_certificate);
+
+  if (gsock_tcp_client_open (client, NULL, &error))
+    {
+      gsock_endpoint_send (GSOCK_ENDPOINT (client), "let me in", NULL, NULL);
+      reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+      g_assert_null (reply);
+    }
+  g_assert_nonnull (error);
+  gsock_test_wait_until (fixture->server_error != NULL);
+  g_assert_cmpuint (asked, ==, 1);
+  g_assert_error (fixture->server_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
+  g_assert_nonnull (strstr (fixture->server_error->message,
+                            "The client's certificate was refused (it is not signed by a "
+                            "trusted authority)"));
+  g_assert_cmpuint (fixture->connected, ==, 0);
+}
+
 static void
 store_result_cb (GObject      *source,
                  GAsyncResult *result,
@@ -518,6 +567,8 @@ main (int   argc,
   g_test_add ("/Gsock/Tls/client/wrong-name-is-refused", Fixture, "nameonly", fixture_set_up,
               test_wrong_name_is_refused, fixture_tear_down);
   ADD ("/Gsock/Tls/server/client-certificate-required", test_client_certificate_required);
+  ADD ("/Gsock/Tls/server/untrusted-client-certificate-is-explained",
+       test_untrusted_client_certificate_explained);
   ADD ("/Gsock/Tls/interop/openssl-s-client", test_openssl_client);
 #undef ADD
   g_test_add_func ("/Gsock/Tls/interop/openssl-s-server", test_openssl_server);
