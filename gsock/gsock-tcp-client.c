@@ -14,6 +14,8 @@
 #include "gsock-error.h"
 #include "gsock-framer-private.h"
 #include "gsock-message-private.h"
+#include "gsock-connector-private.h"
+#include "gsock-reconnect-private.h"
 #include "gsock-stream-private.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tls-private.h"
@@ -59,14 +61,7 @@ typedef struct
   GsockEndpoint *read_owner; /* the owner whose counters the read being handled holds */
   gboolean accepted;
 
-  gboolean reconnect;
-  gboolean queue_while_reconnecting;
-  gboolean reconnecting; /* lost the connection and trying to get it back */
-  guint reconnect_delay;
-  guint reconnect_max_delay;
-  guint reconnect_attempts;
-  GSource *reconnect_source;
-  gulong network_changed_id;
+  GsockReconnect reconnect;
 
   gboolean use_tls;
   GsockTls tls;
@@ -119,8 +114,8 @@ stream_of (GsockTcpClient *self)
   return &priv->stream;
 }
 
-static void     schedule_reconnect (GsockTcpClient *self);
-static gboolean stop_reconnecting  (GsockTcpClient *self);
+static gboolean stop_reconnecting (GsockTcpClient *self);
+static const GsockReconnectCallbacks reconnect_callbacks;
 
 /* Ends the connection once: releases it, reports CLOSED and emits disconnected; then, for a
  * connection lost (not closed) with reconnect set, starts getting it back, keeping the whole
@@ -130,13 +125,14 @@ disconnect (GsockTcpClient *self,
             const GError   *reason)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  gboolean will_reconnect = !priv->closed_by_us && priv->reconnect && !priv->accepted;
+  gboolean will_reconnect = !priv->closed_by_us && priv->reconnect.enabled && !priv->accepted;
 
   if (!_gsock_stream_is_attached (&priv->stream))
     return;
 
   g_object_ref (self);
-  _gsock_stream_release (&priv->stream, will_reconnect && priv->queue_while_reconnecting);
+  _gsock_stream_release (&priv->stream,
+                         will_reconnect && priv->reconnect.queue_while_reconnecting);
 
   _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
@@ -144,9 +140,8 @@ disconnect (GsockTcpClient *self,
     priv->owner->gone (priv->owner_endpoint, self, reason);
   if (will_reconnect && gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_CLOSED)
     {
-      priv->reconnecting = TRUE;
-      priv->reconnect_attempts = 0;
-      schedule_reconnect (self);
+      _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_OPENING);
+      _gsock_reconnect_begin (&priv->reconnect);
     }
   g_object_unref (self);
 }
@@ -313,9 +308,9 @@ check_can_send (GsockTcpClient *self,
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   if (_gsock_endpoint_peek_state (GSOCK_ENDPOINT (self)) != GSOCK_STATE_OPEN &&
-      !(priv->reconnecting && priv->queue_while_reconnecting))
+      !(priv->reconnect.active && priv->reconnect.queue_while_reconnecting))
     {
-      if (priv->reconnecting)
+      if (priv->reconnect.active)
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
                              "The connection was lost; reconnecting");
       else if (priv->was_open)
@@ -476,19 +471,19 @@ gsock_tcp_client_get_property (GObject    *object,
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
       break;
     case PROP_RECONNECT:
-      g_value_set_boolean (value, priv->reconnect);
+      g_value_set_boolean (value, priv->reconnect.enabled);
       break;
     case PROP_RECONNECT_DELAY:
-      g_value_set_uint (value, priv->reconnect_delay);
+      g_value_set_uint (value, priv->reconnect.delay);
       break;
     case PROP_RECONNECT_MAX_DELAY:
-      g_value_set_uint (value, priv->reconnect_max_delay);
+      g_value_set_uint (value, priv->reconnect.max_delay);
       break;
     case PROP_QUEUE_WHILE_RECONNECTING:
-      g_value_set_boolean (value, priv->queue_while_reconnecting);
+      g_value_set_boolean (value, priv->reconnect.queue_while_reconnecting);
       break;
     case PROP_RECONNECT_ATTEMPTS:
-      g_value_set_uint (value, priv->reconnect_attempts);
+      g_value_set_uint (value, priv->reconnect.attempts);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -853,9 +848,7 @@ gsock_tcp_client_init (GsockTcpClient *self)
 
   _gsock_stream_init (&priv->stream, GSOCK_ENDPOINT (self), &stream_callbacks);
   _gsock_tls_init (&priv->tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
-  priv->reconnect_delay = 100;
-  priv->reconnect_max_delay = 30000;
-  priv->queue_while_reconnecting = TRUE;
+  _gsock_reconnect_init (&priv->reconnect, GSOCK_ENDPOINT (self), &reconnect_callbacks);
 }
 
 /**
@@ -874,79 +867,24 @@ gsock_tcp_client_new (const char *host,
   return g_object_new (GSOCK_TYPE_TCP_CLIENT, "host", host, "port", (guint) port, NULL);
 }
 
-/* What an open in progress needs to tell a timeout from a cancellation. */
-typedef struct
-{
-  GCancellable *user_cancellable;
-  gulong cancelled_id;
-  GSource *timeout_source;
-  gboolean timed_out;
-} OpenData;
-
-static void
-open_data_free (OpenData *data)
-{
-  if (data->user_cancellable != NULL)
-    {
-      g_cancellable_disconnect (data->user_cancellable, data->cancelled_id);
-      g_object_unref (data->user_cancellable);
-    }
-  _gsock_source_clear (&data->timeout_source);
-  g_free (data);
-}
-
-static void
-user_cancelled_cb (GCancellable *user_cancellable,
-                   GCancellable *open_cancellable)
-{
-  g_cancellable_cancel (open_cancellable);
-}
-
-static gboolean
-open_timeout_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  GsockTcpClient *self = g_task_get_source_object (task);
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  OpenData *data = g_task_get_task_data (task);
-
-  data->timed_out = TRUE;
-  g_cancellable_cancel (priv->open_cancellable);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 open_cb (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GsockTcpClient *self = g_task_get_source_object (task);
+  GsockTcpClient *self = GSOCK_TCP_CLIENT (source);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
-  OpenData *data = g_task_get_task_data (task);
   g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
 
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  connection = _gsock_connector_connect_finish (result, &error);
   g_clear_object (&priv->open_cancellable);
-  _gsock_source_clear (&data->timeout_source);
-  if (connection == NULL)
-    _gsock_tls_explain_refusal (priv->tls.refused, "server", &error);
-  priv->tls.refused = 0;
-
   if (connection == NULL)
     {
-      if (!priv->reconnecting)
-        _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
-      if (data->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                 "Connecting to %s:%u timed out after %u ms",
-                                 gsock_endpoint_get_host (endpoint),
-                                 gsock_endpoint_get_port (endpoint),
-                                 gsock_endpoint_get_timeout (endpoint));
-      else
-        g_task_return_error (task, g_steal_pointer (&error));
+      if (!priv->reconnect.active)
+        _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
+      g_task_return_error (task, error);
       return;
     }
 
@@ -954,83 +892,53 @@ open_cb (GObject      *source,
   g_task_return_boolean (task, TRUE);
 }
 
-static void start_open (GsockTcpClient *self,
-                        GTask          *task);
-
-static guint
-next_reconnect_delay (GsockTcpClient *self)
+/* Connects for @task (transfer full): the common part of open_async and of a reconnection. */
+static void
+start_open (GsockTcpClient *self,
+            GTask          *task)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  guint64 delay = MAX (priv->reconnect_delay, 1);
 
-  /* Exponential, capped, with "equal jitter": half fixed, half random, so that many clients
-   * cut off at once do not all come back at the same instant. */
-  for (guint i = 0; i < priv->reconnect_attempts && delay < priv->reconnect_max_delay; i++)
-    delay *= 2;
-  delay = MIN (delay, MAX (priv->reconnect_max_delay, 1));
-  return delay / 2 + g_random_int_range (0, delay / 2 + 1);
+  priv->open_cancellable = g_cancellable_new ();
+  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_OPENING);
+  _gsock_connector_connect_async (GSOCK_ENDPOINT (self), priv->use_tls ? &priv->tls : NULL,
+                                  g_task_get_cancellable (task), priv->open_cancellable, open_cb,
+                                  task);
 }
 
 static void
-reconnect_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+reconnected_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   GsockTcpClient *self = GSOCK_TCP_CLIENT (source);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   if (g_task_propagate_boolean (G_TASK (result), NULL))
+    _gsock_reconnect_end (&priv->reconnect);
+  else if (priv->reconnect.active)
     {
-      priv->reconnecting = FALSE;
-      if (priv->network_changed_id != 0)
-        g_clear_signal_handler (&priv->network_changed_id, g_network_monitor_get_default ());
-      return;
+      _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_OPENING);
+      _gsock_reconnect_retry (&priv->reconnect);
     }
-  if (priv->reconnecting)
-    schedule_reconnect (self);
-}
-
-static gboolean
-reconnect_now_cb (gpointer user_data)
-{
-  GsockTcpClient *self = user_data;
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  GTask *task = g_task_new (self, NULL, reconnect_cb, NULL);
-
-  g_clear_pointer (&priv->reconnect_source, g_source_unref);
-  priv->reconnect_attempts++;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_ATTEMPTS]);
-  start_open (self, task);
-  return G_SOURCE_REMOVE;
-}
-
-/* The network came back: waiting out the backoff would only delay the reconnection. */
-static void
-network_changed_cb (GNetworkMonitor *monitor,
-                    gboolean         available,
-                    GsockTcpClient  *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  if (!available || priv->reconnect_source == NULL)
-    return;
-  g_source_set_ready_time (priv->reconnect_source, 0);
 }
 
 static void
-schedule_reconnect (GsockTcpClient *self)
+reconnect_attempt (GsockEndpoint *endpoint)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_OPENING);
-  if (priv->network_changed_id == 0)
-    priv->network_changed_id = g_signal_connect_object (g_network_monitor_get_default (),
-                                                        "network-changed",
-                                                        G_CALLBACK (network_changed_cb), self, 0);
-  priv->reconnect_source = g_timeout_source_new (next_reconnect_delay (self));
-  g_source_set_callback (priv->reconnect_source, reconnect_now_cb, self, NULL);
-  g_source_attach (priv->reconnect_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
+  start_open (GSOCK_TCP_CLIENT (endpoint), g_task_new (endpoint, NULL, reconnected_cb, NULL));
 }
+
+static void
+reconnect_attempts_changed (GsockEndpoint *endpoint)
+{
+  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_RECONNECT_ATTEMPTS]);
+}
+
+static const GsockReconnectCallbacks reconnect_callbacks = {
+  .attempt = reconnect_attempt,
+  .attempts_changed = reconnect_attempts_changed,
+};
 
 /* Gives up getting a lost connection back (the application closed it): drops what waited
  * and reports CLOSED. Returns whether it was reconnecting. */
@@ -1039,13 +947,9 @@ stop_reconnecting (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
-  if (!priv->reconnecting)
+  if (!_gsock_reconnect_end (&priv->reconnect))
     return FALSE;
 
-  priv->reconnecting = FALSE;
-  _gsock_source_clear (&priv->reconnect_source);
-  if (priv->network_changed_id != 0)
-    g_clear_signal_handler (&priv->network_changed_id, g_network_monitor_get_default ());
   if (priv->open_cancellable != NULL)
     g_cancellable_cancel (priv->open_cancellable);
   _gsock_stream_release (&priv->stream, FALSE);
@@ -1092,7 +996,7 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
                                "again");
       return;
     }
-  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->reconnecting)
+  if (gsock_endpoint_get_state (endpoint) != GSOCK_STATE_CLOSED || priv->reconnect.active)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
                                "The client is already open");
@@ -1106,52 +1010,6 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
 
   priv->was_open = FALSE;
   start_open (self, g_steal_pointer (&task));
-}
-
-/* Connects for @task (transfer full): the common part of open_async and of a reconnection. */
-static void
-start_open (GsockTcpClient *self,
-            GTask          *task)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  g_autoptr(GSocketClient) socket_client = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  OpenData *data;
-  guint timeout;
-
-  data = g_new0 (OpenData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-  priv->open_cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      data->user_cancellable = g_object_ref (cancellable);
-      data->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (user_cancelled_cb),
-                                                  priv->open_cancellable, NULL);
-    }
-  timeout = gsock_endpoint_get_timeout (endpoint);
-  if (timeout > 0)
-    {
-      data->timeout_source = g_timeout_source_new (timeout);
-      g_source_set_callback (data->timeout_source, open_timeout_cb, task, NULL);
-      g_source_attach (data->timeout_source, _gsock_endpoint_get_context (endpoint));
-    }
-
-  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
-  socket_client = g_socket_client_new ();
-  if (priv->use_tls)
-    _gsock_tls_set_up_client (&priv->tls, socket_client);
-  /* A message socket to a host and port: system proxy settings (HTTP proxies, mostly) do not
-   * apply, and looking them up costs a thread and a settings backend per connection. */
-  g_socket_client_set_enable_proxy (socket_client, FALSE);
-  if (gsock_endpoint_get_address (endpoint) != NULL)
-    connectable = G_SOCKET_CONNECTABLE (g_object_ref (gsock_endpoint_get_address (endpoint)));
-  else
-    connectable = g_network_address_new (gsock_endpoint_get_host (endpoint),
-                                         gsock_endpoint_get_port (endpoint));
-  g_socket_client_connect_async (socket_client, connectable, priv->open_cancellable, open_cb,
-                                 task);
 }
 
 /**
@@ -1706,7 +1564,7 @@ gsock_tcp_client_get_reconnect (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->reconnect;
+  return priv->reconnect.enabled;
 }
 
 /**
@@ -1725,9 +1583,9 @@ gsock_tcp_client_set_reconnect (GsockTcpClient *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   value = !!value;
 
-  if (priv->reconnect == value)
+  if (priv->reconnect.enabled == value)
     return;
-  priv->reconnect = value;
+  priv->reconnect.enabled = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT]);
 }
 
@@ -1746,7 +1604,7 @@ gsock_tcp_client_get_reconnect_delay (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->reconnect_delay;
+  return priv->reconnect.delay;
 }
 
 /**
@@ -1765,9 +1623,9 @@ gsock_tcp_client_set_reconnect_delay (GsockTcpClient *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (value > 0);
 
-  if (priv->reconnect_delay == value)
+  if (priv->reconnect.delay == value)
     return;
-  priv->reconnect_delay = value;
+  priv->reconnect.delay = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_DELAY]);
 }
 
@@ -1786,7 +1644,7 @@ gsock_tcp_client_get_reconnect_max_delay (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->reconnect_max_delay;
+  return priv->reconnect.max_delay;
 }
 
 /**
@@ -1805,9 +1663,9 @@ gsock_tcp_client_set_reconnect_max_delay (GsockTcpClient *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (value > 0);
 
-  if (priv->reconnect_max_delay == value)
+  if (priv->reconnect.max_delay == value)
     return;
-  priv->reconnect_max_delay = value;
+  priv->reconnect.max_delay = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_MAX_DELAY]);
 }
 
@@ -1826,7 +1684,7 @@ gsock_tcp_client_get_queue_while_reconnecting (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->queue_while_reconnecting;
+  return priv->reconnect.queue_while_reconnecting;
 }
 
 /**
@@ -1845,9 +1703,9 @@ gsock_tcp_client_set_queue_while_reconnecting (GsockTcpClient *self,
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   value = !!value;
 
-  if (priv->queue_while_reconnecting == value)
+  if (priv->reconnect.queue_while_reconnecting == value)
     return;
-  priv->queue_while_reconnecting = value;
+  priv->reconnect.queue_while_reconnecting = value;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_WHILE_RECONNECTING]);
 }
 
@@ -1866,7 +1724,7 @@ gsock_tcp_client_get_reconnect_attempts (GsockTcpClient *self)
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
 
-  return priv->reconnect_attempts;
+  return priv->reconnect.attempts;
 }
 
 /* Internal API, see gsock-tcp-client-private.h */
