@@ -32,10 +32,24 @@
  * connection it accepts.
  *
  * Sending never blocks: what the kernel does not take at once waits in a queue
- * ([property@Gsock.TcpClient:queued-bytes]) and is written as the peer reads.
- * [method@Gsock.Endpoint.close] writes what is queued before it closes.
- * [signal@Gsock.TcpClient::disconnected] fires once when the connection ends, for whatever
- * reason.
+ * ([property@Gsock.TcpClient:queued-bytes]) and is written as the peer reads. While the
+ * queue is above [property@Gsock.TcpClient:high-water-mark], nothing is read from the
+ * connection (flow control: a peer that sends faster than it reads its answers is slowed
+ * down by the kernel, and loses nothing). [method@Gsock.Endpoint.close] writes what is queued
+ * before it closes. [signal@Gsock.TcpClient::disconnected] fires once when the connection
+ * ends, for whatever reason.
+ *
+ * A connection goes through these states ([property@Gsock.Endpoint:state]):
+ *
+ * - `GSOCK_STATE_OPENING` while it connects (or reconnects, with
+ *   [property@Gsock.TcpClient:reconnect]);
+ * - `GSOCK_STATE_OPEN` while messages flow either way. When the peer ends its side (a
+ *   half-close), the connection stays open to answer: once everything queued is written and
+ *   no answer is still due (a [property@Gsock.TcpServer:handler-threads] thread may still be
+ *   handling the peer's last messages), it ends, as the peer asked. After
+ *   [method@Gsock.TcpClient.shutdown_write] it still reads, and ends when the peer closes;
+ * - `GSOCK_STATE_CLOSING` after [method@Gsock.Endpoint.close], while the queue drains;
+ * - `GSOCK_STATE_CLOSED` once [signal@Gsock.TcpClient::disconnected] has fired.
  *
  * ```c
  * g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1", 8080);
@@ -610,6 +624,10 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
    * A message is always accepted into an empty queue, whatever its size. After a refusal,
    * [signal@Gsock.TcpClient::drained] tells when the queue is down to half the limit. So a
    * peer that never reads cannot make memory grow without bound.
+   *
+   * Answers to the peer's own messages seldom come near it: flow control stops reading the
+   * peer once [property@Gsock.TcpClient:high-water-mark] bytes wait. What it guards is what
+   * the application sends on its own, such as a broadcast to a client that never reads.
    */
   properties[PROP_MAX_QUEUED_BYTES] =
     g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64,
