@@ -6,9 +6,6 @@
 #pragma once
 
 #include "gsock-framer.h"
-/* For the users of _gsock_line_framer_get_default() below; the framer base itself names no
- * subclass. */
-#include "gsock-line-framer.h"
 
 G_BEGIN_DECLS
 
@@ -90,10 +87,5 @@ GBytes  *_gsock_framer_decode_builtin (GsockFramer      *self,
 gboolean _gsock_framer_check_room    (GByteArray        *out,
                                       gsize              len,
                                       GError           **error);
-
-/* One line framer with the default delimiter for the whole process (transfer none): what a
- * client or server starts with before it is given one. Framers are immutable, so sharing it
- * saves making one per accepted connection. */
-GsockFramer *_gsock_line_framer_get_default (void);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include "gsock-error.h"
 #include "gsock-framer-private.h"
+#include "gsock-line-framer-private.h"
 
 /**
  * GsockLineFramer:

@@ -9,6 +9,7 @@
 
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
+#include "gsock-line-framer-private.h"
 
 /* Bytes asked of the kernel per read. */
 #define READ_CHUNK 65536

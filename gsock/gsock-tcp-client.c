@@ -10,11 +10,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include "gsock-connector-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
-#include "gsock-framer-private.h"
+#include "gsock-line-framer.h"
 #include "gsock-message-private.h"
-#include "gsock-connector-private.h"
 #include "gsock-reconnect-private.h"
 #include "gsock-stream-private.h"
 #include "gsock-tcp-client-private.h"
