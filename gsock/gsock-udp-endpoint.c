@@ -16,6 +16,7 @@
 #include <linux/sock_diag.h>
 #endif
 
+#include "gsock-datagram-queue-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
@@ -60,35 +61,20 @@
 #define READ_BUFFER_SIZE 65536
 /* Datagrams read in one dispatch before other sources get their turn. */
 #define MAX_READS_PER_DISPATCH 64
-/* The send queue's bounds: a sender faster than the network cannot grow memory past them. */
-#define MAX_QUEUED_DATAGRAMS 1024
-#define MAX_QUEUED_BYTES     (4 * 1024 * 1024)
-/* How long to wait before trying again when the socket said it was writable but the send
- * still would block (an unconnected Unix datagram socket whose peer's queue is full does that;
- * waiting for G_IO_OUT again would spin). */
-#define SEND_RETRY_MS 5
 /* The multicast TTL the system uses unless told otherwise: stay on the local network. */
 #define DEFAULT_MULTICAST_TTL 1
 
 typedef struct
 {
-  GBytes         *payload;
-  GSocketAddress *target;
-} QueuedDatagram;
-
-typedef struct
-{
   GSocket *socket;
   GSource *read_source;
-  GSource *write_source; /* G_IO_OUT, or a retry timeout, while the send queue is not empty */
   guint8 *buffer;
   gsize buffer_size;
   gboolean broadcast;
   gboolean closed;  /* closed by the user: sending does not bind again */
   gboolean closing; /* close was asked for while datagrams were queued */
 
-  GQueue send_queue; /* QueuedDatagram *, oldest first */
-  gsize queued_bytes;
+  GsockDatagramQueue send_queue;
 
   guint receive_buffer_size; /* as asked for; 0: the system default */
   guint kernel_receive_buffer_size; /* as the kernel reports it while the socket exists */
@@ -124,24 +110,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-queued_datagram_free (QueuedDatagram *datagram)
-{
-  g_bytes_unref (datagram->payload);
-  g_object_unref (datagram->target);
-  g_free (datagram);
-}
-
-static void
-clear_send_queue (GsockUdpEndpoint *self)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-
-  _gsock_source_clear (&priv->write_source);
-  g_queue_clear_full (&priv->send_queue, (GDestroyNotify) queued_datagram_free);
-  priv->queued_bytes = 0;
-}
-
 /* Drops the socket, its sources and the send queue; @notify is FALSE from dispose. */
 static void
 release_socket (GsockUdpEndpoint *self,
@@ -151,7 +119,7 @@ release_socket (GsockUdpEndpoint *self,
   guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
   _gsock_source_clear (&priv->read_source);
-  clear_send_queue (self);
+  _gsock_datagram_queue_clear (&priv->send_queue);
   g_clear_object (&priv->last_sender);
   priv->last_sender_len = 0;
   priv->closing = FALSE;
@@ -558,6 +526,7 @@ open_socket (GsockUdpEndpoint *self,
     goto failed;
 
   priv->closed = FALSE;
+  _gsock_datagram_queue_attach (&priv->send_queue, priv->socket);
   watch_input (self);
 
   if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
@@ -577,151 +546,8 @@ failed:
   return FALSE;
 }
 
-/* Hands one datagram to the kernel, without waiting. */
-static gboolean
-send_datagram (GsockUdpEndpoint *self,
-               const guint8     *data,
-               gsize             size,
-               GSocketAddress   *target,
-               GError          **error)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gssize n;
-
-  n = g_socket_send_to (priv->socket, target, data != NULL ? (const char *) data : "", size,
-                        NULL, error);
-  if (n < 0)
-    return FALSE;
-
-  _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (self), n);
-  return TRUE;
-}
-
-static void finish_close (GsockUdpEndpoint *self);
-static void arm_write_source (GsockUdpEndpoint *self,
-                              gboolean          later);
-
-/* Sends what is queued, oldest first, until the kernel would block. A datagram the kernel
- * refuses for good is dropped and reported, and the rest go on. Returns TRUE once the queue is
- * empty; @progressed tells whether anything left. */
-static gboolean
-flush_send_queue (GsockUdpEndpoint *self,
-                  gboolean         *progressed)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  QueuedDatagram *datagram;
-
-  *progressed = FALSE;
-  while (priv->socket != NULL
-         && (datagram = g_queue_peek_head (&priv->send_queue)) != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      gsize size;
-      const guint8 *data = g_bytes_get_data (datagram->payload, &size);
-
-      if (!send_datagram (self, data, size, datagram->target, &error)
-          && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return FALSE;
-
-      *progressed = TRUE;
-      g_queue_pop_head (&priv->send_queue);
-      priv->queued_bytes -= g_bytes_get_size (datagram->payload);
-      queued_datagram_free (datagram);
-      /* The handler may send, close or abort: the loop looks at the queue afresh. */
-      if (error != NULL)
-        _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
-    }
-  return TRUE;
-}
-
-static void
-flush_and_rearm (GsockUdpEndpoint *self)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gboolean progressed;
-
-  g_object_ref (self);
-  /* The source that fired is done; a new one is armed below if anything is left. */
-  _gsock_source_clear (&priv->write_source);
-  if (!flush_send_queue (self, &progressed))
-    arm_write_source (self, !progressed);
-  else if (priv->closing)
-    finish_close (self);
-  g_object_unref (self);
-}
-
-static gboolean
-writable_cb (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
-{
-  flush_and_rearm (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-retry_send_cb (gpointer user_data)
-{
-  flush_and_rearm (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Watches for the moment the queue can move: G_IO_OUT, or, when @later (the socket said it
- * was writable and still refused), a short timeout. */
-static void
-arm_write_source (GsockUdpEndpoint *self,
-                  gboolean          later)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-
-  if (priv->write_source != NULL || priv->socket == NULL)
-    return;
-  if (later)
-    {
-      priv->write_source = g_timeout_source_new (SEND_RETRY_MS);
-      g_source_set_callback (priv->write_source, retry_send_cb, self, NULL);
-    }
-  else
-    {
-      priv->write_source = g_socket_create_source (priv->socket, G_IO_OUT, NULL);
-      g_source_set_callback (priv->write_source, G_SOURCE_FUNC (writable_cb), self, NULL);
-    }
-  g_source_attach (priv->write_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
-}
-
-static gboolean
-enqueue_datagram (GsockUdpEndpoint *self,
-                  GBytes           *payload,
-                  GSocketAddress   *target,
-                  GError          **error)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gsize size = g_bytes_get_size (payload);
-  QueuedDatagram *datagram;
-
-  /* The first datagram always fits, whatever its size. */
-  if (!g_queue_is_empty (&priv->send_queue)
-      && (priv->send_queue.length >= MAX_QUEUED_DATAGRAMS
-          || priv->queued_bytes + size > MAX_QUEUED_BYTES))
-    {
-      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
-                   "The send queue is full (%u datagrams, %" G_GSIZE_FORMAT " bytes wait): "
-                   "datagrams are sent faster than the system takes them",
-                   priv->send_queue.length, priv->queued_bytes);
-      return FALSE;
-    }
-
-  datagram = g_new (QueuedDatagram, 1);
-  datagram->payload = g_bytes_ref (payload);
-  datagram->target = g_object_ref (target);
-  g_queue_push_tail (&priv->send_queue, datagram);
-  priv->queued_bytes += size;
-  arm_write_source (self, FALSE);
-  return TRUE;
-}
-
-/* Sends a datagram at once, or queues it behind those waiting or when the kernel would
- * block; @payload is the GBytes @data belongs to, or NULL to have a copy made to queue. */
+/* Sends a datagram through the send queue, binding first if need be; @payload is the GBytes
+ * @data belongs to, or NULL. */
 static gboolean
 send_or_queue (GsockUdpEndpoint *self,
                const guint8     *data,
@@ -731,8 +557,6 @@ send_or_queue (GsockUdpEndpoint *self,
                GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  g_autoptr(GBytes) copy = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   if (target == NULL)
     {
@@ -769,20 +593,7 @@ send_or_queue (GsockUdpEndpoint *self,
         return FALSE;
     }
 
-  /* Behind queued datagrams, a new one waits its turn, so they all leave in order. */
-  if (g_queue_is_empty (&priv->send_queue))
-    {
-      if (send_datagram (self, data, size, target, &local_error))
-        return TRUE;
-      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
-  if (payload == NULL)
-    payload = copy = g_bytes_new (data, size);
-  return enqueue_datagram (self, payload, target, error);
+  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, error);
 }
 
 static gboolean
@@ -827,13 +638,28 @@ finish_close (GsockUdpEndpoint *self)
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
+/* What was queued has gone out: a close that waited for it ends now. */
+static void
+send_queue_flushed (GsockEndpoint *endpoint)
+{
+  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->closing)
+    finish_close (self);
+}
+
+static const GsockDatagramQueueCallbacks send_queue_callbacks = {
+  .flushed = send_queue_flushed,
+};
+
 static void
 gsock_udp_endpoint_close (GsockEndpoint *endpoint)
 {
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  if (priv->socket == NULL || g_queue_is_empty (&priv->send_queue))
+  if (priv->socket == NULL || _gsock_datagram_queue_get_length (&priv->send_queue) == 0)
     {
       finish_close (self);
       return;
@@ -967,7 +793,7 @@ gsock_udp_endpoint_init (GsockUdpEndpoint *self)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  g_queue_init (&priv->send_queue);
+  _gsock_datagram_queue_init (&priv->send_queue, GSOCK_ENDPOINT (self), &send_queue_callbacks);
   priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
   priv->multicast_loopback = TRUE;
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
@@ -1150,7 +976,7 @@ gsock_udp_endpoint_get_queued_datagrams (GsockUdpEndpoint *self)
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
 
-  return priv->send_queue.length;
+  return _gsock_datagram_queue_get_length (&priv->send_queue);
 }
 
 /* The common part of join and leave. */
