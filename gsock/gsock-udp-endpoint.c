@@ -7,16 +7,11 @@
 
 #include "gsock-udp-endpoint.h"
 
-#include <errno.h>
 #include <net/if.h>
-#include <unistd.h>
-
-#include <gio/gnetworking.h>
-#ifdef __linux__
-#include <linux/sock_diag.h>
-#endif
+#include <sys/socket.h>
 
 #include "gsock-datagram-queue-private.h"
+#include "gsock-datagram-receiver-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
@@ -57,8 +52,6 @@
  * ```
  */
 
-/* Larger than any UDP payload, so the kernel never cuts a datagram short for lack of room. */
-#define READ_BUFFER_SIZE 65536
 /* Datagrams read in one dispatch before other sources get their turn. */
 #define MAX_READS_PER_DISPATCH 64
 /* The multicast TTL the system uses unless told otherwise: stay on the local network. */
@@ -68,32 +61,22 @@ typedef struct
 {
   GSocket *socket;
   GSource *read_source;
-  guint8 *buffer;
-  gsize buffer_size;
   gboolean broadcast;
   gboolean closed;  /* closed by the user: sending does not bind again */
   gboolean closing; /* close was asked for while datagrams were queued */
 
   GsockDatagramQueue send_queue;
+  GsockDatagramReceiver receiver;
 
   guint receive_buffer_size; /* as asked for; 0: the system default */
   guint kernel_receive_buffer_size; /* as the kernel reports it while the socket exists */
 
-  guint64 datagrams_dropped;
-  guint32 kernel_drops; /* the socket's own cumulative (wrapping) drop counter, last seen */
   gboolean backlog;     /* a dispatch stopped before the kernel's queue was empty */
   gboolean reading;     /* in read_cb: a nested main loop in a handler must not read */
   gboolean read_deferred; /* the read source was dropped for that, until read_cb ends */
 
   guint multicast_ttl;
   gboolean multicast_loopback;
-
-  /* The last sender, as received and as an object: a peer that sends many datagrams is one
-   * GSocketAddress, not one per datagram (making one costs more than the rest of a
-   * datagram's handling). Addresses are immutable, so messages may share it. */
-  struct sockaddr_storage last_sender_native;
-  socklen_t last_sender_len;
-  GSocketAddress *last_sender;
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -120,8 +103,7 @@ release_socket (GsockUdpEndpoint *self,
 
   _gsock_source_clear (&priv->read_source);
   _gsock_datagram_queue_clear (&priv->send_queue);
-  g_clear_object (&priv->last_sender);
-  priv->last_sender_len = 0;
+  _gsock_datagram_receiver_detach (&priv->receiver);
   priv->closing = FALSE;
   if (priv->socket != NULL)
     {
@@ -148,7 +130,7 @@ gsock_udp_endpoint_finalize (GObject *object)
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (object);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  g_free (priv->buffer);
+  _gsock_datagram_receiver_clear (&priv->receiver);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->finalize (object);
 }
@@ -210,131 +192,6 @@ gsock_udp_endpoint_set_property (GObject      *object,
     }
 }
 
-/* Takes in the socket's cumulative drop counter (a wrapping 32-bit number the kernel keeps)
- * and adds what is new since it was last seen to :datagrams-dropped. */
-static void
-note_kernel_drops (GsockUdpEndpoint *self,
-                   guint32           kernel_drops)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  guint32 fresh = kernel_drops - priv->kernel_drops;
-
-  /* The counter of a datagram queued earlier can lag behind one read later: never go back. */
-  if (fresh == 0 || fresh > G_MAXINT32)
-    return;
-  priv->kernel_drops = kernel_drops;
-  priv->datagrams_dropped += fresh;
-}
-
-/* Reads the socket's drop counter as it is now, for the drops since the last datagram in the
- * queue (that datagram's SO_RXQ_OVFL count predates them). Linux 4.6 and later. */
-static void
-poll_kernel_drops (GsockUdpEndpoint *self)
-{
-#if defined(SO_MEMINFO) && defined(__linux__)
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  guint32 meminfo[SK_MEMINFO_VARS] = { 0 };
-  socklen_t len = sizeof meminfo;
-
-  if (getsockopt (g_socket_get_fd (priv->socket), SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0
-      && len > SK_MEMINFO_DROPS * sizeof (guint32))
-    note_kernel_drops (self, meminfo[SK_MEMINFO_DROPS]);
-#endif
-}
-
-/* Receives one datagram into priv->buffer: its real size (which can be larger than the buffer:
- * then it was cut, and the caller reports it as too large), its sender, and the socket's drop
- * counter.
- *
- * This is recvmsg () on the socket's descriptor rather than g_socket_receive_message (): GIO
- * returns only the control messages it has a GSocketControlMessage type for, and the
- * SO_RXQ_OVFL drop count is not one of them. Everything around it stays GIO's: the socket,
- * the source that wakes us, the sender as a GSocketAddress. MSG_TRUNC makes Linux return the
- * datagram's real length, so an oversize datagram is never mistaken for a whole one. */
-static gssize
-receive_datagram (GsockUdpEndpoint *self,
-                  GSocketAddress  **sender,
-                  GError          **error)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  struct sockaddr_storage from;
-  struct iovec iov = { priv->buffer, priv->buffer_size };
-  union {
-    struct cmsghdr header;
-    char space[CMSG_SPACE (sizeof (guint32)) + CMSG_SPACE (4 * sizeof (int))];
-  } control;
-  struct msghdr msg = { 0 };
-  struct cmsghdr *cmsg;
-  gssize n;
-
-  for (;;)
-    {
-      msg.msg_name = &from;
-      msg.msg_namelen = sizeof from;
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = &control;
-      msg.msg_controllen = sizeof control;
-      msg.msg_flags = 0;
-      n = recvmsg (g_socket_get_fd (priv->socket), &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
-      if (n >= 0 || errno != EINTR)
-        break;
-    }
-  if (n < 0)
-    {
-      int errsv = errno;
-
-      if (errsv == EWOULDBLOCK || errsv == EAGAIN)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, g_strerror (errsv));
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                     "Error receiving a datagram: %s", g_strerror (errsv));
-      return -1;
-    }
-
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
-    {
-      if (cmsg->cmsg_level != SOL_SOCKET)
-        continue;
-#ifdef SO_RXQ_OVFL
-      if (cmsg->cmsg_type == SO_RXQ_OVFL && cmsg->cmsg_len >= CMSG_LEN (sizeof (guint32)))
-        {
-          guint32 drops;
-
-          memcpy (&drops, CMSG_DATA (cmsg), sizeof drops);
-          note_kernel_drops (self, drops);
-        }
-#endif
-      /* A local peer on a Unix datagram socket can pass descriptors: never keep them. */
-      if (cmsg->cmsg_type == SCM_RIGHTS)
-        {
-          gsize n_fds = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int);
-
-          for (gsize i = 0; i < n_fds; i++)
-            {
-              int fd;
-
-              memcpy (&fd, CMSG_DATA (cmsg) + i * sizeof (int), sizeof fd);
-              close (fd);
-            }
-        }
-    }
-
-  *sender = NULL;
-  if (msg.msg_namelen > 0 &&
-      (priv->last_sender == NULL || msg.msg_namelen != priv->last_sender_len ||
-       memcmp (&from, &priv->last_sender_native, msg.msg_namelen) != 0))
-    {
-      g_clear_object (&priv->last_sender);
-      priv->last_sender = g_socket_address_new_from_native (&from, msg.msg_namelen);
-      priv->last_sender_len = priv->last_sender != NULL ? msg.msg_namelen : 0;
-      memcpy (&priv->last_sender_native, &from, priv->last_sender_len);
-    }
-  if (msg.msg_namelen > 0 && priv->last_sender != NULL)
-    *sender = g_object_ref (priv->last_sender);
-  return n;
-}
-
 static gboolean read_cb (GSocket      *socket,
                          GIOCondition  condition,
                          gpointer      user_data);
@@ -362,7 +219,7 @@ read_cb (GSocket      *socket,
   GsockUdpEndpoint *self = user_data;
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
-  guint64 dropped = priv->datagrams_dropped;
+  guint64 dropped = priv->receiver.datagrams_dropped;
   gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
 
   if (priv->reading)
@@ -377,14 +234,7 @@ read_cb (GSocket      *socket,
   g_object_ref (self);
   priv->reading = TRUE;
   _gsock_endpoint_hold_counters (endpoint);
-  /* Room for the largest datagram allowed, and one byte to spare. A Unix datagram endpoint
-   * can raise max-message-size past what any UDP datagram needs. */
-  if (priv->buffer_size <= max)
-    {
-      priv->buffer_size = MAX (READ_BUFFER_SIZE, max + 1);
-      g_free (priv->buffer);
-      priv->buffer = g_malloc (priv->buffer_size);
-    }
+  _gsock_datagram_receiver_reserve (&priv->receiver, max);
 
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->socket == socket; i++)
     {
@@ -393,7 +243,7 @@ read_cb (GSocket      *socket,
       gssize n;
 
       max = _gsock_endpoint_peek_max_message_size (endpoint);
-      n = receive_datagram (self, &sender, &error);
+      n = _gsock_datagram_receiver_receive (&priv->receiver, socket, &sender, &error);
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -403,7 +253,7 @@ read_cb (GSocket      *socket,
               /* The kernel drops only while its queue is full, and a full queue holds more
                * than one datagram: after a wake-up for one datagram alone (a ping-pong)
                * there is nothing to look for, and no system call is spent on it. */
-              poll_kernel_drops (self);
+              _gsock_datagram_receiver_poll_drops (&priv->receiver, socket);
               priv->backlog = FALSE;
             }
           break;
@@ -411,8 +261,8 @@ read_cb (GSocket      *socket,
       if (i == MAX_READS_PER_DISPATCH - 1)
         priv->backlog = TRUE;
 
-      _gsock_endpoint_add_bytes_received (endpoint, MIN ((gsize) n, priv->buffer_size));
-      if ((gsize) n > max || (gsize) n > priv->buffer_size)
+      _gsock_endpoint_add_bytes_received (endpoint, MIN ((gsize) n, priv->receiver.buffer_size));
+      if ((gsize) n > max || (gsize) n > priv->receiver.buffer_size)
         {
           g_autofree char *from = sender != NULL
                                     ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (sender))
@@ -425,7 +275,8 @@ read_cb (GSocket      *socket,
         }
       else
         {
-          g_autoptr(GsockMessage) message = _gsock_message_new_from_data (endpoint, priv->buffer,
+          g_autoptr(GsockMessage) message = _gsock_message_new_from_data (endpoint,
+                                                                          priv->receiver.buffer,
                                                                           n, sender);
 
           _gsock_endpoint_deliver (endpoint, message, TRUE);
@@ -438,7 +289,7 @@ read_cb (GSocket      *socket,
       if (priv->socket == socket && priv->read_source == NULL && !priv->closing)
         watch_input (self);
     }
-  if (priv->datagrams_dropped != dropped)
+  if (priv->receiver.datagrams_dropped != dropped)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
   _gsock_endpoint_release_counters (endpoint);
   g_object_unref (self);
@@ -484,11 +335,7 @@ configure_socket (GsockUdpEndpoint *self)
 
   g_socket_set_blocking (priv->socket, FALSE);
   g_socket_set_broadcast (priv->socket, priv->broadcast);
-#ifdef SO_RXQ_OVFL
-  /* Have each datagram carry the socket's drop count; failing that, it stays 0. */
-  g_socket_set_option (priv->socket, SOL_SOCKET, SO_RXQ_OVFL, 1, NULL);
-#endif
-  priv->kernel_drops = 0;
+  _gsock_datagram_receiver_attach (&priv->receiver, priv->socket);
   if (is_inet_socket (priv->socket))
     {
       g_socket_set_multicast_ttl (priv->socket, priv->multicast_ttl);
@@ -955,7 +802,7 @@ gsock_udp_endpoint_get_datagrams_dropped (GsockUdpEndpoint *self)
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
 
-  return priv->datagrams_dropped;
+  return priv->receiver.datagrams_dropped;
 }
 
 /**
