@@ -7,15 +7,11 @@
 
 #include "gsock-udp-endpoint.h"
 
-#include <errno.h>
 #include <net/if.h>
-#include <unistd.h>
+#include <sys/socket.h>
 
-#include <gio/gnetworking.h>
-#ifdef __linux__
-#include <linux/sock_diag.h>
-#endif
-
+#include "gsock-datagram-queue-private.h"
+#include "gsock-datagram-receiver-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
@@ -56,58 +52,31 @@
  * ```
  */
 
-/* Larger than any UDP payload, so the kernel never cuts a datagram short for lack of room. */
-#define READ_BUFFER_SIZE 65536
 /* Datagrams read in one dispatch before other sources get their turn. */
 #define MAX_READS_PER_DISPATCH 64
-/* The send queue's bounds: a sender faster than the network cannot grow memory past them. */
-#define MAX_QUEUED_DATAGRAMS 1024
-#define MAX_QUEUED_BYTES     (4 * 1024 * 1024)
-/* How long to wait before trying again when the socket said it was writable but the send
- * still would block (an unconnected Unix datagram socket whose peer's queue is full does that;
- * waiting for G_IO_OUT again would spin). */
-#define SEND_RETRY_MS 5
 /* The multicast TTL the system uses unless told otherwise: stay on the local network. */
 #define DEFAULT_MULTICAST_TTL 1
 
 typedef struct
 {
-  GBytes         *payload;
-  GSocketAddress *target;
-} QueuedDatagram;
-
-typedef struct
-{
   GSocket *socket;
   GSource *read_source;
-  GSource *write_source; /* G_IO_OUT, or a retry timeout, while the send queue is not empty */
-  guint8 *buffer;
-  gsize buffer_size;
   gboolean broadcast;
   gboolean closed;  /* closed by the user: sending does not bind again */
   gboolean closing; /* close was asked for while datagrams were queued */
 
-  GQueue send_queue; /* QueuedDatagram *, oldest first */
-  gsize queued_bytes;
+  GsockDatagramQueue send_queue;
+  GsockDatagramReceiver receiver;
 
   guint receive_buffer_size; /* as asked for; 0: the system default */
   guint kernel_receive_buffer_size; /* as the kernel reports it while the socket exists */
 
-  guint64 datagrams_dropped;
-  guint32 kernel_drops; /* the socket's own cumulative (wrapping) drop counter, last seen */
   gboolean backlog;     /* a dispatch stopped before the kernel's queue was empty */
   gboolean reading;     /* in read_cb: a nested main loop in a handler must not read */
   gboolean read_deferred; /* the read source was dropped for that, until read_cb ends */
 
   guint multicast_ttl;
   gboolean multicast_loopback;
-
-  /* The last sender, as received and as an object: a peer that sends many datagrams is one
-   * GSocketAddress, not one per datagram (making one costs more than the rest of a
-   * datagram's handling). Addresses are immutable, so messages may share it. */
-  struct sockaddr_storage last_sender_native;
-  socklen_t last_sender_len;
-  GSocketAddress *last_sender;
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -124,24 +93,6 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-queued_datagram_free (QueuedDatagram *datagram)
-{
-  g_bytes_unref (datagram->payload);
-  g_object_unref (datagram->target);
-  g_free (datagram);
-}
-
-static void
-clear_send_queue (GsockUdpEndpoint *self)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-
-  _gsock_source_clear (&priv->write_source);
-  g_queue_clear_full (&priv->send_queue, (GDestroyNotify) queued_datagram_free);
-  priv->queued_bytes = 0;
-}
-
 /* Drops the socket, its sources and the send queue; @notify is FALSE from dispose. */
 static void
 release_socket (GsockUdpEndpoint *self,
@@ -151,9 +102,8 @@ release_socket (GsockUdpEndpoint *self,
   guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
   _gsock_source_clear (&priv->read_source);
-  clear_send_queue (self);
-  g_clear_object (&priv->last_sender);
-  priv->last_sender_len = 0;
+  _gsock_datagram_queue_clear (&priv->send_queue);
+  _gsock_datagram_receiver_detach (&priv->receiver);
   priv->closing = FALSE;
   if (priv->socket != NULL)
     {
@@ -180,7 +130,7 @@ gsock_udp_endpoint_finalize (GObject *object)
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (object);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  g_free (priv->buffer);
+  _gsock_datagram_receiver_clear (&priv->receiver);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->finalize (object);
 }
@@ -242,131 +192,6 @@ gsock_udp_endpoint_set_property (GObject      *object,
     }
 }
 
-/* Takes in the socket's cumulative drop counter (a wrapping 32-bit number the kernel keeps)
- * and adds what is new since it was last seen to :datagrams-dropped. */
-static void
-note_kernel_drops (GsockUdpEndpoint *self,
-                   guint32           kernel_drops)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  guint32 fresh = kernel_drops - priv->kernel_drops;
-
-  /* The counter of a datagram queued earlier can lag behind one read later: never go back. */
-  if (fresh == 0 || fresh > G_MAXINT32)
-    return;
-  priv->kernel_drops = kernel_drops;
-  priv->datagrams_dropped += fresh;
-}
-
-/* Reads the socket's drop counter as it is now, for the drops since the last datagram in the
- * queue (that datagram's SO_RXQ_OVFL count predates them). Linux 4.6 and later. */
-static void
-poll_kernel_drops (GsockUdpEndpoint *self)
-{
-#if defined(SO_MEMINFO) && defined(__linux__)
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  guint32 meminfo[SK_MEMINFO_VARS] = { 0 };
-  socklen_t len = sizeof meminfo;
-
-  if (getsockopt (g_socket_get_fd (priv->socket), SOL_SOCKET, SO_MEMINFO, meminfo, &len) == 0
-      && len > SK_MEMINFO_DROPS * sizeof (guint32))
-    note_kernel_drops (self, meminfo[SK_MEMINFO_DROPS]);
-#endif
-}
-
-/* Receives one datagram into priv->buffer: its real size (which can be larger than the buffer:
- * then it was cut, and the caller reports it as too large), its sender, and the socket's drop
- * counter.
- *
- * This is recvmsg () on the socket's descriptor rather than g_socket_receive_message (): GIO
- * returns only the control messages it has a GSocketControlMessage type for, and the
- * SO_RXQ_OVFL drop count is not one of them. Everything around it stays GIO's: the socket,
- * the source that wakes us, the sender as a GSocketAddress. MSG_TRUNC makes Linux return the
- * datagram's real length, so an oversize datagram is never mistaken for a whole one. */
-static gssize
-receive_datagram (GsockUdpEndpoint *self,
-                  GSocketAddress  **sender,
-                  GError          **error)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  struct sockaddr_storage from;
-  struct iovec iov = { priv->buffer, priv->buffer_size };
-  union {
-    struct cmsghdr header;
-    char space[CMSG_SPACE (sizeof (guint32)) + CMSG_SPACE (4 * sizeof (int))];
-  } control;
-  struct msghdr msg = { 0 };
-  struct cmsghdr *cmsg;
-  gssize n;
-
-  for (;;)
-    {
-      msg.msg_name = &from;
-      msg.msg_namelen = sizeof from;
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = &control;
-      msg.msg_controllen = sizeof control;
-      msg.msg_flags = 0;
-      n = recvmsg (g_socket_get_fd (priv->socket), &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
-      if (n >= 0 || errno != EINTR)
-        break;
-    }
-  if (n < 0)
-    {
-      int errsv = errno;
-
-      if (errsv == EWOULDBLOCK || errsv == EAGAIN)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, g_strerror (errsv));
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                     "Error receiving a datagram: %s", g_strerror (errsv));
-      return -1;
-    }
-
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
-    {
-      if (cmsg->cmsg_level != SOL_SOCKET)
-        continue;
-#ifdef SO_RXQ_OVFL
-      if (cmsg->cmsg_type == SO_RXQ_OVFL && cmsg->cmsg_len >= CMSG_LEN (sizeof (guint32)))
-        {
-          guint32 drops;
-
-          memcpy (&drops, CMSG_DATA (cmsg), sizeof drops);
-          note_kernel_drops (self, drops);
-        }
-#endif
-      /* A local peer on a Unix datagram socket can pass descriptors: never keep them. */
-      if (cmsg->cmsg_type == SCM_RIGHTS)
-        {
-          gsize n_fds = (cmsg->cmsg_len - CMSG_LEN (0)) / sizeof (int);
-
-          for (gsize i = 0; i < n_fds; i++)
-            {
-              int fd;
-
-              memcpy (&fd, CMSG_DATA (cmsg) + i * sizeof (int), sizeof fd);
-              close (fd);
-            }
-        }
-    }
-
-  *sender = NULL;
-  if (msg.msg_namelen > 0 &&
-      (priv->last_sender == NULL || msg.msg_namelen != priv->last_sender_len ||
-       memcmp (&from, &priv->last_sender_native, msg.msg_namelen) != 0))
-    {
-      g_clear_object (&priv->last_sender);
-      priv->last_sender = g_socket_address_new_from_native (&from, msg.msg_namelen);
-      priv->last_sender_len = priv->last_sender != NULL ? msg.msg_namelen : 0;
-      memcpy (&priv->last_sender_native, &from, priv->last_sender_len);
-    }
-  if (msg.msg_namelen > 0 && priv->last_sender != NULL)
-    *sender = g_object_ref (priv->last_sender);
-  return n;
-}
-
 static gboolean read_cb (GSocket      *socket,
                          GIOCondition  condition,
                          gpointer      user_data);
@@ -394,7 +219,7 @@ read_cb (GSocket      *socket,
   GsockUdpEndpoint *self = user_data;
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
-  guint64 dropped = priv->datagrams_dropped;
+  guint64 dropped = priv->receiver.datagrams_dropped;
   gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
 
   if (priv->reading)
@@ -409,14 +234,7 @@ read_cb (GSocket      *socket,
   g_object_ref (self);
   priv->reading = TRUE;
   _gsock_endpoint_hold_counters (endpoint);
-  /* Room for the largest datagram allowed, and one byte to spare. A Unix datagram endpoint
-   * can raise max-message-size past what any UDP datagram needs. */
-  if (priv->buffer_size <= max)
-    {
-      priv->buffer_size = MAX (READ_BUFFER_SIZE, max + 1);
-      g_free (priv->buffer);
-      priv->buffer = g_malloc (priv->buffer_size);
-    }
+  _gsock_datagram_receiver_reserve (&priv->receiver, max);
 
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->socket == socket; i++)
     {
@@ -425,7 +243,7 @@ read_cb (GSocket      *socket,
       gssize n;
 
       max = _gsock_endpoint_peek_max_message_size (endpoint);
-      n = receive_datagram (self, &sender, &error);
+      n = _gsock_datagram_receiver_receive (&priv->receiver, socket, &sender, &error);
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -435,7 +253,7 @@ read_cb (GSocket      *socket,
               /* The kernel drops only while its queue is full, and a full queue holds more
                * than one datagram: after a wake-up for one datagram alone (a ping-pong)
                * there is nothing to look for, and no system call is spent on it. */
-              poll_kernel_drops (self);
+              _gsock_datagram_receiver_poll_drops (&priv->receiver, socket);
               priv->backlog = FALSE;
             }
           break;
@@ -443,8 +261,8 @@ read_cb (GSocket      *socket,
       if (i == MAX_READS_PER_DISPATCH - 1)
         priv->backlog = TRUE;
 
-      _gsock_endpoint_add_bytes_received (endpoint, MIN ((gsize) n, priv->buffer_size));
-      if ((gsize) n > max || (gsize) n > priv->buffer_size)
+      _gsock_endpoint_add_bytes_received (endpoint, MIN ((gsize) n, priv->receiver.buffer_size));
+      if ((gsize) n > max || (gsize) n > priv->receiver.buffer_size)
         {
           g_autofree char *from = sender != NULL
                                     ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (sender))
@@ -457,7 +275,8 @@ read_cb (GSocket      *socket,
         }
       else
         {
-          g_autoptr(GsockMessage) message = _gsock_message_new_from_data (endpoint, priv->buffer,
+          g_autoptr(GsockMessage) message = _gsock_message_new_from_data (endpoint,
+                                                                          priv->receiver.buffer,
                                                                           n, sender);
 
           _gsock_endpoint_deliver (endpoint, message, TRUE);
@@ -470,7 +289,7 @@ read_cb (GSocket      *socket,
       if (priv->socket == socket && priv->read_source == NULL && !priv->closing)
         watch_input (self);
     }
-  if (priv->datagrams_dropped != dropped)
+  if (priv->receiver.datagrams_dropped != dropped)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
   _gsock_endpoint_release_counters (endpoint);
   g_object_unref (self);
@@ -516,11 +335,7 @@ configure_socket (GsockUdpEndpoint *self)
 
   g_socket_set_blocking (priv->socket, FALSE);
   g_socket_set_broadcast (priv->socket, priv->broadcast);
-#ifdef SO_RXQ_OVFL
-  /* Have each datagram carry the socket's drop count; failing that, it stays 0. */
-  g_socket_set_option (priv->socket, SOL_SOCKET, SO_RXQ_OVFL, 1, NULL);
-#endif
-  priv->kernel_drops = 0;
+  _gsock_datagram_receiver_attach (&priv->receiver, priv->socket);
   if (is_inet_socket (priv->socket))
     {
       g_socket_set_multicast_ttl (priv->socket, priv->multicast_ttl);
@@ -558,6 +373,7 @@ open_socket (GsockUdpEndpoint *self,
     goto failed;
 
   priv->closed = FALSE;
+  _gsock_datagram_queue_attach (&priv->send_queue, priv->socket);
   watch_input (self);
 
   if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
@@ -577,151 +393,8 @@ failed:
   return FALSE;
 }
 
-/* Hands one datagram to the kernel, without waiting. */
-static gboolean
-send_datagram (GsockUdpEndpoint *self,
-               const guint8     *data,
-               gsize             size,
-               GSocketAddress   *target,
-               GError          **error)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gssize n;
-
-  n = g_socket_send_to (priv->socket, target, data != NULL ? (const char *) data : "", size,
-                        NULL, error);
-  if (n < 0)
-    return FALSE;
-
-  _gsock_endpoint_add_bytes_sent (GSOCK_ENDPOINT (self), n);
-  return TRUE;
-}
-
-static void finish_close (GsockUdpEndpoint *self);
-static void arm_write_source (GsockUdpEndpoint *self,
-                              gboolean          later);
-
-/* Sends what is queued, oldest first, until the kernel would block. A datagram the kernel
- * refuses for good is dropped and reported, and the rest go on. Returns TRUE once the queue is
- * empty; @progressed tells whether anything left. */
-static gboolean
-flush_send_queue (GsockUdpEndpoint *self,
-                  gboolean         *progressed)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  QueuedDatagram *datagram;
-
-  *progressed = FALSE;
-  while (priv->socket != NULL
-         && (datagram = g_queue_peek_head (&priv->send_queue)) != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      gsize size;
-      const guint8 *data = g_bytes_get_data (datagram->payload, &size);
-
-      if (!send_datagram (self, data, size, datagram->target, &error)
-          && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return FALSE;
-
-      *progressed = TRUE;
-      g_queue_pop_head (&priv->send_queue);
-      priv->queued_bytes -= g_bytes_get_size (datagram->payload);
-      queued_datagram_free (datagram);
-      /* The handler may send, close or abort: the loop looks at the queue afresh. */
-      if (error != NULL)
-        _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
-    }
-  return TRUE;
-}
-
-static void
-flush_and_rearm (GsockUdpEndpoint *self)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gboolean progressed;
-
-  g_object_ref (self);
-  /* The source that fired is done; a new one is armed below if anything is left. */
-  _gsock_source_clear (&priv->write_source);
-  if (!flush_send_queue (self, &progressed))
-    arm_write_source (self, !progressed);
-  else if (priv->closing)
-    finish_close (self);
-  g_object_unref (self);
-}
-
-static gboolean
-writable_cb (GSocket      *socket,
-             GIOCondition  condition,
-             gpointer      user_data)
-{
-  flush_and_rearm (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-retry_send_cb (gpointer user_data)
-{
-  flush_and_rearm (user_data);
-  return G_SOURCE_REMOVE;
-}
-
-/* Watches for the moment the queue can move: G_IO_OUT, or, when @later (the socket said it
- * was writable and still refused), a short timeout. */
-static void
-arm_write_source (GsockUdpEndpoint *self,
-                  gboolean          later)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-
-  if (priv->write_source != NULL || priv->socket == NULL)
-    return;
-  if (later)
-    {
-      priv->write_source = g_timeout_source_new (SEND_RETRY_MS);
-      g_source_set_callback (priv->write_source, retry_send_cb, self, NULL);
-    }
-  else
-    {
-      priv->write_source = g_socket_create_source (priv->socket, G_IO_OUT, NULL);
-      g_source_set_callback (priv->write_source, G_SOURCE_FUNC (writable_cb), self, NULL);
-    }
-  g_source_attach (priv->write_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
-}
-
-static gboolean
-enqueue_datagram (GsockUdpEndpoint *self,
-                  GBytes           *payload,
-                  GSocketAddress   *target,
-                  GError          **error)
-{
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  gsize size = g_bytes_get_size (payload);
-  QueuedDatagram *datagram;
-
-  /* The first datagram always fits, whatever its size. */
-  if (!g_queue_is_empty (&priv->send_queue)
-      && (priv->send_queue.length >= MAX_QUEUED_DATAGRAMS
-          || priv->queued_bytes + size > MAX_QUEUED_BYTES))
-    {
-      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
-                   "The send queue is full (%u datagrams, %" G_GSIZE_FORMAT " bytes wait): "
-                   "datagrams are sent faster than the system takes them",
-                   priv->send_queue.length, priv->queued_bytes);
-      return FALSE;
-    }
-
-  datagram = g_new (QueuedDatagram, 1);
-  datagram->payload = g_bytes_ref (payload);
-  datagram->target = g_object_ref (target);
-  g_queue_push_tail (&priv->send_queue, datagram);
-  priv->queued_bytes += size;
-  arm_write_source (self, FALSE);
-  return TRUE;
-}
-
-/* Sends a datagram at once, or queues it behind those waiting or when the kernel would
- * block; @payload is the GBytes @data belongs to, or NULL to have a copy made to queue. */
+/* Sends a datagram through the send queue, binding first if need be; @payload is the GBytes
+ * @data belongs to, or NULL. */
 static gboolean
 send_or_queue (GsockUdpEndpoint *self,
                const guint8     *data,
@@ -731,8 +404,6 @@ send_or_queue (GsockUdpEndpoint *self,
                GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
-  g_autoptr(GBytes) copy = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   if (target == NULL)
     {
@@ -769,20 +440,7 @@ send_or_queue (GsockUdpEndpoint *self,
         return FALSE;
     }
 
-  /* Behind queued datagrams, a new one waits its turn, so they all leave in order. */
-  if (g_queue_is_empty (&priv->send_queue))
-    {
-      if (send_datagram (self, data, size, target, &local_error))
-        return TRUE;
-      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-    }
-  if (payload == NULL)
-    payload = copy = g_bytes_new (data, size);
-  return enqueue_datagram (self, payload, target, error);
+  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, error);
 }
 
 static gboolean
@@ -827,13 +485,28 @@ finish_close (GsockUdpEndpoint *self)
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
+/* What was queued has gone out: a close that waited for it ends now. */
+static void
+send_queue_flushed (GsockEndpoint *endpoint)
+{
+  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->closing)
+    finish_close (self);
+}
+
+static const GsockDatagramQueueCallbacks send_queue_callbacks = {
+  .flushed = send_queue_flushed,
+};
+
 static void
 gsock_udp_endpoint_close (GsockEndpoint *endpoint)
 {
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  if (priv->socket == NULL || g_queue_is_empty (&priv->send_queue))
+  if (priv->socket == NULL || _gsock_datagram_queue_get_length (&priv->send_queue) == 0)
     {
       finish_close (self);
       return;
@@ -967,7 +640,7 @@ gsock_udp_endpoint_init (GsockUdpEndpoint *self)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  g_queue_init (&priv->send_queue);
+  _gsock_datagram_queue_init (&priv->send_queue, GSOCK_ENDPOINT (self), &send_queue_callbacks);
   priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
   priv->multicast_loopback = TRUE;
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
@@ -1129,7 +802,7 @@ gsock_udp_endpoint_get_datagrams_dropped (GsockUdpEndpoint *self)
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
 
-  return priv->datagrams_dropped;
+  return priv->receiver.datagrams_dropped;
 }
 
 /**
@@ -1150,7 +823,7 @@ gsock_udp_endpoint_get_queued_datagrams (GsockUdpEndpoint *self)
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
 
-  return priv->send_queue.length;
+  return _gsock_datagram_queue_get_length (&priv->send_queue);
 }
 
 /* The common part of join and leave. */
