@@ -24,6 +24,8 @@ GMainContext *_gsock_endpoint_get_context       (GsockEndpoint  *self);
 /* The state and max-message-size without the getters' type checks, for the message path. */
 GsockState    _gsock_endpoint_peek_state        (GsockEndpoint  *self);
 gsize         _gsock_endpoint_peek_max_message_size (GsockEndpoint *self);
+/* Whether it has been open: a receive then fails with CLOSED, not NOT_CONNECTED. */
+gboolean      _gsock_endpoint_peek_was_open     (GsockEndpoint  *self);
 void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
                                                  GsockState      state);
 void          _gsock_endpoint_set_local_address (GsockEndpoint  *self,
