@@ -40,6 +40,14 @@ gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
                                                  GsockMessage   *message,
                                                  gboolean        keep_unheard);
 void          _gsock_endpoint_count_message     (GsockEndpoint  *self);
+void          _gsock_endpoint_count_sent        (GsockEndpoint  *self);
+/* GSOCK_ERROR_MESSAGE_TOO_LARGE above max-message-size. */
+gboolean      _gsock_endpoint_check_message_size (GsockEndpoint *self,
+                                                  gsize          size,
+                                                  GError       **error);
+/* Whether this thread is dispatching one of the sources of the endpoint's context, and so
+ * may use its sockets. */
+gboolean      _gsock_endpoint_in_own_dispatch   (GsockEndpoint  *self);
 /* While held, changes of the four counters (bytes and messages sent and received) are
  * notified once each, on the last release: one notification per read, not per message. */
 void          _gsock_endpoint_hold_counters     (GsockEndpoint  *self);

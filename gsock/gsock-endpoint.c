@@ -13,6 +13,7 @@
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
+#include "gsock-send-private.h"
 
 /**
  * GsockEndpoint:
@@ -76,7 +77,7 @@ typedef struct
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
   GQueue closers;   /* GTask * */
-  gint handed_over; /* sends from other threads still on their way to the owner (atomic) */
+  GsockHandover handover; /* sends from other threads on their way to the owner */
 } GsockEndpointPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockEndpoint, gsock_endpoint, G_TYPE_OBJECT)
@@ -1001,48 +1002,10 @@ gsock_endpoint_open_finish (GsockEndpoint *self,
   return GSOCK_ENDPOINT_GET_CLASS (self)->open_finish (self, result, error);
 }
 
-/**
- * gsock_endpoint_send:
- * @self: an endpoint
- * @text: the text to send, in UTF-8
- * @target: (nullable): where to send it; required for [class@Gsock.UdpEndpoint], ignored by
- *   a [class@Gsock.TcpClient], a client's address or `NULL` (every client) for a
- *   [class@Gsock.TcpServer]
- *
- * Sends @text as one message, converted to [property@Gsock.Endpoint:encoding].
- *
- * This is the tutorial's `send(message, target_addr)`. It never blocks: what cannot be
- * written at once is queued and written from the main context.
- *
- * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise
- *   (`GSOCK_ERROR_UNKNOWN_ENCODING`, `GSOCK_ERROR_INVALID_TEXT`,
- *   `GSOCK_ERROR_MESSAGE_TOO_LARGE`, or those of [method@Gsock.Endpoint.send_bytes])
- */
 gboolean
-gsock_endpoint_send (GsockEndpoint  *self,
-                     const char     *text,
-                     GSocketAddress *target,
-                     GError        **error)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GBytes) payload = NULL;
-
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  payload = _gsock_encoding_encode (priv->encoding, text, error);
-  if (payload == NULL)
-    return FALSE;
-
-  return gsock_endpoint_send_bytes (self, payload, target, error);
-}
-
-static gboolean
-check_message_size (GsockEndpoint *self,
-                    gsize          size,
-                    GError       **error)
+_gsock_endpoint_check_message_size (GsockEndpoint *self,
+                                    gsize          size,
+                                    GError       **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
@@ -1056,8 +1019,8 @@ check_message_size (GsockEndpoint *self,
 
 /* Whether this thread is dispatching one of the sources of the endpoint's context (a reply
  * from a handler, most often), and so owns it: cheaper to learn than acquiring it. */
-static gboolean
-in_own_dispatch (GsockEndpoint *self)
+gboolean
+_gsock_endpoint_in_own_dispatch (GsockEndpoint *self)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   GSource *current = g_main_current_source ();
@@ -1087,121 +1050,11 @@ count_sent (GsockEndpoint *self)
   notify_counter (self, PROP_MESSAGES_SENT);
 }
 
-static gboolean
-send_now (GsockEndpoint  *self,
-          GBytes         *payload,
-          GSocketAddress *target,
-          GError        **error)
+/* count_sent() for gsock-send.c; the message path in gsock_endpoint_send_data() inlines it. */
+void
+_gsock_endpoint_count_sent (GsockEndpoint *self)
 {
-  if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error))
-    return FALSE;
-
   count_sent (self);
-  return TRUE;
-}
-
-/* A send from another thread, on its way to the thread that owns the endpoint. */
-typedef struct
-{
-  GsockEndpoint *self;
-  GBytes *payload;
-  GSocketAddress *target;
-} SendData;
-
-static void
-send_data_free (SendData *data)
-{
-  g_object_unref (data->self);
-  g_bytes_unref (data->payload);
-  g_clear_object (&data->target);
-  g_free (data);
-}
-
-static gboolean
-send_in_owner_cb (gpointer user_data)
-{
-  SendData *data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (data->self);
-
-  if (!send_now (data->self, data->payload, data->target, &error))
-    _gsock_endpoint_report_error (data->self, error);
-  g_atomic_int_add (&priv->handed_over, -1);
-  return G_SOURCE_REMOVE;
-}
-
-/* Sends a message of a size already checked, from the thread that owns the endpoint. */
-static gboolean
-send_checked (GsockEndpoint  *self,
-              GBytes         *payload,
-              GSocketAddress *target,
-              GError        **error)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  gboolean ok;
-
-  /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
-   * is handed over to it. */
-  if (in_own_dispatch (self))
-    return send_now (self, payload, target, error);
-  /* While earlier sends are on their way, this one follows them, so that one thread's sends
-   * arrive in the order it made them. */
-  if (g_atomic_int_get (&priv->handed_over) > 0 || !g_main_context_acquire (priv->context))
-    {
-      SendData *data = g_new0 (SendData, 1);
-      g_autoptr(GSource) source = NULL;
-
-      g_atomic_int_inc (&priv->handed_over);
-      data->self = g_object_ref (self);
-      data->payload = g_bytes_ref (payload);
-      data->target = target != NULL ? g_object_ref (target) : NULL;
-      /* A source of its own, never g_main_context_invoke_full(): that runs the send here
-       * when it can acquire the context, ahead of those still queued. */
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, send_in_owner_cb, data, (GDestroyNotify) send_data_free);
-      g_source_attach (source, priv->context);
-      return TRUE;
-    }
-  ok = send_now (self, payload, target, error);
-  g_main_context_release (priv->context);
-  return ok;
-}
-
-/**
- * gsock_endpoint_send_bytes:
- * @self: an endpoint
- * @payload: the bytes of the message
- * @target: (nullable): where to send it, as for [method@Gsock.Endpoint.send]
- *
- * Sends @payload as one message, without any conversion.
- *
- * It may be called from any thread. From a thread other than the one running the endpoint's
- * main context, the message is handed to that thread, in order with the others sent the same
- * way, and this returns `TRUE` once the size was checked; an error found there is reported
- * through [signal@Gsock.Endpoint::error].
- *
- * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise:
- *   `GSOCK_ERROR_MESSAGE_TOO_LARGE` above [property@Gsock.Endpoint:max-message-size],
- *   `G_IO_ERROR_NOT_CONNECTED` before a connection is open, `G_IO_ERROR_CLOSED` once closing,
- *   `GSOCK_ERROR_NO_DESTINATION` for a datagram without @target,
- *   `GSOCK_ERROR_NO_SUCH_PEER` for a server @target that is not a client
- */
-gboolean
-gsock_endpoint_send_bytes (GsockEndpoint  *self,
-                           GBytes         *payload,
-                           GSocketAddress *target,
-                           GError        **error)
-{
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-  g_return_val_if_fail (payload != NULL, FALSE);
-  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!check_message_size (self, g_bytes_get_size (payload), error))
-    return FALSE;
-  return send_checked (self, payload, target, error);
 }
 
 /**
@@ -1238,11 +1091,11 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
   g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_message_size (self, size, error))
+  if (!_gsock_endpoint_check_message_size (self, size, error))
     return FALSE;
   /* Inside a dispatch of its own context, the endpoint's class sends the bytes as it can (a
    * connection frames them into its read's batch; a datagram goes out from them). */
-  if (in_own_dispatch (self))
+  if (_gsock_endpoint_in_own_dispatch (self))
     {
       if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
         return FALSE;
@@ -1251,7 +1104,7 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
     }
 
   payload = g_bytes_new (data, size);
-  return send_checked (self, payload, target, error);
+  return gsock_endpoint_send_bytes (self, payload, target, error);
 }
 
 /* Runs the endpoint's context until *@result is set; see "Contexts and threads" in DESIGN.md. */
@@ -1479,6 +1332,14 @@ _gsock_endpoint_peek_closes (GsockEndpoint *self)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   return priv->closes;
+}
+
+GsockHandover *
+_gsock_endpoint_get_handover (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return &priv->handover;
 }
 
 GsockDelivery *
