@@ -24,6 +24,10 @@ GMainContext *_gsock_endpoint_get_context       (GsockEndpoint  *self);
 /* The state and max-message-size without the getters' type checks, for the message path. */
 GsockState    _gsock_endpoint_peek_state        (GsockEndpoint  *self);
 gsize         _gsock_endpoint_peek_max_message_size (GsockEndpoint *self);
+/* Whether it has been open: a receive then fails with CLOSED, not NOT_CONNECTED. */
+gboolean      _gsock_endpoint_peek_was_open     (GsockEndpoint  *self);
+/* How many times it moved to CLOSED: a close ends an open that was resolving. */
+guint         _gsock_endpoint_peek_closes       (GsockEndpoint  *self);
 void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
                                                  GsockState      state);
 void          _gsock_endpoint_set_local_address (GsockEndpoint  *self,
@@ -36,6 +40,14 @@ gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
                                                  GsockMessage   *message,
                                                  gboolean        keep_unheard);
 void          _gsock_endpoint_count_message     (GsockEndpoint  *self);
+void          _gsock_endpoint_count_sent        (GsockEndpoint  *self);
+/* GSOCK_ERROR_MESSAGE_TOO_LARGE above max-message-size. */
+gboolean      _gsock_endpoint_check_message_size (GsockEndpoint *self,
+                                                  gsize          size,
+                                                  GError       **error);
+/* Whether this thread is dispatching one of the sources of the endpoint's context, and so
+ * may use its sockets. */
+gboolean      _gsock_endpoint_in_own_dispatch   (GsockEndpoint  *self);
 /* While held, changes of the four counters (bytes and messages sent and received) are
  * notified once each, on the last release: one notification per read, not per message. */
 void          _gsock_endpoint_hold_counters     (GsockEndpoint  *self);
@@ -48,6 +60,9 @@ void          _gsock_endpoint_report_error      (GsockEndpoint  *self,
                                                  const GError   *error);
 void          _gsock_endpoint_wait              (GsockEndpoint  *self,
                                                  GAsyncResult  **result);
+
+/* gsock-resolve.c: the address to open at, resolved first. */
+
 /* Opens (binds, listens) at @address, resolved already; called in the CLOSED state, or in
  * OPENING after an asynchronous resolution. On failure the state is CLOSED or left OPENING
  * (the caller then moves it to CLOSED). */
@@ -63,6 +78,11 @@ void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
                                                  GCancellable       *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer            user_data);
+/* The address to bind or listen on: :address, the host literal, or the host name resolved
+ * with the blocking g_resolver_lookup_by_name(), for the blocking calls only. */
+GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
+                                                 GError        **error);
+
 void          _gsock_endpoint_inherit_settings  (GsockEndpoint  *self,
                                                  GsockEndpoint  *from);
 void          _gsock_source_clear               (GSource       **source);
@@ -71,9 +91,5 @@ void          _gsock_store_result_cb            (GObject        *source,
                                                  gpointer        user_data);
 GSocketProtocol _gsock_protocol_for             (GSocketAddress *address,
                                                  GSocketType     type);
-/* The address to bind or listen on: :address, the host literal, or the host name resolved
- * with the blocking g_resolver_lookup_by_name(), for the blocking calls only. */
-GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
-                                                 GError        **error);
 
 G_END_DECLS

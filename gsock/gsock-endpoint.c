@@ -7,11 +7,13 @@
 
 #include "gsock-endpoint.h"
 
+#include "gsock-delivery-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
+#include "gsock-send-private.h"
 
 /**
  * GsockEndpoint:
@@ -71,14 +73,11 @@ typedef struct
   GError *last_error;
   GSource *open_source; /* an open asked for through :active, run from the main context */
 
-  GQueue receivers; /* GTask *, oldest first */
-  GQueue inbox;     /* InboxEntry * of messages nobody handled yet, oldest first */
-  gsize inbox_bytes;
-  gboolean c_handler_hears; /* a C handler heard the last message emitted */
+  GsockDelivery delivery; /* pending receives and the inbox */
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
   GQueue closers;   /* GTask * */
-  gint handed_over; /* sends from other threads still on their way to the owner (atomic) */
+  GsockHandover handover; /* sends from other threads on their way to the owner */
 } GsockEndpointPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockEndpoint, gsock_endpoint, G_TYPE_OBJECT)
@@ -102,107 +101,14 @@ enum {
   N_PROPS
 };
 
+/* message-received is gsock-delivery.c's. */
 enum {
-  SIGNAL_MESSAGE_RECEIVED,
   SIGNAL_ERROR,
   N_SIGNALS
 };
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-/* A message waiting in the inbox. It does not hold the endpoint it is kept in (that would
- * be a reference cycle); the message is made again when a receive takes it. */
-typedef struct
-{
-  GBytes *bytes;
-  GSocketAddress *sender;
-  GsockEndpoint *endpoint; /* NULL: the endpoint whose inbox this is */
-} InboxEntry;
-
-static InboxEntry *
-inbox_entry_new (GsockEndpoint *self,
-                 GsockMessage  *message)
-{
-  InboxEntry *entry = g_new0 (InboxEntry, 1);
-  GSocketAddress *sender = gsock_message_get_sender (message);
-  GsockEndpoint *endpoint = gsock_message_get_endpoint (message);
-
-  entry->bytes = g_bytes_ref (gsock_message_get_bytes (message));
-  entry->sender = sender != NULL ? g_object_ref (sender) : NULL;
-  entry->endpoint = endpoint != self ? g_object_ref (endpoint) : NULL;
-  return entry;
-}
-
-static void
-inbox_entry_free (InboxEntry *entry)
-{
-  g_bytes_unref (entry->bytes);
-  g_clear_object (&entry->sender);
-  g_clear_object (&entry->endpoint);
-  g_free (entry);
-}
-
-/* A pending receive: the task and the sources that end it early. */
-typedef struct
-{
-  GsockEndpoint *self;
-  GSource *timeout_source;
-  GSource *cancel_source;
-} ReceiveData;
-
-static void
-receive_data_free (ReceiveData *data)
-{
-  _gsock_source_clear (&data->timeout_source);
-  _gsock_source_clear (&data->cancel_source);
-  g_free (data);
-}
-
-/* Takes @task (or, when NULL, the oldest pending receive) off the queue and stops the sources
- * that could end it early; the caller returns it. */
-static GTask *
-pop_receiver (GsockEndpoint *self,
-              GTask         *task)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  ReceiveData *data;
-
-  if (task == NULL)
-    task = g_queue_pop_head (&priv->receivers);
-  else
-    g_queue_remove (&priv->receivers, task);
-  if (task == NULL)
-    return NULL;
-
-  data = g_task_get_task_data (task);
-  _gsock_source_clear (&data->timeout_source);
-  _gsock_source_clear (&data->cancel_source);
-  return task;
-}
-
-static void
-fail_receiver (GsockEndpoint *self,
-               GTask         *task,
-               GError        *error)
-{
-  pop_receiver (self, task);
-  g_task_return_error (task, error);
-  g_object_unref (task);
-}
-
-static void
-fail_all_receivers (GsockEndpoint *self,
-                    const GError  *error)
-{
-  GTask *task;
-
-  while ((task = pop_receiver (self, NULL)) != NULL)
-    {
-      g_task_return_error (task, g_error_copy (error));
-      g_object_unref (task);
-    }
-}
 
 static void
 complete_all_closers (GsockEndpoint *self)
@@ -227,10 +133,9 @@ gsock_endpoint_dispose (GObject *object)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   _gsock_source_clear (&priv->open_source);
-  fail_all_receivers (self, error);
+  _gsock_delivery_fail_all (&priv->delivery, error);
   complete_all_closers (self);
-  g_queue_clear_full (&priv->inbox, (GDestroyNotify) inbox_entry_free);
-  priv->inbox_bytes = 0;
+  _gsock_delivery_drop_inbox (&priv->delivery);
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->dispose (object);
 }
@@ -353,68 +258,6 @@ gsock_endpoint_real_open_finish (GsockEndpoint *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* The base's message_received: it does nothing, so a subclass can chain up to it. Messages
- * nothing hears wait in the inbox (_gsock_endpoint_deliver() decides that), not here. */
-static void
-gsock_endpoint_real_message_received (GsockEndpoint *self,
-                                      GsockMessage  *message)
-{
-}
-
-/* Both marshallers of message-received mark the message heard: they run for every C handler
- * (a closure of a binding has its own), which saves looking handlers up before each message
- * while a C handler hears them (see _gsock_endpoint_deliver()). */
-static void
-marshal_message_received (GClosure     *closure,
-                          GValue       *return_value,
-                          guint         n_param_values,
-                          const GValue *param_values,
-                          gpointer      invocation_hint,
-                          gpointer      marshal_data)
-{
-  GsockMessage *message = g_value_get_boxed (&param_values[1]);
-
-  if (message != NULL)
-    _gsock_message_set_heard (message, TRUE);
-  g_cclosure_marshal_VOID__BOXED (closure, return_value, n_param_values, param_values,
-                                  invocation_hint, marshal_data);
-}
-
-/* g_cclosure_marshal_VOID__BOXEDv for message-received, without its g_boxed_copy() and
- * g_boxed_free() around the call (a type lookup and a ref each, once per message): whoever
- * emits the signal holds a reference on the message until the emission returns (every
- * emitter in gsock does, as any caller of g_signal_emit() must for an argument), so the
- * handler's message stays valid; one that keeps it takes its own reference. */
-static void
-marshal_message_received_v (GClosure *closure,
-                            GValue   *return_value,
-                            gpointer  instance,
-                            va_list   args,
-                            gpointer  marshal_data,
-                            int       n_params,
-                            GType    *param_types)
-{
-  void (*callback) (gpointer self, GsockMessage *message, gpointer user_data);
-  gpointer self = instance, user_data = closure->data;
-  GsockMessage *message;
-  va_list args_copy;
-
-  G_VA_COPY (args_copy, args);
-  message = va_arg (args_copy, GsockMessage *);
-  va_end (args_copy);
-
-  if (G_CCLOSURE_SWAP_DATA (closure))
-    {
-      self = closure->data;
-      user_data = instance;
-    }
-  callback = marshal_data != NULL ? marshal_data : ((GCClosure *) closure)->callback;
-
-  if (message != NULL)
-    _gsock_message_set_heard (message, TRUE);
-  callback (self, message, user_data);
-}
-
 /* The default send_data: the bytes copied into a GBytes, sent as by send_bytes. It runs in
  * one of the endpoint's own dispatches, so the send need not be handed to another thread. */
 static gboolean
@@ -434,7 +277,6 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  klass->message_received = gsock_endpoint_real_message_received;
   klass->send_data = gsock_endpoint_real_send_data;
   klass->open_finish = gsock_endpoint_real_open_finish;
 
@@ -604,32 +446,7 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  /**
-   * GsockEndpoint::message-received:
-   * @self: the endpoint
-   * @message: the message
-   *
-   * Emitted on the endpoint's main context for every message that arrives and that no
-   * pending [method@Gsock.Endpoint.receive_async] takes.
-   *
-   * For a [class@Gsock.TcpServer], it fires for the messages of every client, and
-   * [method@Gsock.Message.get_endpoint] is that client's connection.
-   */
-  /* No class closure: the class's message_received is called after the emission
-   * (emit_message()). GLib emits a signal with one handler without boxing its arguments in
-   * GValues only while no class closure applies, and a class closure always applies once the
-   * base has a handler of its own (which it must, for a subclass to chain up to): that would
-   * cost more than the rest of the message path. */
-  signals[SIGNAL_MESSAGE_RECEIVED] =
-    g_signal_new ("message-received",
-                  G_TYPE_FROM_CLASS (klass),
-                  G_SIGNAL_RUN_LAST,
-                  0,
-                  NULL, NULL,
-                  marshal_message_received,
-                  G_TYPE_NONE, 1, GSOCK_TYPE_MESSAGE);
-  g_signal_set_va_marshaller (signals[SIGNAL_MESSAGE_RECEIVED], G_TYPE_FROM_CLASS (klass),
-                              marshal_message_received_v);
+  _gsock_delivery_class_init (klass);
 
   /**
    * GsockEndpoint::error:
@@ -666,8 +483,7 @@ gsock_endpoint_init (GsockEndpoint *self)
   priv->max_message_size = GSOCK_STREAM_MAX_MESSAGE_SIZE;
   priv->state = GSOCK_STATE_CLOSED;
   priv->context = g_main_context_ref_thread_default ();
-  g_queue_init (&priv->receivers);
-  g_queue_init (&priv->inbox);
+  _gsock_delivery_init (&priv->delivery);
   g_queue_init (&priv->closers);
 }
 
@@ -1186,48 +1002,10 @@ gsock_endpoint_open_finish (GsockEndpoint *self,
   return GSOCK_ENDPOINT_GET_CLASS (self)->open_finish (self, result, error);
 }
 
-/**
- * gsock_endpoint_send:
- * @self: an endpoint
- * @text: the text to send, in UTF-8
- * @target: (nullable): where to send it; required for [class@Gsock.UdpEndpoint], ignored by
- *   a [class@Gsock.TcpClient], a client's address or `NULL` (every client) for a
- *   [class@Gsock.TcpServer]
- *
- * Sends @text as one message, converted to [property@Gsock.Endpoint:encoding].
- *
- * This is the tutorial's `send(message, target_addr)`. It never blocks: what cannot be
- * written at once is queued and written from the main context.
- *
- * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise
- *   (`GSOCK_ERROR_UNKNOWN_ENCODING`, `GSOCK_ERROR_INVALID_TEXT`,
- *   `GSOCK_ERROR_MESSAGE_TOO_LARGE`, or those of [method@Gsock.Endpoint.send_bytes])
- */
 gboolean
-gsock_endpoint_send (GsockEndpoint  *self,
-                     const char     *text,
-                     GSocketAddress *target,
-                     GError        **error)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GBytes) payload = NULL;
-
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-  g_return_val_if_fail (text != NULL, FALSE);
-  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  payload = _gsock_encoding_encode (priv->encoding, text, error);
-  if (payload == NULL)
-    return FALSE;
-
-  return gsock_endpoint_send_bytes (self, payload, target, error);
-}
-
-static gboolean
-check_message_size (GsockEndpoint *self,
-                    gsize          size,
-                    GError       **error)
+_gsock_endpoint_check_message_size (GsockEndpoint *self,
+                                    gsize          size,
+                                    GError       **error)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
@@ -1241,8 +1019,8 @@ check_message_size (GsockEndpoint *self,
 
 /* Whether this thread is dispatching one of the sources of the endpoint's context (a reply
  * from a handler, most often), and so owns it: cheaper to learn than acquiring it. */
-static gboolean
-in_own_dispatch (GsockEndpoint *self)
+gboolean
+_gsock_endpoint_in_own_dispatch (GsockEndpoint *self)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   GSource *current = g_main_current_source ();
@@ -1272,121 +1050,11 @@ count_sent (GsockEndpoint *self)
   notify_counter (self, PROP_MESSAGES_SENT);
 }
 
-static gboolean
-send_now (GsockEndpoint  *self,
-          GBytes         *payload,
-          GSocketAddress *target,
-          GError        **error)
+/* count_sent() for gsock-send.c; the message path in gsock_endpoint_send_data() inlines it. */
+void
+_gsock_endpoint_count_sent (GsockEndpoint *self)
 {
-  if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_bytes (self, payload, target, error))
-    return FALSE;
-
   count_sent (self);
-  return TRUE;
-}
-
-/* A send from another thread, on its way to the thread that owns the endpoint. */
-typedef struct
-{
-  GsockEndpoint *self;
-  GBytes *payload;
-  GSocketAddress *target;
-} SendData;
-
-static void
-send_data_free (SendData *data)
-{
-  g_object_unref (data->self);
-  g_bytes_unref (data->payload);
-  g_clear_object (&data->target);
-  g_free (data);
-}
-
-static gboolean
-send_in_owner_cb (gpointer user_data)
-{
-  SendData *data = user_data;
-  g_autoptr(GError) error = NULL;
-
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (data->self);
-
-  if (!send_now (data->self, data->payload, data->target, &error))
-    _gsock_endpoint_report_error (data->self, error);
-  g_atomic_int_add (&priv->handed_over, -1);
-  return G_SOURCE_REMOVE;
-}
-
-/* Sends a message of a size already checked, from the thread that owns the endpoint. */
-static gboolean
-send_checked (GsockEndpoint  *self,
-              GBytes         *payload,
-              GSocketAddress *target,
-              GError        **error)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  gboolean ok;
-
-  /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
-   * is handed over to it. */
-  if (in_own_dispatch (self))
-    return send_now (self, payload, target, error);
-  /* While earlier sends are on their way, this one follows them, so that one thread's sends
-   * arrive in the order it made them. */
-  if (g_atomic_int_get (&priv->handed_over) > 0 || !g_main_context_acquire (priv->context))
-    {
-      SendData *data = g_new0 (SendData, 1);
-      g_autoptr(GSource) source = NULL;
-
-      g_atomic_int_inc (&priv->handed_over);
-      data->self = g_object_ref (self);
-      data->payload = g_bytes_ref (payload);
-      data->target = target != NULL ? g_object_ref (target) : NULL;
-      /* A source of its own, never g_main_context_invoke_full(): that runs the send here
-       * when it can acquire the context, ahead of those still queued. */
-      source = g_idle_source_new ();
-      g_source_set_priority (source, G_PRIORITY_DEFAULT);
-      g_source_set_callback (source, send_in_owner_cb, data, (GDestroyNotify) send_data_free);
-      g_source_attach (source, priv->context);
-      return TRUE;
-    }
-  ok = send_now (self, payload, target, error);
-  g_main_context_release (priv->context);
-  return ok;
-}
-
-/**
- * gsock_endpoint_send_bytes:
- * @self: an endpoint
- * @payload: the bytes of the message
- * @target: (nullable): where to send it, as for [method@Gsock.Endpoint.send]
- *
- * Sends @payload as one message, without any conversion.
- *
- * It may be called from any thread. From a thread other than the one running the endpoint's
- * main context, the message is handed to that thread, in order with the others sent the same
- * way, and this returns `TRUE` once the size was checked; an error found there is reported
- * through [signal@Gsock.Endpoint::error].
- *
- * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise:
- *   `GSOCK_ERROR_MESSAGE_TOO_LARGE` above [property@Gsock.Endpoint:max-message-size],
- *   `G_IO_ERROR_NOT_CONNECTED` before a connection is open, `G_IO_ERROR_CLOSED` once closing,
- *   `GSOCK_ERROR_NO_DESTINATION` for a datagram without @target,
- *   `GSOCK_ERROR_NO_SUCH_PEER` for a server @target that is not a client
- */
-gboolean
-gsock_endpoint_send_bytes (GsockEndpoint  *self,
-                           GBytes         *payload,
-                           GSocketAddress *target,
-                           GError        **error)
-{
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-  g_return_val_if_fail (payload != NULL, FALSE);
-  g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!check_message_size (self, g_bytes_get_size (payload), error))
-    return FALSE;
-  return send_checked (self, payload, target, error);
 }
 
 /**
@@ -1423,11 +1091,11 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
   g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_message_size (self, size, error))
+  if (!_gsock_endpoint_check_message_size (self, size, error))
     return FALSE;
   /* Inside a dispatch of its own context, the endpoint's class sends the bytes as it can (a
    * connection frames them into its read's batch; a datagram goes out from them). */
-  if (in_own_dispatch (self))
+  if (_gsock_endpoint_in_own_dispatch (self))
     {
       if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
         return FALSE;
@@ -1436,140 +1104,7 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
     }
 
   payload = g_bytes_new (data, size);
-  return send_checked (self, payload, target, error);
-}
-
-static gboolean
-receive_timeout_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  ReceiveData *data = g_task_get_task_data (task);
-
-  fail_receiver (data->self, task,
-                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                      "No message arrived in time"));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-receive_cancelled_cb (GCancellable *cancellable,
-                      gpointer      user_data)
-{
-  GTask *task = user_data;
-  ReceiveData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  fail_receiver (data->self, task, error);
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * gsock_endpoint_receive_async:
- * @self: an endpoint
- * @cancellable: (nullable): a cancellable
- * @callback: (scope async): called with the next message
- * @user_data: data for @callback
- *
- * Takes the next message that arrives on @self, instead of
- * [signal@Gsock.Endpoint::message-received] being emitted for it.
- *
- * Messages that arrive while nothing handles them (no receive pending, no handler connected
- * to [signal@Gsock.Endpoint::message-received], no override of its class handler) wait in
- * the endpoint's inbox for the next receive, as datagrams wait in a socket's buffer, even after
- * the connection has closed. The inbox holds at most 4096 messages and 4 MiB (or two
- * messages of [property@Gsock.Endpoint:max-message-size], if more); past that the oldest
- * message is dropped and reported as `GSOCK_ERROR_INBOX_FULL` through
- * [signal@Gsock.Endpoint::error].
- *
- * Pending receives are served oldest first. The receive fails with `G_IO_ERROR_TIMED_OUT`
- * after [property@Gsock.Endpoint:timeout] milliseconds (when not 0), with
- * `G_IO_ERROR_CANCELLED` when @cancellable is cancelled, with `G_IO_ERROR_CLOSED` when the
- * endpoint closes or is closed (`G_IO_ERROR_NOT_CONNECTED` if it was never open), and with the error of a message that could not be received (an oversize
- * datagram, say).
- */
-void
-gsock_endpoint_receive_async (GsockEndpoint      *self,
-                              GCancellable       *cancellable,
-                              GAsyncReadyCallback callback,
-                              gpointer            user_data)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
-  ReceiveData *data;
-
-  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gsock_endpoint_receive_async);
-
-  if (!g_queue_is_empty (&priv->inbox))
-    {
-      InboxEntry *entry = g_queue_pop_head (&priv->inbox);
-
-      priv->inbox_bytes -= g_bytes_get_size (entry->bytes);
-      g_task_return_pointer (task,
-                             gsock_message_new (entry->endpoint != NULL ? entry->endpoint : self,
-                                                entry->bytes, entry->sender),
-                             (GDestroyNotify) gsock_message_unref);
-      inbox_entry_free (entry);
-      return;
-    }
-  if (priv->state != GSOCK_STATE_OPEN && priv->state != GSOCK_STATE_OPENING)
-    {
-      if (priv->was_open)
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closed");
-      else
-        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                                 "The endpoint is not open");
-      return;
-    }
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  data = g_new0 (ReceiveData, 1);
-  data->self = self;
-  g_task_set_task_data (task, data, (GDestroyNotify) receive_data_free);
-
-  if (priv->timeout > 0)
-    {
-      data->timeout_source = g_timeout_source_new (priv->timeout);
-      g_source_set_callback (data->timeout_source, receive_timeout_cb, task, NULL);
-      g_source_attach (data->timeout_source, priv->context);
-    }
-  if (cancellable != NULL)
-    {
-      data->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (data->cancel_source, G_SOURCE_FUNC (receive_cancelled_cb), task,
-                             NULL);
-      g_source_attach (data->cancel_source, priv->context);
-    }
-
-  g_queue_push_tail (&priv->receivers, g_steal_pointer (&task));
-}
-
-/**
- * gsock_endpoint_receive_finish:
- * @self: an endpoint
- * @result: the result given to the callback
- * @error: return location for an error
- *
- * Finishes [method@Gsock.Endpoint.receive_async].
- *
- * Returns: (transfer full): the message, or `NULL` with @error set
- */
-GsockMessage *
-gsock_endpoint_receive_finish (GsockEndpoint *self,
-                               GAsyncResult  *result,
-                               GError       **error)
-{
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == gsock_endpoint_receive_async,
-                        NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return gsock_endpoint_send_bytes (self, payload, target, error);
 }
 
 /* Runs the endpoint's context until *@result is set; see "Contexts and threads" in DESIGN.md. */
@@ -1581,79 +1116,6 @@ _gsock_endpoint_wait (GsockEndpoint  *self,
 
   while (*result == NULL)
     g_main_context_iteration (priv->context, TRUE);
-}
-
-/**
- * gsock_endpoint_receive_message:
- * @self: an endpoint
- * @cancellable: (nullable): a cancellable
- * @error: return location for an error
- *
- * Waits for the next message on @self, running the endpoint's main context meanwhile (so
- * call it from the thread that owns that context).
- *
- * It fails as [method@Gsock.Endpoint.receive_async] does, `G_IO_ERROR_TIMED_OUT` after
- * [property@Gsock.Endpoint:timeout] among others.
- *
- * Returns: (transfer full): the message, or `NULL` with @error set
- */
-GsockMessage *
-gsock_endpoint_receive_message (GsockEndpoint *self,
-                                GCancellable  *cancellable,
-                                GError       **error)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GAsyncResult) result = NULL;
-
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
-  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
-
-  g_main_context_push_thread_default (priv->context);
-  gsock_endpoint_receive_async (self, cancellable, _gsock_store_result_cb, &result);
-  _gsock_endpoint_wait (self, &result);
-  g_main_context_pop_thread_default (priv->context);
-
-  return gsock_endpoint_receive_finish (self, result, error);
-}
-
-/**
- * gsock_endpoint_receive:
- * @self: an endpoint
- * @sender: (out) (optional) (transfer full) (nullable): the sender's address
- * @cancellable: (nullable): a cancellable
- * @error: return location for an error
- *
- * Waits for the next message and returns its text, decoded from
- * [property@Gsock.Endpoint:encoding]: the tutorial's `receive()`.
- *
- * It fails as [method@Gsock.Endpoint.receive_message] does, and with
- * `GSOCK_ERROR_INVALID_TEXT` when the message is not valid text (use
- * [method@Gsock.Endpoint.receive_message] to keep its bytes then).
- *
- * Returns: (transfer full): the text, or `NULL` with @error set
- */
-char *
-gsock_endpoint_receive (GsockEndpoint   *self,
-                        GSocketAddress **sender,
-                        GCancellable    *cancellable,
-                        GError         **error)
-{
-  g_autoptr(GsockMessage) message = NULL;
-  const char *text;
-
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
-
-  message = gsock_endpoint_receive_message (self, cancellable, error);
-  if (message == NULL)
-    return NULL;
-
-  text = gsock_message_get_text (message, error);
-  if (text == NULL)
-    return NULL;
-
-  if (sender != NULL)
-    *sender = g_object_ref (gsock_message_get_sender (message));
-  return g_strdup (text);
 }
 
 /**
@@ -1808,7 +1270,7 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
                                                      "The endpoint was closed");
 
-      fail_all_receivers (self, error);
+      _gsock_delivery_fail_all (&priv->delivery, error);
       complete_all_closers (self);
     }
   g_object_unref (self);
@@ -1856,6 +1318,38 @@ _gsock_endpoint_peek_max_message_size (GsockEndpoint *self)
   return priv->max_message_size;
 }
 
+gboolean
+_gsock_endpoint_peek_was_open (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->was_open;
+}
+
+guint
+_gsock_endpoint_peek_closes (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->closes;
+}
+
+GsockHandover *
+_gsock_endpoint_get_handover (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return &priv->handover;
+}
+
+GsockDelivery *
+_gsock_endpoint_get_delivery (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return &priv->delivery;
+}
+
 void
 _gsock_endpoint_add_bytes_sent (GsockEndpoint *self,
                                 gsize          bytes)
@@ -1876,88 +1370,16 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   notify_counter (self, PROP_BYTES_RECEIVED);
 }
 
-#define INBOX_MAX_MESSAGES 4096
-#define INBOX_MIN_BYTES    (4 * 1024 * 1024)
-
-static gboolean
-has_handler (GsockEndpoint *self)
-{
-  return g_signal_has_handler_pending (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, FALSE);
-}
-
-/* Keeps an unheard message for a later receive, within the inbox's bounds. */
-static void
-keep_in_inbox (GsockEndpoint *self,
-               GsockMessage  *message)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  gsize max_bytes = MAX (INBOX_MIN_BYTES, 2 * priv->max_message_size);
-
-  g_queue_push_tail (&priv->inbox, inbox_entry_new (self, message));
-  priv->inbox_bytes += g_bytes_get_size (gsock_message_get_bytes (message));
-
-  while (priv->inbox.length > INBOX_MAX_MESSAGES || priv->inbox_bytes > max_bytes)
-    {
-      InboxEntry *dropped = g_queue_pop_head (&priv->inbox);
-      gsize size = g_bytes_get_size (dropped->bytes);
-      g_autoptr(GError) error = NULL;
-
-      inbox_entry_free (dropped);
-      priv->inbox_bytes -= size;
-      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_INBOX_FULL,
-                   "A message of %" G_GSIZE_FORMAT " bytes was dropped: nothing handled or "
-                   "received the %u messages before it",
-                   size, priv->inbox.length);
-      _gsock_endpoint_report_error (self, error);
-    }
-}
-
-/* Hands @message to the oldest pending receive (and returns TRUE), or else emits
- * message-received if anything listens, or else keeps it in the inbox when @keep_unheard. */
+/* Counts @message, then lets gsock-delivery.c deliver it: one jump on the message path. */
 gboolean
 _gsock_endpoint_deliver (GsockEndpoint *self,
                          GsockMessage  *message,
                          gboolean       keep_unheard)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  gboolean checked;
-  GTask *task;
 
   _gsock_endpoint_count_message (self);
-
-  task = pop_receiver (self, NULL);
-  if (task != NULL)
-    {
-      g_task_return_pointer (task, gsock_message_ref (message),
-                             (GDestroyNotify) gsock_message_unref);
-      g_object_unref (task);
-      return TRUE;
-    }
-
-  /* A subclass's message_received hears every message: emitted without looking anything
-   * up. */
-  if (GSOCK_ENDPOINT_GET_CLASS (self)->message_received != gsock_endpoint_real_message_received)
-    {
-      _gsock_endpoint_emit_message (self, message);
-      return FALSE;
-    }
-
-  /* Looking handlers up costs more than the rest of the emission, so while a C handler hears
-   * the messages (the marshallers say so), the next is emitted without; one that it did not
-   * hear (it was disconnected) is looked up afterwards and kept if nothing is left. */
-  checked = !priv->c_handler_hears;
-  if (checked && !has_handler (self))
-    {
-      if (keep_unheard)
-        keep_in_inbox (self, message);
-      return FALSE;
-    }
-  _gsock_message_set_heard (message, FALSE);
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
-  priv->c_handler_hears = _gsock_message_get_heard (message);
-  if (!checked && !priv->c_handler_hears && keep_unheard && !has_handler (self))
-    keep_in_inbox (self, message);
-  return FALSE;
+  return _gsock_delivery_deliver (&priv->delivery, self, message, keep_unheard);
 }
 
 void
@@ -1995,37 +1417,6 @@ _gsock_endpoint_release_counters (GsockEndpoint *self)
       g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
 }
 
-/* Emits message-received, then calls the class's message_received when a subclass set one
- * (as a RUN_LAST class closure would run, but after the handlers connected with
- * g_signal_connect_after() too); from whatever thread calls it (a server's handler threads). */
-void
-_gsock_endpoint_emit_message (GsockEndpoint *self,
-                              GsockMessage  *message)
-{
-  GsockEndpointClass *klass = GSOCK_ENDPOINT_GET_CLASS (self);
-
-  g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, message);
-  if (klass->message_received != gsock_endpoint_real_message_received)
-    klass->message_received (self, message);
-}
-
-void
-_gsock_endpoint_deliver_error (GsockEndpoint *self,
-                               const GError  *error)
-{
-  GTask *task;
-
-  task = pop_receiver (self, NULL);
-  if (task != NULL)
-    {
-      g_task_return_error (task, g_error_copy (error));
-      g_object_unref (task);
-      return;
-    }
-
-  _gsock_endpoint_report_error (self, error);
-}
-
 /* Destroys and drops *@source, if any. */
 void
 _gsock_source_clear (GSource **source)
@@ -2046,152 +1437,4 @@ _gsock_store_result_cb (GObject      *source,
   GAsyncResult **out = user_data;
 
   *out = g_object_ref (result);
-}
-
-/* :address, or the host if it is an address literal; NULL when it is a name. */
-static GSocketAddress *
-address_without_lookup (GsockEndpoint *self)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GInetAddress) literal = NULL;
-
-  if (priv->address != NULL)
-    return g_object_ref (priv->address);
-  literal = g_inet_address_new_from_string (priv->host);
-  if (literal != NULL)
-    return g_inet_socket_address_new (literal, priv->port);
-  return NULL;
-}
-
-/* An open whose host name is being resolved. */
-typedef struct
-{
-  GsockOpenAtFunc open_at;
-  guint closes; /* priv->closes when the lookup started: a close since ends the open */
-} OpenData;
-
-/* Calls @open_at for @task, and returns the task's result. */
-static void
-open_at_for_task (GsockEndpoint  *self,
-                  GsockOpenAtFunc open_at,
-                  GSocketAddress *address,
-                  GTask          *task)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  GError *error = NULL;
-
-  if (open_at (self, address, &error))
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-  /* Failures found before the socket was made leave the resolution's OPENING behind. */
-  if (priv->state == GSOCK_STATE_OPENING)
-    _gsock_endpoint_set_state (self, GSOCK_STATE_CLOSED);
-  g_task_return_error (task, error);
-}
-
-static void
-open_resolved_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GsockEndpoint *self = g_task_get_source_object (task);
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  OpenData *data = g_task_get_task_data (task);
-  g_autoptr(GSocketAddress) address = NULL;
-  GError *error = NULL;
-  GList *addresses;
-
-  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  if (addresses != NULL)
-    {
-      address = g_inet_socket_address_new (addresses->data, priv->port);
-      g_resolver_free_addresses (addresses);
-    }
-
-  /* Closed (or aborted) meanwhile: it stays closed, as a client's connect does. */
-  if (priv->closes != data->closes)
-    {
-      g_clear_error (&error);
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                               "The endpoint was closed while its host name was resolved");
-      return;
-    }
-  if (address == NULL || g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
-                                                               &error))
-    {
-      if (priv->state == GSOCK_STATE_OPENING)
-        _gsock_endpoint_set_state (self, GSOCK_STATE_CLOSED);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  /* A datagram endpoint may have been bound by a send meanwhile: open_at then says BUSY. */
-  open_at_for_task (self, data->open_at, address, task);
-}
-
-void
-_gsock_endpoint_open_with (GsockEndpoint      *self,
-                           GsockOpenAtFunc     open_at,
-                           GCancellable       *cancellable,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GResolver) resolver = NULL;
-  OpenData *data;
-
-  g_task_set_source_tag (task, gsock_endpoint_open_async);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  /* Whatever is not CLOSED has a socket already, or is resolving for one. */
-  if (priv->state != GSOCK_STATE_CLOSED)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already open");
-      return;
-    }
-  address = address_without_lookup (self);
-  if (address != NULL)
-    {
-      open_at_for_task (self, open_at, address, task);
-      return;
-    }
-
-  /* The lookup answers on the endpoint's context, where open_at must run. */
-  data = g_new0 (OpenData, 1);
-  data->open_at = open_at;
-  g_task_set_task_data (task, data, g_free);
-  _gsock_endpoint_set_state (self, GSOCK_STATE_OPENING);
-  data->closes = priv->closes;
-  resolver = g_resolver_get_default ();
-  g_main_context_push_thread_default (priv->context);
-  g_resolver_lookup_by_name_async (resolver, priv->host, cancellable, open_resolved_cb,
-                                   g_steal_pointer (&task));
-  g_main_context_pop_thread_default (priv->context);
-}
-
-GSocketAddress *
-_gsock_endpoint_resolve (GsockEndpoint *self,
-                         GError       **error)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GResolver) resolver = NULL;
-  GSocketAddress *address = address_without_lookup (self);
-  GList *addresses;
-
-  if (address != NULL)
-    return address;
-
-  resolver = g_resolver_get_default ();
-  addresses = g_resolver_lookup_by_name (resolver, priv->host, NULL, error);
-  if (addresses == NULL)
-    return NULL;
-  address = g_inet_socket_address_new (addresses->data, priv->port);
-  g_resolver_free_addresses (addresses);
-  return address;
 }

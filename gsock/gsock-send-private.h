@@ -1,0 +1,23 @@
+/* gsock-send-private.h: sends from any thread, handed over to the endpoint's own
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "gsock-endpoint.h"
+
+G_BEGIN_DECLS
+
+/* Sends made from a thread that cannot run the endpoint's context go to it in an idle source
+ * each, in order: while any is on its way, later ones follow it. Plain data embedded in the
+ * endpoint's private struct. */
+typedef struct
+{
+  gint pending; /* sends on their way to the owner (atomic) */
+} GsockHandover;
+
+/* The endpoint's own, embedded in its private struct (defined in gsock-endpoint.c). */
+GsockHandover *_gsock_endpoint_get_handover (GsockEndpoint *self);
+
+G_END_DECLS
