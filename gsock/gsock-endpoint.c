@@ -1104,7 +1104,7 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
     }
 
   payload = g_bytes_new (data, size);
-  return gsock_endpoint_send_bytes (self, payload, target, error);
+  return _gsock_send_checked (self, payload, target, error);
 }
 
 /* Runs the endpoint's context until *@result is set; see "Contexts and threads" in DESIGN.md. */

@@ -20,4 +20,12 @@ typedef struct
 /* The endpoint's own, embedded in its private struct (defined in gsock-endpoint.c). */
 GsockHandover *_gsock_endpoint_get_handover (GsockEndpoint *self);
 
+/* gsock_endpoint_send_bytes() for a message whose size and arguments are checked already:
+ * sent at once from the thread that owns the endpoint's context (or can acquire it), handed
+ * over to it otherwise. */
+gboolean       _gsock_send_checked          (GsockEndpoint  *self,
+                                             GBytes         *payload,
+                                             GSocketAddress *target,
+                                             GError        **error);
+
 G_END_DECLS

@@ -94,12 +94,11 @@ send_in_owner_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Sends a message of a size already checked, from the thread that owns the endpoint. */
-static gboolean
-send_checked (GsockEndpoint  *self,
-              GBytes         *payload,
-              GSocketAddress *target,
-              GError        **error)
+gboolean
+_gsock_send_checked (GsockEndpoint  *self,
+                     GBytes         *payload,
+                     GSocketAddress *target,
+                     GError        **error)
 {
   GsockHandover *handover = _gsock_endpoint_get_handover (self);
   GMainContext *context = _gsock_endpoint_get_context (self);
@@ -165,5 +164,5 @@ gsock_endpoint_send_bytes (GsockEndpoint  *self,
 
   if (!_gsock_endpoint_check_message_size (self, g_bytes_get_size (payload), error))
     return FALSE;
-  return send_checked (self, payload, target, error);
+  return _gsock_send_checked (self, payload, target, error);
 }
