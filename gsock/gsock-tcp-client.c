@@ -17,6 +17,7 @@
 #include "gsock-message-private.h"
 #include "gsock-reconnect-private.h"
 #include "gsock-stream-private.h"
+#include "gsock-tcp-client-flow-private.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tls-private.h"
 
@@ -90,24 +91,14 @@ enum {
   PROP_0,
   PROP_REMOTE_ADDRESS,
   PROP_FRAMER,
-  PROP_QUEUED_BYTES,
-  PROP_MAX_QUEUED_BYTES,
-  PROP_HIGH_WATER_MARK,
-  PROP_LOW_WATER_MARK,
-  PROP_WRITE_BLOCKED,
-  PROP_DRAIN_TIMEOUT,
-  PROP_IDLE_TIMEOUT,
-  PROP_READ_PAUSED,
   PROP_TLS,
   PROP_TLS_CERTIFICATE,
   PROP_TLS_DATABASE,
   PROP_PEER_CERTIFICATE,
-  PROP_RECONNECT,
-  PROP_RECONNECT_DELAY,
-  PROP_RECONNECT_MAX_DELAY,
-  PROP_QUEUE_WHILE_RECONNECTING,
-  PROP_RECONNECT_ATTEMPTS,
-  N_PROPS
+  N_PROPS,
+  /* Those of its units, which install them: gsock-tcp-client-flow.c, gsock-reconnect.c. */
+  PROP_FLOW_FIRST = N_PROPS,
+  PROP_RECONNECT_FIRST = PROP_FLOW_FIRST + GSOCK_TCP_CLIENT_N_FLOW_PROPS,
 };
 
 enum {
@@ -120,12 +111,20 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static GsockStream *
-stream_of (GsockTcpClient *self)
+GsockStream *
+_gsock_tcp_client_get_stream (GsockTcpClient *self)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   return &priv->stream;
+}
+
+GsockReconnect *
+_gsock_tcp_client_get_reconnect (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+
+  return &priv->reconnect;
 }
 
 static gboolean stop_reconnecting (GsockTcpClient *self);
@@ -243,13 +242,13 @@ stream_sent (GsockEndpoint *endpoint,
 static void
 stream_queued_changed (GsockEndpoint *endpoint)
 {
-  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_QUEUED_BYTES]);
+  _gsock_tcp_client_flow_notify_queued_bytes (GSOCK_TCP_CLIENT (endpoint));
 }
 
 static void
 stream_write_blocked_changed (GsockEndpoint *endpoint)
 {
-  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_WRITE_BLOCKED]);
+  _gsock_tcp_client_flow_notify_write_blocked (GSOCK_TCP_CLIENT (endpoint));
 }
 
 static void
@@ -348,7 +347,7 @@ gsock_tcp_client_send_bytes (GsockEndpoint  *endpoint,
   const guint8 *data = g_bytes_get_data (payload, &size);
 
   return check_can_send (self, size, error) &&
-         _gsock_stream_send (stream_of (self), data, size, payload, error);
+         _gsock_stream_send (_gsock_tcp_client_get_stream (self), data, size, payload, error);
 }
 
 static void
@@ -448,30 +447,6 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_FRAMER:
       g_value_set_object (value, priv->stream.framer);
       break;
-    case PROP_QUEUED_BYTES:
-      g_value_set_uint64 (value, priv->stream.queued_bytes);
-      break;
-    case PROP_MAX_QUEUED_BYTES:
-      g_value_set_uint64 (value, priv->stream.max_queued_bytes);
-      break;
-    case PROP_HIGH_WATER_MARK:
-      g_value_set_uint64 (value, priv->stream.high_water_mark);
-      break;
-    case PROP_LOW_WATER_MARK:
-      g_value_set_uint64 (value, priv->stream.low_water_mark);
-      break;
-    case PROP_WRITE_BLOCKED:
-      g_value_set_boolean (value, priv->stream.write_blocked);
-      break;
-    case PROP_DRAIN_TIMEOUT:
-      g_value_set_uint (value, priv->stream.drain_timeout);
-      break;
-    case PROP_IDLE_TIMEOUT:
-      g_value_set_uint (value, priv->stream.idle_timeout);
-      break;
-    case PROP_READ_PAUSED:
-      g_value_set_boolean (value, priv->stream.read_paused);
-      break;
     case PROP_TLS:
       g_value_set_boolean (value, priv->use_tls);
       break;
@@ -484,23 +459,10 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_PEER_CERTIFICATE:
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
       break;
-    case PROP_RECONNECT:
-      g_value_set_boolean (value, priv->reconnect.enabled);
-      break;
-    case PROP_RECONNECT_DELAY:
-      g_value_set_uint (value, priv->reconnect.delay);
-      break;
-    case PROP_RECONNECT_MAX_DELAY:
-      g_value_set_uint (value, priv->reconnect.max_delay);
-      break;
-    case PROP_QUEUE_WHILE_RECONNECTING:
-      g_value_set_boolean (value, priv->reconnect.queue_while_reconnecting);
-      break;
-    case PROP_RECONNECT_ATTEMPTS:
-      g_value_set_uint (value, priv->reconnect.attempts);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_tcp_client_flow_get_property (self, prop_id, value) &&
+          !_gsock_reconnect_get_property (&priv->reconnect, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -517,24 +479,6 @@ gsock_tcp_client_set_property (GObject      *object,
     case PROP_FRAMER:
       gsock_tcp_client_set_framer (self, g_value_get_object (value));
       break;
-    case PROP_MAX_QUEUED_BYTES:
-      gsock_tcp_client_set_max_queued_bytes (self, g_value_get_uint64 (value));
-      break;
-    case PROP_HIGH_WATER_MARK:
-      gsock_tcp_client_set_high_water_mark (self, g_value_get_uint64 (value));
-      break;
-    case PROP_LOW_WATER_MARK:
-      gsock_tcp_client_set_low_water_mark (self, g_value_get_uint64 (value));
-      break;
-    case PROP_DRAIN_TIMEOUT:
-      gsock_tcp_client_set_drain_timeout (self, g_value_get_uint (value));
-      break;
-    case PROP_IDLE_TIMEOUT:
-      gsock_tcp_client_set_idle_timeout (self, g_value_get_uint (value));
-      break;
-    case PROP_READ_PAUSED:
-      gsock_tcp_client_set_read_paused (self, g_value_get_boolean (value));
-      break;
     case PROP_TLS:
       gsock_tcp_client_set_tls (self, g_value_get_boolean (value));
       break;
@@ -544,20 +488,10 @@ gsock_tcp_client_set_property (GObject      *object,
     case PROP_TLS_DATABASE:
       gsock_tcp_client_set_tls_database (self, g_value_get_object (value));
       break;
-    case PROP_RECONNECT:
-      gsock_tcp_client_set_reconnect (self, g_value_get_boolean (value));
-      break;
-    case PROP_RECONNECT_DELAY:
-      gsock_tcp_client_set_reconnect_delay (self, g_value_get_uint (value));
-      break;
-    case PROP_RECONNECT_MAX_DELAY:
-      gsock_tcp_client_set_reconnect_max_delay (self, g_value_get_uint (value));
-      break;
-    case PROP_QUEUE_WHILE_RECONNECTING:
-      gsock_tcp_client_set_queue_while_reconnecting (self, g_value_get_boolean (value));
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_tcp_client_flow_set_property (self, prop_id, value) &&
+          !_gsock_reconnect_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -604,116 +538,6 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * GsockTcpClient:queued-bytes:
-   *
-   * How many bytes accepted by [method@Gsock.Endpoint.send] wait to be written, framing
-   * included.
-   *
-   * Changes made while one read is handled are notified once, when it has been.
-   */
-  properties[PROP_QUEUED_BYTES] =
-    g_param_spec_uint64 ("queued-bytes", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:max-queued-bytes:
-   *
-   * How many bytes may wait in the write queue before [method@Gsock.Endpoint.send] refuses
-   * more with `GSOCK_ERROR_QUEUE_FULL`; 8 MiB by default, 0 for no limit.
-   *
-   * A message is always accepted into an empty queue, whatever its size. After a refusal,
-   * [signal@Gsock.TcpClient::drained] tells when the queue is down to half the limit. So a
-   * peer that never reads cannot make memory grow without bound.
-   *
-   * Answers to the peer's own messages seldom come near it: flow control stops reading the
-   * peer once [property@Gsock.TcpClient:high-water-mark] bytes wait. What it guards is what
-   * the application sends on its own, such as a broadcast to a client that never reads.
-   */
-  properties[PROP_MAX_QUEUED_BYTES] =
-    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64,
-                         GSOCK_DEFAULT_MAX_QUEUED_BYTES,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:high-water-mark:
-   *
-   * Flow control: while this many bytes (1 MiB by default) wait to be written, nothing more
-   * is read from the connection, so a peer that sends faster than it reads the answers is
-   * pushed back by the kernel instead of growing the queue; reading goes on once the queue
-   * is down to [property@Gsock.TcpClient:low-water-mark].
-   * [property@Gsock.TcpClient:write-blocked] tells when it applies. 0 turns flow control
-   * off.
-   */
-  properties[PROP_HIGH_WATER_MARK] =
-    g_param_spec_uint64 ("high-water-mark", NULL, NULL, 0, G_MAXUINT64,
-                         GSOCK_DEFAULT_HIGH_WATER_MARK,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:low-water-mark:
-   *
-   * Where reading goes on after [property@Gsock.TcpClient:high-water-mark] stopped it: once
-   * no more than this many bytes (256 KiB by default) wait to be written. A value above the
-   * high-water mark counts as the high-water mark.
-   */
-  properties[PROP_LOW_WATER_MARK] =
-    g_param_spec_uint64 ("low-water-mark", NULL, NULL, 0, G_MAXUINT64,
-                         GSOCK_DEFAULT_LOW_WATER_MARK,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:write-blocked:
-   *
-   * Whether reading is stopped by flow control: `TRUE` from the moment
-   * [property@Gsock.TcpClient:queued-bytes] reaches
-   * [property@Gsock.TcpClient:high-water-mark] until it is down to
-   * [property@Gsock.TcpClient:low-water-mark]. A producer that sends on its own (not in
-   * answer to the peer) can wait for it to turn `FALSE` before sending more.
-   */
-  properties[PROP_WRITE_BLOCKED] =
-    g_param_spec_boolean ("write-blocked", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:drain-timeout:
-   *
-   * How long, in milliseconds, bytes may wait to be written without the peer reading any of
-   * them before the connection is closed with `GSOCK_ERROR_NOT_READING` as the
-   * [signal@Gsock.TcpClient::disconnected] reason; 0, the default, waits for ever (flow
-   * control and [property@Gsock.TcpClient:max-queued-bytes] already bound the memory such a
-   * peer costs; this frees its slot too).
-   *
-   * Progress is the kernel taking more of the queue, which it does in steps of up to half
-   * its send buffer (megabytes on a fast link): give a slow reader seconds, not
-   * milliseconds.
-   */
-  properties[PROP_DRAIN_TIMEOUT] =
-    g_param_spec_uint ("drain-timeout", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:idle-timeout:
-   *
-   * How long, in milliseconds, the peer may send nothing before the connection is closed with
-   * `G_IO_ERROR_TIMED_OUT` as the [signal@Gsock.TcpClient::disconnected] reason; 0, the
-   * default, waits for ever. Time spent with [property@Gsock.TcpClient:read-paused] set does
-   * not count.
-   */
-  properties[PROP_IDLE_TIMEOUT] =
-    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:read-paused:
-   *
-   * Whether reading is paused: while `TRUE`, nothing is read from the connection, and once
-   * the kernel's buffers fill up, the peer's writes wait. Set it back to `FALSE` to go on.
-   */
-  properties[PROP_READ_PAUSED] =
-    g_param_spec_boolean ("read-paused", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
    * GsockTcpClient:tls:
    *
    * Whether [method@Gsock.TcpClient.open] speaks TLS over the connection.
@@ -757,64 +581,9 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
     g_param_spec_object ("peer-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * GsockTcpClient:reconnect:
-   *
-   * Whether a connection that is lost (the peer closed it, or an error broke it; not a close
-   * of the application's) is opened again by itself.
-   *
-   * [signal@Gsock.TcpClient::disconnected] still fires for the loss; then
-   * [property@Gsock.Endpoint:state] stays `GSOCK_STATE_OPENING` while attempts are made,
-   * [property@Gsock.TcpClient:reconnect-delay] apart at first and twice as far each time up
-   * to [property@Gsock.TcpClient:reconnect-max-delay], with random jitter. When
-   * [iface@Gio.NetworkMonitor] reports the network back, the next attempt is made at once.
-   * [method@Gsock.Endpoint.close] or [method@Gsock.Endpoint.abort] stops trying.
-   */
-  properties[PROP_RECONNECT] =
-    g_param_spec_boolean ("reconnect", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:reconnect-delay:
-   *
-   * The delay before the first reconnection attempt, in milliseconds (100 by default).
-   */
-  properties[PROP_RECONNECT_DELAY] =
-    g_param_spec_uint ("reconnect-delay", NULL, NULL, 1, G_MAXUINT, 100,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:reconnect-max-delay:
-   *
-   * The longest delay between reconnection attempts, in milliseconds (30 s by default).
-   */
-  properties[PROP_RECONNECT_MAX_DELAY] =
-    g_param_spec_uint ("reconnect-max-delay", NULL, NULL, 1, G_MAXUINT, 30000,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:queue-while-reconnecting:
-   *
-   * What [method@Gsock.Endpoint.send] does while a lost connection is being reopened:
-   * `TRUE` (the default) queues the message, within
-   * [property@Gsock.TcpClient:max-queued-bytes], to be written once connected again, along
-   * with the whole messages that were still queued when the connection was lost; `FALSE`
-   * refuses it with `G_IO_ERROR_NOT_CONNECTED`.
-   */
-  properties[PROP_QUEUE_WHILE_RECONNECTING] =
-    g_param_spec_boolean ("queue-while-reconnecting", NULL, NULL, TRUE,
-                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpClient:reconnect-attempts:
-   *
-   * How many reconnection attempts were made since the connection was last lost.
-   */
-  properties[PROP_RECONNECT_ATTEMPTS] =
-    g_param_spec_uint ("reconnect-attempts", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  _gsock_tcp_client_flow_install_properties (object_class, PROP_FLOW_FIRST);
+  _gsock_reconnect_install_properties (object_class, PROP_RECONNECT_FIRST);
 
   /* Documented in gsock-tls.c. */
   signals[SIGNAL_ACCEPT_CERTIFICATE] =
@@ -947,15 +716,8 @@ reconnect_attempt (GsockEndpoint *endpoint)
   start_open (GSOCK_TCP_CLIENT (endpoint), g_task_new (endpoint, NULL, reconnected_cb, NULL));
 }
 
-static void
-reconnect_attempts_changed (GsockEndpoint *endpoint)
-{
-  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_RECONNECT_ATTEMPTS]);
-}
-
 static const GsockReconnectCallbacks reconnect_callbacks = {
   .attempt = reconnect_attempt,
-  .attempts_changed = reconnect_attempts_changed,
 };
 
 /* Gives up getting a lost connection back (the application closed it): drops what waited
@@ -1145,294 +907,6 @@ gsock_tcp_client_set_framer (GsockTcpClient *self,
 }
 
 /**
- * gsock_tcp_client_get_queued_bytes:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:queued-bytes].
- *
- * Returns: the number of bytes waiting to be written
- */
-gsize
-gsock_tcp_client_get_queued_bytes (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->stream.queued_bytes;
-}
-
-/**
- * gsock_tcp_client_get_max_queued_bytes:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:max-queued-bytes].
- *
- * Returns: the write queue's limit in bytes, 0 for none
- */
-guint64
-gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->stream.max_queued_bytes;
-}
-
-/**
- * gsock_tcp_client_set_max_queued_bytes:
- * @self: a client
- * @max_queued_bytes: the write queue's limit in bytes, 0 for none
- *
- * Sets [property@Gsock.TcpClient:max-queued-bytes].
- */
-void
-gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
-                                       guint64         max_queued_bytes)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  if (priv->stream.max_queued_bytes == max_queued_bytes)
-    return;
-  priv->stream.max_queued_bytes = max_queued_bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
-}
-
-/**
- * gsock_tcp_client_get_idle_timeout:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:idle-timeout].
- *
- * Returns: the idle timeout in milliseconds, 0 for none
- */
-guint
-gsock_tcp_client_get_idle_timeout (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->stream.idle_timeout;
-}
-
-/**
- * gsock_tcp_client_set_idle_timeout:
- * @self: a client
- * @idle_timeout_ms: the idle timeout in milliseconds, 0 for none
- *
- * Sets [property@Gsock.TcpClient:idle-timeout]; on an open connection the new timeout counts
- * from now.
- */
-void
-gsock_tcp_client_set_idle_timeout (GsockTcpClient *self,
-                                   guint           idle_timeout_ms)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  if (priv->stream.idle_timeout == idle_timeout_ms)
-    return;
-  _gsock_stream_set_idle_timeout (&priv->stream, idle_timeout_ms);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
-}
-
-/**
- * gsock_tcp_client_get_read_paused:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:read-paused].
- *
- * Returns: whether reading is paused
- */
-gboolean
-gsock_tcp_client_get_read_paused (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
-
-  return priv->stream.read_paused;
-}
-
-/**
- * gsock_tcp_client_set_read_paused:
- * @self: a client
- * @read_paused: `TRUE` to stop reading, `FALSE` to go on
- *
- * Sets [property@Gsock.TcpClient:read-paused].
- */
-void
-gsock_tcp_client_set_read_paused (GsockTcpClient *self,
-                                  gboolean        read_paused)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  read_paused = !!read_paused;
-  if (priv->stream.read_paused == read_paused)
-    return;
-  _gsock_stream_set_read_paused (&priv->stream, read_paused);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READ_PAUSED]);
-}
-
-/**
- * gsock_tcp_client_get_high_water_mark:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:high-water-mark].
- *
- * Returns: the high-water mark in bytes, 0 for no flow control
- */
-guint64
-gsock_tcp_client_get_high_water_mark (GsockTcpClient *self)
-{
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return stream_of (self)->high_water_mark;
-}
-
-/**
- * gsock_tcp_client_set_high_water_mark:
- * @self: a client
- * @high_water_mark: the high-water mark in bytes, 0 for no flow control
- *
- * Sets [property@Gsock.TcpClient:high-water-mark].
- */
-void
-gsock_tcp_client_set_high_water_mark (GsockTcpClient *self,
-                                      guint64         high_water_mark)
-{
-  GsockStream *stream;
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  stream = stream_of (self);
-  if (stream->high_water_mark == high_water_mark)
-    return;
-  _gsock_stream_set_water_marks (stream, high_water_mark, stream->low_water_mark);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGH_WATER_MARK]);
-}
-
-/**
- * gsock_tcp_client_get_low_water_mark:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:low-water-mark].
- *
- * Returns: the low-water mark in bytes
- */
-guint64
-gsock_tcp_client_get_low_water_mark (GsockTcpClient *self)
-{
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return stream_of (self)->low_water_mark;
-}
-
-/**
- * gsock_tcp_client_set_low_water_mark:
- * @self: a client
- * @low_water_mark: the low-water mark in bytes
- *
- * Sets [property@Gsock.TcpClient:low-water-mark].
- */
-void
-gsock_tcp_client_set_low_water_mark (GsockTcpClient *self,
-                                     guint64         low_water_mark)
-{
-  GsockStream *stream;
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  stream = stream_of (self);
-  if (stream->low_water_mark == low_water_mark)
-    return;
-  _gsock_stream_set_water_marks (stream, stream->high_water_mark, low_water_mark);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOW_WATER_MARK]);
-}
-
-/**
- * gsock_tcp_client_get_write_blocked:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:write-blocked].
- *
- * Returns: whether flow control stops reading
- */
-gboolean
-gsock_tcp_client_get_write_blocked (GsockTcpClient *self)
-{
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
-
-  return stream_of (self)->write_blocked;
-}
-
-/**
- * gsock_tcp_client_get_drain_timeout:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:drain-timeout].
- *
- * Returns: the drain timeout in milliseconds, 0 for none
- */
-guint
-gsock_tcp_client_get_drain_timeout (GsockTcpClient *self)
-{
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return stream_of (self)->drain_timeout;
-}
-
-/**
- * gsock_tcp_client_set_drain_timeout:
- * @self: a client
- * @drain_timeout_ms: the drain timeout in milliseconds, 0 for none
- *
- * Sets [property@Gsock.TcpClient:drain-timeout]; on an open connection the new timeout
- * counts from now.
- */
-void
-gsock_tcp_client_set_drain_timeout (GsockTcpClient *self,
-                                    guint           drain_timeout_ms)
-{
-  GsockStream *stream;
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  stream = stream_of (self);
-  if (stream->drain_timeout == drain_timeout_ms)
-    return;
-  _gsock_stream_set_drain_timeout (stream, drain_timeout_ms);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DRAIN_TIMEOUT]);
-}
-
-/**
- * gsock_tcp_client_shutdown_write:
- * @self: an open client
- *
- * Half-closes the connection: once what is queued is written, the writing side is shut
- * down, so the peer reads the end of the stream, while reading goes on. Sends fail with
- * `G_IO_ERROR_CLOSED` from now on; [signal@Gsock.TcpClient::disconnected] fires when the
- * peer closes its side in turn. Over TLS, the end is a `close_notify`.
- *
- * This is what a client does to say "that was all my requests" to a server that answers
- * until the end of its input (as `shutdown (fd, SHUT_WR)` does).
- */
-void
-gsock_tcp_client_shutdown_write (GsockTcpClient *self)
-{
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-
-  _gsock_stream_shutdown_write (stream_of (self));
-}
-
-/**
  * gsock_tcp_client_get_tls:
  * @self: a client
  *
@@ -1567,184 +1041,6 @@ gsock_tcp_client_get_peer_certificate (GsockTcpClient *self)
                                    : NULL;
 }
 
-/**
- * gsock_tcp_client_get_reconnect:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:reconnect].
- *
- * Returns: whether lost connections are opened again
- */
-gboolean
-gsock_tcp_client_get_reconnect (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->reconnect.enabled;
-}
-
-/**
- * gsock_tcp_client_set_reconnect:
- * @self: a client
- * @value: whether lost connections are opened again
- *
- * Sets [property@Gsock.TcpClient:reconnect].
- */
-void
-gsock_tcp_client_set_reconnect (GsockTcpClient *self,
-                                gboolean value)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-  value = !!value;
-
-  if (priv->reconnect.enabled == value)
-    return;
-  priv->reconnect.enabled = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT]);
-}
-
-/**
- * gsock_tcp_client_get_reconnect_delay:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:reconnect-delay].
- *
- * Returns: the first reconnection delay in milliseconds
- */
-guint
-gsock_tcp_client_get_reconnect_delay (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->reconnect.delay;
-}
-
-/**
- * gsock_tcp_client_set_reconnect_delay:
- * @self: a client
- * @value: the first reconnection delay in milliseconds
- *
- * Sets [property@Gsock.TcpClient:reconnect-delay].
- */
-void
-gsock_tcp_client_set_reconnect_delay (GsockTcpClient *self,
-                                      guint value)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-  g_return_if_fail (value > 0);
-
-  if (priv->reconnect.delay == value)
-    return;
-  priv->reconnect.delay = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_DELAY]);
-}
-
-/**
- * gsock_tcp_client_get_reconnect_max_delay:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:reconnect-max-delay].
- *
- * Returns: the longest reconnection delay in milliseconds
- */
-guint
-gsock_tcp_client_get_reconnect_max_delay (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->reconnect.max_delay;
-}
-
-/**
- * gsock_tcp_client_set_reconnect_max_delay:
- * @self: a client
- * @value: the longest reconnection delay in milliseconds
- *
- * Sets [property@Gsock.TcpClient:reconnect-max-delay].
- */
-void
-gsock_tcp_client_set_reconnect_max_delay (GsockTcpClient *self,
-                                          guint value)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-  g_return_if_fail (value > 0);
-
-  if (priv->reconnect.max_delay == value)
-    return;
-  priv->reconnect.max_delay = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT_MAX_DELAY]);
-}
-
-/**
- * gsock_tcp_client_get_queue_while_reconnecting:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:queue-while-reconnecting].
- *
- * Returns: whether sends are queued while reconnecting
- */
-gboolean
-gsock_tcp_client_get_queue_while_reconnecting (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->reconnect.queue_while_reconnecting;
-}
-
-/**
- * gsock_tcp_client_set_queue_while_reconnecting:
- * @self: a client
- * @value: whether sends are queued while reconnecting
- *
- * Sets [property@Gsock.TcpClient:queue-while-reconnecting].
- */
-void
-gsock_tcp_client_set_queue_while_reconnecting (GsockTcpClient *self,
-                                               gboolean value)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
-  value = !!value;
-
-  if (priv->reconnect.queue_while_reconnecting == value)
-    return;
-  priv->reconnect.queue_while_reconnecting = value;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_QUEUE_WHILE_RECONNECTING]);
-}
-
-/**
- * gsock_tcp_client_get_reconnect_attempts:
- * @self: a client
- *
- * Gets [property@Gsock.TcpClient:reconnect-attempts].
- *
- * Returns: the number of reconnection attempts since the connection was last lost
- */
-guint
-gsock_tcp_client_get_reconnect_attempts (GsockTcpClient *self)
-{
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
-
-  return priv->reconnect.attempts;
-}
-
 /* Internal API, see gsock-tcp-client-private.h */
 
 GsockTcpClient *
@@ -1792,14 +1088,14 @@ void
 _gsock_tcp_client_hold_input (GsockTcpClient *self,
                               gboolean        hold)
 {
-  _gsock_stream_hold_input (stream_of (self), hold);
+  _gsock_stream_hold_input (_gsock_tcp_client_get_stream (self), hold);
 }
 
 void
 _gsock_tcp_client_hold_answers (GsockTcpClient *self,
                                 gboolean        hold)
 {
-  _gsock_stream_hold_answers (stream_of (self), hold);
+  _gsock_stream_hold_answers (_gsock_tcp_client_get_stream (self), hold);
 }
 
 /* send_data from one of the connection's dispatches: inside one of its reads, the frame goes
@@ -1813,7 +1109,7 @@ gsock_tcp_client_send_data (GsockEndpoint  *endpoint,
                             GError        **error)
 {
   GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
-  GsockStream *stream = stream_of (self);
+  GsockStream *stream = _gsock_tcp_client_get_stream (self);
   GsockEndpointClass *parent_class = GSOCK_ENDPOINT_CLASS (gsock_tcp_client_parent_class);
 
   if (GSOCK_ENDPOINT_GET_CLASS (endpoint)->send_bytes != gsock_tcp_client_send_bytes ||
