@@ -19,6 +19,7 @@
 #include "gsock-marshal.h"
 #include "gsock-message.h"
 #include "gsock-tcp-client-private.h"
+#include "gsock-tcp-server-settings-private.h"
 #include "gsock-tls-private.h"
 
 /**
@@ -62,19 +63,11 @@ typedef struct
   GSocket *socket;
   GSource *accept_source;
   GsockClientList *clients;
-  GsockFramer *framer;
-  GsockTls tls;
-  char *tls_certificate_file;
-  GTlsAuthenticationMode tls_authentication_mode;
+  GsockTcpServerSettings settings; /* what each accepted connection is given */
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
   guint max_clients;
-  guint idle_timeout;
-  guint drain_timeout;
   guint handler_threads;
   GsockHandlerPool *handler_pool;
-  guint64 max_queued_bytes;
-  guint64 high_water_mark;
-  guint64 low_water_mark;
   gboolean reuse_address;
   gboolean reuse_port;
   guint64 clients_rejected;
@@ -85,22 +78,14 @@ G_DEFINE_TYPE_WITH_PRIVATE (GsockTcpServer, gsock_tcp_server, GSOCK_TYPE_ENDPOIN
 enum {
   PROP_0,
   PROP_CLIENTS,
-  PROP_FRAMER,
   PROP_MAX_CLIENTS,
   PROP_REUSE_ADDRESS,
   PROP_REUSE_PORT,
   PROP_CLIENTS_REJECTED,
-  PROP_IDLE_TIMEOUT,
-  PROP_MAX_QUEUED_BYTES,
-  PROP_HIGH_WATER_MARK,
-  PROP_LOW_WATER_MARK,
-  PROP_DRAIN_TIMEOUT,
-  PROP_TLS_CERTIFICATE,
-  PROP_TLS_CERTIFICATE_FILE,
-  PROP_TLS_DATABASE,
-  PROP_TLS_AUTHENTICATION_MODE,
   PROP_HANDLER_THREADS,
-  N_PROPS
+  N_PROPS,
+  /* The settings given to each connection, installed by gsock-tcp-server-settings.c. */
+  PROP_SETTINGS_FIRST = N_PROPS,
 };
 
 enum {
@@ -112,6 +97,14 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+
+GsockTcpServerSettings *
+_gsock_tcp_server_get_settings (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  return &priv->settings;
+}
 
 static void
 stop_listening (GsockTcpServer *self)
@@ -158,8 +151,8 @@ gsock_tcp_server_dispose (GObject *object)
       _gsock_client_list_remove_all (priv->clients);
     }
   g_clear_object (&priv->clients);
-  g_clear_object (&priv->framer);
-  _gsock_tls_clear (&priv->tls);
+  g_clear_object (&priv->settings.connection.framer);
+  _gsock_tls_clear (&priv->settings.tls);
   /* Every handler job holds a reference on the server, so none is left. */
   g_clear_pointer (&priv->handler_pool, _gsock_handler_pool_free);
 
@@ -173,7 +166,7 @@ gsock_tcp_server_finalize (GObject *object)
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   g_ptr_array_unref (priv->handshakes);
-  g_free (priv->tls_certificate_file);
+  g_free (priv->settings.tls_certificate_file);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->finalize (object);
 }
@@ -192,9 +185,6 @@ gsock_tcp_server_get_property (GObject    *object,
     case PROP_CLIENTS:
       g_value_set_object (value, priv->clients);
       break;
-    case PROP_FRAMER:
-      g_value_set_object (value, priv->framer);
-      break;
     case PROP_MAX_CLIENTS:
       g_value_set_uint (value, priv->max_clients);
       break;
@@ -207,38 +197,12 @@ gsock_tcp_server_get_property (GObject    *object,
     case PROP_CLIENTS_REJECTED:
       g_value_set_uint64 (value, priv->clients_rejected);
       break;
-    case PROP_IDLE_TIMEOUT:
-      g_value_set_uint (value, priv->idle_timeout);
-      break;
-    case PROP_MAX_QUEUED_BYTES:
-      g_value_set_uint64 (value, priv->max_queued_bytes);
-      break;
-    case PROP_HIGH_WATER_MARK:
-      g_value_set_uint64 (value, priv->high_water_mark);
-      break;
-    case PROP_LOW_WATER_MARK:
-      g_value_set_uint64 (value, priv->low_water_mark);
-      break;
-    case PROP_DRAIN_TIMEOUT:
-      g_value_set_uint (value, priv->drain_timeout);
-      break;
-    case PROP_TLS_CERTIFICATE:
-      g_value_set_object (value, priv->tls.certificate);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_value_set_string (value, priv->tls_certificate_file);
-      break;
-    case PROP_TLS_DATABASE:
-      g_value_set_object (value, priv->tls.database);
-      break;
-    case PROP_TLS_AUTHENTICATION_MODE:
-      g_value_set_enum (value, priv->tls_authentication_mode);
-      break;
     case PROP_HANDLER_THREADS:
       g_value_set_uint (value, priv->handler_threads);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_tcp_server_settings_get_property (&priv->settings, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -252,9 +216,6 @@ gsock_tcp_server_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_FRAMER:
-      gsock_tcp_server_set_framer (self, g_value_get_object (value));
-      break;
     case PROP_MAX_CLIENTS:
       gsock_tcp_server_set_max_clients (self, g_value_get_uint (value));
       break;
@@ -264,38 +225,12 @@ gsock_tcp_server_set_property (GObject      *object,
     case PROP_REUSE_PORT:
       gsock_tcp_server_set_reuse_port (self, g_value_get_boolean (value));
       break;
-    case PROP_IDLE_TIMEOUT:
-      gsock_tcp_server_set_idle_timeout (self, g_value_get_uint (value));
-      break;
-    case PROP_MAX_QUEUED_BYTES:
-      gsock_tcp_server_set_max_queued_bytes (self, g_value_get_uint64 (value));
-      break;
-    case PROP_HIGH_WATER_MARK:
-      gsock_tcp_server_set_high_water_mark (self, g_value_get_uint64 (value));
-      break;
-    case PROP_LOW_WATER_MARK:
-      gsock_tcp_server_set_low_water_mark (self, g_value_get_uint64 (value));
-      break;
-    case PROP_DRAIN_TIMEOUT:
-      gsock_tcp_server_set_drain_timeout (self, g_value_get_uint (value));
-      break;
-    case PROP_TLS_CERTIFICATE:
-      gsock_tcp_server_set_tls_certificate (self, g_value_get_object (value));
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      gsock_tcp_server_set_tls_certificate_file (self, g_value_get_string (value));
-      break;
-    case PROP_TLS_DATABASE:
-      gsock_tcp_server_set_tls_database (self, g_value_get_object (value));
-      break;
-    case PROP_TLS_AUTHENTICATION_MODE:
-      gsock_tcp_server_set_tls_authentication_mode (self, g_value_get_enum (value));
-      break;
     case PROP_HANDLER_THREADS:
       gsock_tcp_server_set_handler_threads (self, g_value_get_uint (value));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_tcp_server_settings_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -329,8 +264,9 @@ client_deliver (GsockEndpoint  *endpoint,
       return;
     }
   _gsock_endpoint_count_message (endpoint);
-  _gsock_handler_pool_push (priv->handler_pool, client, message, priv->high_water_mark,
-                            priv->low_water_mark);
+  _gsock_handler_pool_push (priv->handler_pool, client, message,
+                            priv->settings.connection.high_water_mark,
+                            priv->settings.connection.low_water_mark);
 }
 
 static void
@@ -382,17 +318,12 @@ add_client (GsockTcpServer *self,
             GIOStream      *stream)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-  GsockTcpClientSettings settings = {
-    .framer = priv->framer,
-    .local_address = accepted_local_address (self),
-    .idle_timeout = priv->idle_timeout,
-    .drain_timeout = priv->drain_timeout,
-    .max_queued_bytes = priv->max_queued_bytes,
-    .high_water_mark = priv->high_water_mark,
-    .low_water_mark = priv->low_water_mark,
-  };
-  g_autoptr(GsockTcpClient) client =
-    _gsock_tcp_client_new_accepted (GSOCK_ENDPOINT (self), &client_owner, &settings, stream);
+  GsockTcpClientSettings settings = priv->settings.connection;
+  g_autoptr(GsockTcpClient) client = NULL;
+
+  settings.local_address = accepted_local_address (self);
+  client = _gsock_tcp_client_new_accepted (GSOCK_ENDPOINT (self), &client_owner, &settings,
+                                           stream);
 
   _gsock_client_list_append (priv->clients, client,
                              gsock_tcp_client_get_remote_address (client));
@@ -428,13 +359,14 @@ start_handshake (GsockTcpServer    *self,
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  guint timeout = priv->idle_timeout > 0 ? priv->idle_timeout
-                                         : gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self));
+  guint timeout = priv->settings.connection.idle_timeout;
 
+  if (timeout == 0)
+    timeout = gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self));
   g_ptr_array_add (priv->handshakes, g_object_ref (cancellable));
-  _gsock_tls_handshake_async (&priv->tls, G_IO_STREAM (connection),
-                              priv->tls_authentication_mode, timeout, cancellable, handshake_cb,
-                              NULL);
+  _gsock_tls_handshake_async (&priv->settings.tls, G_IO_STREAM (connection),
+                              priv->settings.tls_authentication_mode, timeout, cancellable,
+                              handshake_cb, NULL);
 }
 
 static gboolean
@@ -470,7 +402,7 @@ accept_cb (GSocket      *listener,
         }
 
       connection = g_socket_connection_factory_create_connection (socket);
-      if (priv->tls.certificate != NULL)
+      if (priv->settings.tls.certificate != NULL)
         start_handshake (self, connection);
       else
         add_client (self, G_IO_STREAM (connection));
@@ -582,16 +514,6 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   /**
-   * GsockTcpServer:framer:
-   *
-   * How every client's messages are cut from its byte stream; a [class@Gsock.LineFramer] by
-   * default. Clients accepted later use the new one. Setting `NULL` restores the default.
-   */
-  properties[PROP_FRAMER] =
-    g_param_spec_object ("framer", NULL, NULL, GSOCK_TYPE_FRAMER,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
    * GsockTcpServer:max-clients:
    *
    * How many clients may be connected at once; a connection beyond it is closed as soon as it
@@ -639,113 +561,6 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
-   * GsockTcpServer:idle-timeout:
-   *
-   * The [property@Gsock.TcpClient:idle-timeout] of every client accepted from now on: a client
-   * that sends nothing for that many milliseconds is disconnected, so idle or slow peers
-   * cannot hold the server's slots for ever. 0, the default, sets none.
-   */
-  properties[PROP_IDLE_TIMEOUT] =
-    g_param_spec_uint ("idle-timeout", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:max-queued-bytes:
-   *
-   * The [property@Gsock.TcpClient:max-queued-bytes] of every client accepted from now on;
-   * 8 MiB by default, 0 for no limit.
-   */
-  properties[PROP_MAX_QUEUED_BYTES] =
-    g_param_spec_uint64 ("max-queued-bytes", NULL, NULL, 0, G_MAXUINT64,
-                         GSOCK_DEFAULT_MAX_QUEUED_BYTES,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:high-water-mark:
-   *
-   * The [property@Gsock.TcpClient:high-water-mark] of every client accepted from now on
-   * (1 MiB by default): a client whose answers wait to be written, or whose messages wait
-   * for a [property@Gsock.TcpServer:handler-threads] thread, is not read from while that much
-   * waits.
-   */
-  properties[PROP_HIGH_WATER_MARK] =
-    g_param_spec_uint64 ("high-water-mark", NULL, NULL, 0, G_MAXUINT64,
-                         GSOCK_DEFAULT_HIGH_WATER_MARK,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:low-water-mark:
-   *
-   * The [property@Gsock.TcpClient:low-water-mark] of every client accepted from now on
-   * (256 KiB by default).
-   */
-  properties[PROP_LOW_WATER_MARK] =
-    g_param_spec_uint64 ("low-water-mark", NULL, NULL, 0, G_MAXUINT64,
-                         GSOCK_DEFAULT_LOW_WATER_MARK,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:drain-timeout:
-   *
-   * The [property@Gsock.TcpClient:drain-timeout] of every client accepted from now on; 0, the
-   * default, sets none.
-   */
-  properties[PROP_DRAIN_TIMEOUT] =
-    g_param_spec_uint ("drain-timeout", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:tls-certificate:
-   *
-   * The certificate, with its private key, that makes the server speak TLS: every
-   * connection accepted from then on does a TLS handshake before it becomes a client. A
-   * failed handshake is reported through [signal@Gsock.Endpoint::error]. `NULL`, the
-   * default, serves plain TCP.
-   *
-   * ```c
-   * g_autoptr(GTlsCertificate) certificate =
-   *   g_tls_certificate_new_from_files ("server.pem", "server.key", &error);
-   * gsock_tcp_server_set_tls_certificate (server, certificate);
-   * ```
-   */
-  properties[PROP_TLS_CERTIFICATE] =
-    g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:tls-certificate-file:
-   *
-   * A PEM file holding the server's certificate and its private key, loaded into
-   * [property@Gsock.TcpServer:tls-certificate] by [method@Gsock.TcpServer.listen]: the way to
-   * give a server declared in a GtkBuilder file its certificate. A file that cannot be loaded
-   * makes `listen` fail with that error.
-   */
-  properties[PROP_TLS_CERTIFICATE_FILE] =
-    g_param_spec_string ("tls-certificate-file", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:tls-database:
-   *
-   * The authorities client certificates are checked against; `NULL` uses the system's.
-   */
-  properties[PROP_TLS_DATABASE] =
-    g_param_spec_object ("tls-database", NULL, NULL, G_TYPE_TLS_DATABASE,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GsockTcpServer:tls-authentication-mode:
-   *
-   * Whether TLS clients are asked for a certificate (`G_TLS_AUTHENTICATION_REQUESTED`) or
-   * must show a valid one (`G_TLS_AUTHENTICATION_REQUIRED`); none is asked for by default.
-   * A client's certificate is then [property@Gsock.TcpClient:peer-certificate].
-   */
-  properties[PROP_TLS_AUTHENTICATION_MODE] =
-    g_param_spec_enum ("tls-authentication-mode", NULL, NULL, G_TYPE_TLS_AUTHENTICATION_MODE,
-                       G_TLS_AUTHENTICATION_NONE,
-                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-
-  /**
    * GsockTcpServer:handler-threads:
    *
    * How many threads run the server's [signal@Gsock.Endpoint::message-received] handlers;
@@ -764,6 +579,7 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  _gsock_tcp_server_settings_install_properties (object_class, PROP_SETTINGS_FIRST);
 
   /* Documented in gsock-tls.c. */
   signals[SIGNAL_ACCEPT_CERTIFICATE] =
@@ -815,13 +631,13 @@ gsock_tcp_server_init (GsockTcpServer *self)
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   priv->clients = _gsock_client_list_new ();
-  priv->framer = gsock_line_framer_new (NULL);
+  priv->settings.connection.framer = gsock_line_framer_new (NULL);
   priv->reuse_address = TRUE;
-  priv->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
-  priv->high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
-  priv->low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
+  priv->settings.connection.max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
+  priv->settings.connection.high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
+  priv->settings.connection.low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
   priv->handshakes = g_ptr_array_new_with_free_func (g_object_unref);
-  _gsock_tls_init (&priv->tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
+  _gsock_tls_init (&priv->settings.tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
 }
 
 /**
@@ -931,16 +747,16 @@ listen_at (GsockEndpoint  *endpoint,
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GSocket) socket = NULL;
 
-  if (priv->tls_certificate_file != NULL)
+  if (priv->settings.tls_certificate_file != NULL)
     {
       g_autoptr(GTlsCertificate) certificate = NULL;
 
-      certificate = g_tls_certificate_new_from_file (priv->tls_certificate_file, error);
+      certificate = g_tls_certificate_new_from_file (priv->settings.tls_certificate_file, error);
       if (certificate == NULL)
         return FALSE;
       gsock_tcp_server_set_tls_certificate (self, certificate);
     }
-  if (priv->tls.certificate != NULL && !_gsock_tls_check_available (error))
+  if (priv->settings.tls.certificate != NULL && !_gsock_tls_check_available (error))
     return FALSE;
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
@@ -1075,47 +891,6 @@ gsock_tcp_server_broadcast_bytes (GsockTcpServer *self,
     return TRUE;
   g_propagate_error (error, g_steal_pointer (&first));
   return FALSE;
-}
-
-/**
- * gsock_tcp_server_get_framer:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:framer].
- *
- * Returns: (transfer none): the framer
- */
-GsockFramer *
-gsock_tcp_server_get_framer (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
-
-  return priv->framer;
-}
-
-/**
- * gsock_tcp_server_set_framer:
- * @self: a server
- * @framer: (nullable): the framer, or `NULL` for a new [class@Gsock.LineFramer]
- *
- * Sets [property@Gsock.TcpServer:framer].
- */
-void
-gsock_tcp_server_set_framer (GsockTcpServer *self,
-                             GsockFramer    *framer)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-  g_autoptr(GsockFramer) line_framer = NULL;
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-  g_return_if_fail (framer == NULL || GSOCK_IS_FRAMER (framer));
-
-  if (framer == NULL)
-    framer = line_framer = gsock_line_framer_new (NULL);
-  if (g_set_object (&priv->framer, framer))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMER]);
 }
 
 /**
@@ -1255,356 +1030,6 @@ gsock_tcp_server_get_clients_rejected (GsockTcpServer *self)
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
 
   return priv->clients_rejected;
-}
-
-/**
- * gsock_tcp_server_get_idle_timeout:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:idle-timeout].
- *
- * Returns: the clients' idle timeout in milliseconds, 0 for none
- */
-guint
-gsock_tcp_server_get_idle_timeout (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
-
-  return priv->idle_timeout;
-}
-
-/**
- * gsock_tcp_server_set_idle_timeout:
- * @self: a server
- * @idle_timeout_ms: the clients' idle timeout in milliseconds, 0 for none
- *
- * Sets [property@Gsock.TcpServer:idle-timeout].
- */
-void
-gsock_tcp_server_set_idle_timeout (GsockTcpServer *self,
-                                   guint           idle_timeout_ms)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (priv->idle_timeout == idle_timeout_ms)
-    return;
-  priv->idle_timeout = idle_timeout_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IDLE_TIMEOUT]);
-}
-
-/**
- * gsock_tcp_server_get_max_queued_bytes:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:max-queued-bytes].
- *
- * Returns: the clients' write queue limit in bytes, 0 for none
- */
-guint64
-gsock_tcp_server_get_max_queued_bytes (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
-
-  return priv->max_queued_bytes;
-}
-
-/**
- * gsock_tcp_server_set_max_queued_bytes:
- * @self: a server
- * @max_queued_bytes: the clients' write queue limit in bytes, 0 for none
- *
- * Sets [property@Gsock.TcpServer:max-queued-bytes].
- */
-void
-gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
-                                       guint64         max_queued_bytes)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (priv->max_queued_bytes == max_queued_bytes)
-    return;
-  priv->max_queued_bytes = max_queued_bytes;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_QUEUED_BYTES]);
-}
-
-/**
- * gsock_tcp_server_get_high_water_mark:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:high-water-mark].
- *
- * Returns: the clients' high-water mark in bytes, 0 for no flow control
- */
-guint64
-gsock_tcp_server_get_high_water_mark (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
-
-  return priv->high_water_mark;
-}
-
-/**
- * gsock_tcp_server_set_high_water_mark:
- * @self: a server
- * @high_water_mark: the clients' high-water mark in bytes, 0 for no flow control
- *
- * Sets [property@Gsock.TcpServer:high-water-mark].
- */
-void
-gsock_tcp_server_set_high_water_mark (GsockTcpServer *self,
-                                      guint64         high_water_mark)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (priv->high_water_mark == high_water_mark)
-    return;
-  priv->high_water_mark = high_water_mark;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HIGH_WATER_MARK]);
-}
-
-/**
- * gsock_tcp_server_get_low_water_mark:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:low-water-mark].
- *
- * Returns: the clients' low-water mark in bytes
- */
-guint64
-gsock_tcp_server_get_low_water_mark (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
-
-  return priv->low_water_mark;
-}
-
-/**
- * gsock_tcp_server_set_low_water_mark:
- * @self: a server
- * @low_water_mark: the clients' low-water mark in bytes
- *
- * Sets [property@Gsock.TcpServer:low-water-mark].
- */
-void
-gsock_tcp_server_set_low_water_mark (GsockTcpServer *self,
-                                     guint64         low_water_mark)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (priv->low_water_mark == low_water_mark)
-    return;
-  priv->low_water_mark = low_water_mark;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOW_WATER_MARK]);
-}
-
-/**
- * gsock_tcp_server_get_drain_timeout:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:drain-timeout].
- *
- * Returns: the clients' drain timeout in milliseconds, 0 for none
- */
-guint
-gsock_tcp_server_get_drain_timeout (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
-
-  return priv->drain_timeout;
-}
-
-/**
- * gsock_tcp_server_set_drain_timeout:
- * @self: a server
- * @drain_timeout_ms: the clients' drain timeout in milliseconds, 0 for none
- *
- * Sets [property@Gsock.TcpServer:drain-timeout].
- */
-void
-gsock_tcp_server_set_drain_timeout (GsockTcpServer *self,
-                                    guint           drain_timeout_ms)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (priv->drain_timeout == drain_timeout_ms)
-    return;
-  priv->drain_timeout = drain_timeout_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DRAIN_TIMEOUT]);
-}
-
-/**
- * gsock_tcp_server_get_tls_certificate:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:tls-certificate].
- *
- * Returns: (transfer none) (nullable): the server's certificate, or `NULL` for plain TCP
- */
-GTlsCertificate *
-gsock_tcp_server_get_tls_certificate (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
-
-  return priv->tls.certificate;
-}
-
-/**
- * gsock_tcp_server_set_tls_certificate:
- * @self: a server
- * @certificate: (nullable): a certificate with its private key, or `NULL` for plain TCP
- *
- * Sets [property@Gsock.TcpServer:tls-certificate], used for connections accepted from now on.
- */
-void
-gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
-                                      GTlsCertificate *certificate)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
-
-  if (g_set_object (&priv->tls.certificate, certificate))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
-}
-
-/**
- * gsock_tcp_server_get_tls_certificate_file:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:tls-certificate-file].
- *
- * Returns: (nullable) (type filename): the PEM file of the certificate and key, or `NULL`
- */
-const char *
-gsock_tcp_server_get_tls_certificate_file (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
-
-  return priv->tls_certificate_file;
-}
-
-/**
- * gsock_tcp_server_set_tls_certificate_file:
- * @self: a server
- * @path: (nullable) (type filename): a PEM file with the certificate and its private key
- *
- * Sets [property@Gsock.TcpServer:tls-certificate-file], loaded at the next listen.
- */
-void
-gsock_tcp_server_set_tls_certificate_file (GsockTcpServer *self,
-                                           const char     *path)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (g_strcmp0 (priv->tls_certificate_file, path) == 0)
-    return;
-  g_free (priv->tls_certificate_file);
-  priv->tls_certificate_file = g_strdup (path);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE_FILE]);
-}
-
-/**
- * gsock_tcp_server_get_tls_database:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:tls-database].
- *
- * Returns: (transfer none) (nullable): the trusted authorities, or `NULL` for the system's
- */
-GTlsDatabase *
-gsock_tcp_server_get_tls_database (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
-
-  return priv->tls.database;
-}
-
-/**
- * gsock_tcp_server_set_tls_database:
- * @self: a server
- * @database: (nullable): the trusted authorities, or `NULL` for the system's
- *
- * Sets [property@Gsock.TcpServer:tls-database].
- */
-void
-gsock_tcp_server_set_tls_database (GsockTcpServer *self,
-                                   GTlsDatabase   *database)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-  g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
-
-  if (g_set_object (&priv->tls.database, database))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
-}
-
-/**
- * gsock_tcp_server_get_tls_authentication_mode:
- * @self: a server
- *
- * Gets [property@Gsock.TcpServer:tls-authentication-mode].
- *
- * Returns: whether clients are asked for certificates
- */
-GTlsAuthenticationMode
-gsock_tcp_server_get_tls_authentication_mode (GsockTcpServer *self)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), G_TLS_AUTHENTICATION_NONE);
-
-  return priv->tls_authentication_mode;
-}
-
-/**
- * gsock_tcp_server_set_tls_authentication_mode:
- * @self: a server
- * @mode: whether to ask clients for certificates
- *
- * Sets [property@Gsock.TcpServer:tls-authentication-mode].
- */
-void
-gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
-                                              GTlsAuthenticationMode  mode)
-{
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
-
-  if (priv->tls_authentication_mode == mode)
-    return;
-  priv->tls_authentication_mode = mode;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_AUTHENTICATION_MODE]);
 }
 
 /**
