@@ -94,13 +94,14 @@ static void
 output_done (GsockStream *self)
 {
   gboolean finish = self->closing || (self->input_done && self->answers_held == 0);
-  GSocketConnection *connection = _gsock_socket_connection_of (self->io);
 
   if (!finish && (!self->shutting_down || self->write_shut))
     return;
 
   if (!self->write_shut)
     {
+      GSocketConnection *connection = _gsock_socket_connection_of (self->io);
+
       self->write_shut = TRUE;
       /* For TLS, closing the output sends close_notify; the stream's close does it on the
        * end. */
@@ -135,6 +136,7 @@ _gsock_stream_flush (GsockStream *self)
       GPollableReturn ret;
       gsize n_vectors = 0;
       gsize written = 0;
+      gsize done;
 
       for (GList *l = self->out.head; l != NULL && n_vectors < MAX_WRITE_VECTORS; l = l->next)
         {
@@ -164,8 +166,7 @@ _gsock_stream_flush (GsockStream *self)
         }
 
       progress = TRUE;
-      self->callbacks->sent (self->owner, written);
-      set_queued_bytes (self, self->queued_bytes - written);
+      done = written;
       while (written > 0 && !g_queue_is_empty (&self->out))
         {
           GBytes *head = g_queue_peek_head (&self->out);
@@ -183,6 +184,11 @@ _gsock_stream_flush (GsockStream *self)
         }
       if (written > 0)
         g_byte_array_remove_range (self->batch, 0, written);
+      /* The notifications may end the connection (a handler's abort). */
+      self->callbacks->sent (self->owner, done);
+      set_queued_bytes (self, self->queued_bytes - done);
+      if (self->io == NULL)
+        return;
 
       if (self->send_refused && self->queued_bytes <= self->max_queued_bytes / 2)
         {

@@ -488,6 +488,49 @@ test_shutdown_write_half_closes (void)
   g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)), ==, GSOCK_STATE_CLOSED);
 }
 
+/* A queued-bytes handler that aborts the connection while its queue drains: the write that
+ * notified it stops there (it used to go on with the queue the abort had emptied). */
+static void
+abort_on_drain_cb (GsockTcpClient *client,
+                   GParamSpec     *pspec,
+                   gsize          *last)
+{
+  gsize queued = gsock_tcp_client_get_queued_bytes (client);
+
+  if (queued < *last)
+    gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  *last = queued;
+}
+
+static void
+test_abort_from_queued_bytes_handler (Fixture      *fx,
+                                      gconstpointer data)
+{
+  g_autoptr(GBytes) chunk = gsock_test_pattern_bytes (512 * 1024);
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GBytes) got = NULL;
+  GsockTcpClient *client;
+  gboolean eof = FALSE;
+  gsize last = 0;
+
+  fixture_listen (fx);
+  raw = gsock_test_tcp_connect (fx->port);
+  gsock_test_wait_until (fx->accepted->len == 1);
+  client = fx->accepted->pdata[0];
+
+  /* 8 MiB the peer does not read yet: much of it waits in the queue. */
+  for (guint i = 0; i < 16; i++)
+    g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (client), chunk, NULL, NULL));
+  g_assert_cmpuint (gsock_tcp_client_get_queued_bytes (client), >, 0);
+  last = gsock_tcp_client_get_queued_bytes (client);
+  g_signal_connect (client, "notify::queued-bytes", G_CALLBACK (abort_on_drain_cb), &last);
+
+  got = gsock_test_socket_read (raw, G_MAXSIZE, 65536, &eof);
+  g_assert_true (eof);
+  g_assert_cmpuint (g_bytes_get_size (got), <, 16 * g_bytes_get_size (chunk) + 16);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)), ==, GSOCK_STATE_CLOSED);
+}
+
 /* The marks are properties of the client, inherited from the server; the low one never
  * counts above the high one. */
 static void
@@ -529,6 +572,7 @@ main (int   argc,
   ADD ("flow-control/drain-timeout-spares-a-slow-reader", test_drain_timeout_spares_slow_reader);
   ADD ("flow-control/handler-backlog-pushes-back", test_handler_backlog_pushes_back);
   ADD ("flow-control/water-marks-are-inherited", test_water_marks_are_inherited);
+  ADD ("flow-control/abort-from-a-queued-bytes-handler", test_abort_from_queued_bytes_handler);
   ADD ("half-close/peer-gets-answers-of-handler-threads",
        test_half_close_waits_for_handler_answers);
   g_test_add_func ("/Gsock/Stream/half-close/shutdown-write", test_shutdown_write_half_closes);
