@@ -61,7 +61,7 @@ void          _gsock_endpoint_report_error      (GsockEndpoint  *self,
 void          _gsock_endpoint_wait              (GsockEndpoint  *self,
                                                  GAsyncResult  **result);
 
-/* gsock-resolve.c: the address to open at, resolved first. */
+/* gsock-endpoint-resolve.c: the address to open at, resolved first. */
 
 /* Opens (binds, listens) at @address, resolved already; called in the CLOSED state, or in
  * OPENING after an asynchronous resolution. On failure the state is CLOSED or left OPENING

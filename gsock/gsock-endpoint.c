@@ -7,13 +7,13 @@
 
 #include "gsock-endpoint.h"
 
-#include "gsock-delivery-private.h"
+#include "gsock-endpoint-delivery-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
-#include "gsock-send-private.h"
+#include "gsock-endpoint-send-private.h"
 
 /**
  * GsockEndpoint:
@@ -101,7 +101,7 @@ enum {
   N_PROPS
 };
 
-/* message-received is gsock-delivery.c's. */
+/* message-received is gsock-endpoint-delivery.c's. */
 enum {
   SIGNAL_ERROR,
   N_SIGNALS
@@ -1050,7 +1050,7 @@ count_sent (GsockEndpoint *self)
   notify_counter (self, PROP_MESSAGES_SENT);
 }
 
-/* count_sent() for gsock-send.c; the message path in gsock_endpoint_send_data() inlines it. */
+/* count_sent() for gsock-endpoint-send.c; the message path in gsock_endpoint_send_data() inlines it. */
 void
 _gsock_endpoint_count_sent (GsockEndpoint *self)
 {
@@ -1370,7 +1370,7 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   notify_counter (self, PROP_BYTES_RECEIVED);
 }
 
-/* Counts @message, then lets gsock-delivery.c deliver it: one jump on the message path. */
+/* Counts @message, then lets gsock-endpoint-delivery.c deliver it: one jump on the message path. */
 gboolean
 _gsock_endpoint_deliver (GsockEndpoint *self,
                          GsockMessage  *message,

@@ -1,19 +1,20 @@
-/* gsock-reconnect-private.h: when a GsockTcpClient tries a lost connection again, and its
- * properties that say so
+/* gsock-reconnect-private.h: when to try a lost connection again
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #pragma once
 
-#include "gsock-tcp-client.h"
+#include "gsock-endpoint.h"
 
 G_BEGIN_DECLS
 
 typedef struct
 {
   /* The delay is over (or the network came back): the owner tries to open again. */
-  void (*attempt) (GsockEndpoint *owner);
+  void (*attempt)          (GsockEndpoint *owner);
+  /* attempts changed. */
+  void (*attempts_changed) (GsockEndpoint *owner);
 } GsockReconnectCallbacks;
 
 /* The reconnection policy of a client: exponential backoff with jitter between attempts, cut
@@ -23,7 +24,7 @@ typedef struct
   const GsockReconnectCallbacks *callbacks;
   GsockEndpoint *owner; /* not owned: it embeds this */
 
-  /* The settings: the owner's properties, which live in gsock-reconnect.c. */
+  /* The settings, the owner's properties. */
   gboolean enabled;
   gboolean queue_while_reconnecting;
   guint delay;     /* ms before the first attempt */
@@ -44,23 +45,5 @@ void     _gsock_reconnect_begin (GsockReconnect                *self);
 void     _gsock_reconnect_retry (GsockReconnect                *self);
 /* Connected again, or given up: no more attempts. Returns whether it was active. */
 gboolean _gsock_reconnect_end   (GsockReconnect                *self);
-
-/* GsockTcpClient's reconnect, reconnect-delay, reconnect-max-delay,
- * queue-while-reconnecting and reconnect-attempts: their specs, values and public accessors
- * live in gsock-reconnect.c; the class gives them the ids from @first on. */
-#define GSOCK_RECONNECT_N_PROPS 5
-
-void     _gsock_reconnect_install_properties (GObjectClass   *object_class,
-                                              guint           first);
-/* FALSE when @prop_id is not one of them. */
-gboolean _gsock_reconnect_get_property       (GsockReconnect *self,
-                                              guint           prop_id,
-                                              GValue         *value);
-gboolean _gsock_reconnect_set_property       (GsockTcpClient *client,
-                                              guint           prop_id,
-                                              const GValue   *value);
-
-/* The client's own, embedded in its private struct (defined in gsock-tcp-client.c). */
-GsockReconnect *_gsock_tcp_client_get_reconnect (GsockTcpClient *self);
 
 G_END_DECLS

@@ -19,6 +19,7 @@
 #include "gsock-stream-private.h"
 #include "gsock-tcp-client-flow-private.h"
 #include "gsock-tcp-client-private.h"
+#include "gsock-tcp-client-reconnect-private.h"
 #include "gsock-tls-private.h"
 
 /**
@@ -96,7 +97,7 @@ enum {
   PROP_TLS_DATABASE,
   PROP_PEER_CERTIFICATE,
   N_PROPS,
-  /* Those of its units, which install them: gsock-tcp-client-flow.c, gsock-reconnect.c. */
+  /* Those installed by gsock-tcp-client-flow.c and gsock-tcp-client-reconnect.c. */
   PROP_FLOW_FIRST = N_PROPS,
   PROP_RECONNECT_FIRST = PROP_FLOW_FIRST + GSOCK_TCP_CLIENT_N_FLOW_PROPS,
 };
@@ -461,7 +462,7 @@ gsock_tcp_client_get_property (GObject    *object,
       break;
     default:
       if (!_gsock_tcp_client_flow_get_property (self, prop_id, value) &&
-          !_gsock_reconnect_get_property (&priv->reconnect, prop_id, value))
+          !_gsock_tcp_client_reconnect_get_property (&priv->reconnect, prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -490,7 +491,7 @@ gsock_tcp_client_set_property (GObject      *object,
       break;
     default:
       if (!_gsock_tcp_client_flow_set_property (self, prop_id, value) &&
-          !_gsock_reconnect_set_property (self, prop_id, value))
+          !_gsock_tcp_client_reconnect_set_property (self, prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -583,7 +584,7 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
   _gsock_tcp_client_flow_install_properties (object_class, PROP_FLOW_FIRST);
-  _gsock_reconnect_install_properties (object_class, PROP_RECONNECT_FIRST);
+  _gsock_tcp_client_reconnect_install_properties (object_class, PROP_RECONNECT_FIRST);
 
   /* Documented in gsock-tls.c. */
   signals[SIGNAL_ACCEPT_CERTIFICATE] =
@@ -716,8 +717,15 @@ reconnect_attempt (GsockEndpoint *endpoint)
   start_open (GSOCK_TCP_CLIENT (endpoint), g_task_new (endpoint, NULL, reconnected_cb, NULL));
 }
 
+static void
+reconnect_attempts_changed (GsockEndpoint *endpoint)
+{
+  _gsock_tcp_client_reconnect_notify_attempts (GSOCK_TCP_CLIENT (endpoint));
+}
+
 static const GsockReconnectCallbacks reconnect_callbacks = {
   .attempt = reconnect_attempt,
+  .attempts_changed = reconnect_attempts_changed,
 };
 
 /* Gives up getting a lost connection back (the application closed it): drops what waited

@@ -1,4 +1,4 @@
-/* gsock-send-private.h: sends from any thread, handed over to the endpoint's own
+/* gsock-endpoint-send-private.h: sends from any thread, handed over to the endpoint's own
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -1,4 +1,4 @@
-/* gsock-delivery-private.h: where an endpoint's received messages go
+/* gsock-endpoint-delivery-private.h: where an endpoint's received messages go
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  * receives (each a GTask with the sources that end it early) and the inbox, the bounded queue
  * of messages nothing heard yet. Each message is handed to the oldest pending receive, else
  * to message-received (whose signal, marshallers and default class handler live in
- * gsock-delivery.c), else kept in the inbox. Only the endpoint's context touches it. */
+ * gsock-endpoint-delivery.c), else kept in the inbox. Only the endpoint's context touches it. */
 typedef struct
 {
   GQueue receivers;         /* GTask *, oldest first */

@@ -1,11 +1,11 @@
-/* gsock-delivery.c: where an endpoint's received messages go, and the receive calls
+/* gsock-endpoint-delivery.c: where an endpoint's received messages go, and the receive calls
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
-#include "gsock-delivery-private.h"
+#include "gsock-endpoint-delivery-private.h"
 
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"

@@ -1,4 +1,4 @@
-/* gsock-resolve.c: the address an endpoint binds or listens on, resolved before it opens
+/* gsock-endpoint-resolve.c: the address an endpoint binds or listens on, resolved before it opens
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

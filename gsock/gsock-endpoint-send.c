@@ -1,11 +1,11 @@
-/* gsock-send.c: sending text and bytes from any thread
+/* gsock-endpoint-send.c: sending text and bytes from any thread
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
 #include "config.h"
 
-#include "gsock-send-private.h"
+#include "gsock-endpoint-send-private.h"
 
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
