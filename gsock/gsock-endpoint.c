@@ -7,13 +7,14 @@
 
 #include "gsock-endpoint.h"
 
-#include "gsock-endpoint-delivery-private.h"
 #include "gsock-encoding-private.h"
+#include "gsock-endpoint-delivery-private.h"
+#include "gsock-endpoint-lifecycle-private.h"
 #include "gsock-endpoint-private.h"
+#include "gsock-endpoint-send-private.h"
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-message-private.h"
-#include "gsock-endpoint-send-private.h"
 
 /**
  * GsockEndpoint:
@@ -71,12 +72,11 @@ typedef struct
   guint64 messages_received;
 
   GError *last_error;
-  GSource *open_source; /* an open asked for through :active, run from the main context */
+  GsockLifecycle lifecycle; /* an open asked for through :active, and close_async's waiters */
 
   GsockDelivery delivery; /* pending receives and the inbox */
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
-  GQueue closers;   /* GTask * */
   GsockHandover handover; /* sends from other threads on their way to the owner */
 } GsockEndpointPrivate;
 
@@ -111,19 +111,6 @@ static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
 static void
-complete_all_closers (GsockEndpoint *self)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  GTask *task;
-
-  while ((task = g_queue_pop_head (&priv->closers)) != NULL)
-    {
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
-    }
-}
-
-static void
 gsock_endpoint_dispose (GObject *object)
 {
   GsockEndpoint *self = GSOCK_ENDPOINT (object);
@@ -132,9 +119,8 @@ gsock_endpoint_dispose (GObject *object)
 
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
-  _gsock_source_clear (&priv->open_source);
   _gsock_delivery_fail_all (&priv->delivery, error);
-  complete_all_closers (self);
+  _gsock_lifecycle_clear (&priv->lifecycle);
   _gsock_delivery_drop_inbox (&priv->delivery);
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->dispose (object);
@@ -484,7 +470,7 @@ gsock_endpoint_init (GsockEndpoint *self)
   priv->state = GSOCK_STATE_CLOSED;
   priv->context = g_main_context_ref_thread_default ();
   _gsock_delivery_init (&priv->delivery);
-  g_queue_init (&priv->closers);
+  _gsock_lifecycle_init (&priv->lifecycle);
 }
 
 /* Replaces *@dest by a copy of @src; TRUE when it changed. */
@@ -839,25 +825,6 @@ gsock_endpoint_get_messages_received (GsockEndpoint *self)
   return priv->messages_received;
 }
 
-/**
- * gsock_endpoint_get_active:
- * @self: an endpoint
- *
- * Gets [property@Gsock.Endpoint:active].
- *
- * Returns: whether the endpoint is open, opening, or about to open
- */
-gboolean
-gsock_endpoint_get_active (GsockEndpoint *self)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-
-  return priv->open_source != NULL || priv->state == GSOCK_STATE_OPENING ||
-         priv->state == GSOCK_STATE_OPEN;
-}
-
 /* Keeps the error for :last-error and tells the application. */
 void
 _gsock_endpoint_report_error (GsockEndpoint *self,
@@ -869,69 +836,6 @@ _gsock_endpoint_report_error (GsockEndpoint *self,
   priv->last_error = g_error_copy (error);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
-}
-
-static void
-active_open_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  GsockEndpoint *self = GSOCK_ENDPOINT (source);
-  g_autoptr(GError) error = NULL;
-
-  if (!gsock_endpoint_open_finish (self, result, &error))
-    _gsock_endpoint_report_error (self, error);
-}
-
-static gboolean
-active_open_idle_cb (gpointer user_data)
-{
-  GsockEndpoint *self = user_data;
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-
-  /* :active stays TRUE from the request through OPENING; it drops only if opening failed at
-   * once. */
-  if (priv->state == GSOCK_STATE_CLOSED)
-    gsock_endpoint_open_async (self, NULL, active_open_cb, NULL);
-  g_clear_pointer (&priv->open_source, g_source_unref);
-  if (!gsock_endpoint_get_active (self))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * gsock_endpoint_set_active:
- * @self: an endpoint
- * @active: `TRUE` to open, `FALSE` to close
- *
- * Sets [property@Gsock.Endpoint:active].
- */
-void
-gsock_endpoint_set_active (GsockEndpoint *self,
-                           gboolean       active)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
-
-  if (!!active == gsock_endpoint_get_active (self))
-    return;
-
-  if (!active)
-    {
-      if (priv->open_source != NULL)
-        {
-          _gsock_source_clear (&priv->open_source);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
-        }
-      gsock_endpoint_close (self);
-      return;
-    }
-
-  priv->open_source = g_idle_source_new ();
-  g_source_set_callback (priv->open_source, active_open_idle_cb, self, NULL);
-  g_source_attach (priv->open_source, priv->context);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
 }
 
 /**
@@ -950,56 +854,6 @@ gsock_endpoint_get_last_error (GsockEndpoint *self)
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
 
   return priv->last_error;
-}
-
-/**
- * gsock_endpoint_open_async:
- * @self: an endpoint
- * @cancellable: (nullable): a cancellable
- * @callback: (scope async): called when the endpoint is open or failed to open
- * @user_data: data for @callback
- *
- * Opens @self the way its kind does: [method@Gsock.UdpEndpoint.bind],
- * [method@Gsock.TcpServer.listen] or [method@Gsock.TcpClient.open_async]. Code that handles
- * endpoints of any kind (a GtkBuilder file, a generic UI) uses this.
- *
- * It never blocks: a host name is resolved asynchronously on the endpoint's main context
- * (while [property@Gsock.Endpoint:state] is `GSOCK_STATE_OPENING`), where the blocking bind
- * and listen would wait for the resolver. Cancelling @cancellable or closing the endpoint
- * meanwhile fails the open with `G_IO_ERROR_CANCELLED`; opening an endpoint that is not
- * closed fails with `G_IO_ERROR_BUSY`.
- */
-void
-gsock_endpoint_open_async (GsockEndpoint      *self,
-                           GCancellable       *cancellable,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
-{
-  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  GSOCK_ENDPOINT_GET_CLASS (self)->open_async (self, cancellable, callback, user_data);
-}
-
-/**
- * gsock_endpoint_open_finish:
- * @self: an endpoint
- * @result: the result given to the callback
- * @error: return location for an error
- *
- * Finishes [method@Gsock.Endpoint.open_async].
- *
- * Returns: `TRUE` once open; `FALSE` with @error set as the kind's own open reports it
- */
-gboolean
-gsock_endpoint_open_finish (GsockEndpoint *self,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), FALSE);
-
-  return GSOCK_ENDPOINT_GET_CLASS (self)->open_finish (self, result, error);
 }
 
 gboolean
@@ -1118,115 +972,6 @@ _gsock_endpoint_wait (GsockEndpoint  *self,
     g_main_context_iteration (priv->context, TRUE);
 }
 
-/**
- * gsock_endpoint_close:
- * @self: an endpoint
- *
- * Starts closing @self: nothing new is accepted for sending, what is queued is still written,
- * then the socket is released and [property@Gsock.Endpoint:state] becomes
- * `GSOCK_STATE_CLOSED`.
- *
- * Use [method@Gsock.Endpoint.close_async] to know when that happened. Closing a closed
- * endpoint does nothing.
- */
-void
-gsock_endpoint_close (GsockEndpoint *self)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-
-  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
-
-  if (priv->state == GSOCK_STATE_CLOSED || priv->state == GSOCK_STATE_CLOSING)
-    return;
-
-  GSOCK_ENDPOINT_GET_CLASS (self)->close (self);
-}
-
-/**
- * gsock_endpoint_abort:
- * @self: an endpoint
- *
- * Closes @self at once: what is queued is dropped, not written. For a
- * [class@Gsock.TcpServer], listening stops and every client is aborted.
- *
- * Use it when the graceful [method@Gsock.Endpoint.close] could wait too long, for a peer that
- * never reads, say. Aborting a closed endpoint does nothing.
- */
-void
-gsock_endpoint_abort (GsockEndpoint *self)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  GsockEndpointClass *klass;
-
-  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
-
-  if (priv->state == GSOCK_STATE_CLOSED)
-    return;
-
-  klass = GSOCK_ENDPOINT_GET_CLASS (self);
-  if (klass->abort != NULL)
-    klass->abort (self);
-  else
-    klass->close (self);
-}
-
-/**
- * gsock_endpoint_close_async:
- * @self: an endpoint
- * @cancellable: (nullable): a cancellable; cancelling it stops the wait, not the close
- * @callback: (scope async): called once everything queued was written and the endpoint is
- *   closed
- * @user_data: data for @callback
- *
- * Closes @self as [method@Gsock.Endpoint.close] does and tells when it is done.
- */
-void
-gsock_endpoint_close_async (GsockEndpoint      *self,
-                            GCancellable       *cancellable,
-                            GAsyncReadyCallback callback,
-                            gpointer            user_data)
-{
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, gsock_endpoint_close_async);
-  g_task_set_check_cancellable (task, FALSE);
-
-  if (priv->state == GSOCK_STATE_CLOSED)
-    {
-      g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  g_queue_push_tail (&priv->closers, g_steal_pointer (&task));
-  gsock_endpoint_close (self);
-}
-
-/**
- * gsock_endpoint_close_finish:
- * @self: an endpoint
- * @result: the result given to the callback
- * @error: return location for an error
- *
- * Finishes [method@Gsock.Endpoint.close_async].
- *
- * Returns: `TRUE` once the endpoint is closed
- */
-gboolean
-gsock_endpoint_close_finish (GsockEndpoint *self,
-                             GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* Internal API, see gsock-endpoint-private.h */
 
 GSocketProtocol
@@ -1271,7 +1016,7 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
                                                      "The endpoint was closed");
 
       _gsock_delivery_fail_all (&priv->delivery, error);
-      complete_all_closers (self);
+      _gsock_lifecycle_closed (&priv->lifecycle);
     }
   g_object_unref (self);
 }
@@ -1340,6 +1085,20 @@ _gsock_endpoint_get_handover (GsockEndpoint *self)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   return &priv->handover;
+}
+
+GsockLifecycle *
+_gsock_endpoint_get_lifecycle (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return &priv->lifecycle;
+}
+
+void
+_gsock_endpoint_notify_active (GsockEndpoint *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
 }
 
 GsockDelivery *
