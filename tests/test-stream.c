@@ -391,7 +391,6 @@ test_handler_backlog_pushes_back (Fixture      *fx,
           gsize offset = (received + done) % len;
           gsize piece = MIN (n - done, len - offset);
 
-          if (memcmp (buffer + done, wire + offset, piece) != 0) { gsize k = 0; while (buffer[done + k] == wire[offset + k]) k++; g_printerr ("DBG at %zu (sent %zu total %zu): got %.30s want %.30s errors %u %s\n", received + done + k, sent, total, buffer + done + k, wire + offset + k, fx->errors->len, fx->errors->len ? ((GError*)fx->errors->pdata[0])->message : ""); }
           g_assert_cmpmem (buffer + done, piece, wire + offset, piece);
           done += piece;
         }
