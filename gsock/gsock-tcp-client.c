@@ -1073,8 +1073,8 @@ _gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
   priv->stream.idle_timeout = settings->idle_timeout;
   priv->stream.drain_timeout = settings->drain_timeout;
   priv->stream.max_queued_bytes = settings->max_queued_bytes;
-  priv->stream.high_water_mark = settings->high_water_mark;
-  priv->stream.low_water_mark = MIN (settings->low_water_mark, settings->high_water_mark);
+  _gsock_stream_set_water_marks (&priv->stream, settings->high_water_mark,
+                                 settings->low_water_mark);
   priv->owner = owner;
   priv->owner_endpoint = owner_endpoint;
   priv->accepted = TRUE;
