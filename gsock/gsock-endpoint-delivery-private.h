@@ -6,19 +6,30 @@
 #pragma once
 
 #include "gsock-endpoint.h"
+#include "gsock-message-view-private.h"
 
 G_BEGIN_DECLS
 
 /* The receiving side of an endpoint, plain data embedded in its private struct: the pending
- * receives (each a GTask with the sources that end it early) and the inbox, the bounded queue
- * of messages nothing heard yet. Each message is handed to the oldest pending receive, else
- * to message-received (whose signal, marshallers and default class handler live in
- * gsock-endpoint-delivery.c), else kept in the inbox. Only the endpoint's context touches it. */
+ * receives (each a GTask with the sources that end it early), the message handler, and the
+ * inbox, the bounded queue of messages nothing heard yet. Each message comes as a view; it is
+ * handed to the oldest pending receive, else to the message handler and the class's
+ * handle_message, then to message-received if anything listens (its signal, marshallers and
+ * default class handler live in gsock-endpoint-delivery.c), else kept in the inbox. Who
+ * listens to message-received is looked up once per read. Only the endpoint's context
+ * touches it. */
 typedef struct
 {
   GQueue receivers;         /* GTask *, oldest first */
   GQueue inbox;             /* InboxEntry * of messages nobody handled yet, oldest first */
   gsize inbox_bytes;
+
+  GsockMessageHandler handler;
+  gpointer handler_data;
+  GDestroyNotify handler_destroy;
+
+  guint reads;              /* reads under way (they nest through handlers' main loops) */
+  gboolean signal_heard;    /* as looked up when the innermost read began */
   gboolean c_handler_hears; /* a C handler heard the last message emitted */
 } GsockDelivery;
 
@@ -32,10 +43,21 @@ void     _gsock_delivery_init         (GsockDelivery      *self);
 void     _gsock_delivery_fail_all     (GsockDelivery      *self,
                                        const GError       *error);
 void     _gsock_delivery_drop_inbox   (GsockDelivery      *self);
+/* Drops the handler (and its data), the endpoint's dispose. */
+void     _gsock_delivery_clear_handler (GsockDelivery     *self);
+/* Around one read of @owner's socket (or of a connection it owns): who listens to
+ * message-received is looked up at the start, for every message of the read. */
+void     _gsock_delivery_begin_read   (GsockDelivery      *self,
+                                       GsockEndpoint      *owner);
+void     _gsock_delivery_end_read     (GsockDelivery      *self);
 /* The work of _gsock_endpoint_deliver(), once the message is counted. */
 gboolean _gsock_delivery_deliver      (GsockDelivery      *self,
                                        GsockEndpoint      *owner,
-                                       GsockMessage       *message,
+                                       GsockMessageView   *view,
                                        gboolean            keep_unheard);
+/* The message handler and the class's handle_message only; whether there was either. */
+gboolean _gsock_delivery_handle       (GsockDelivery      *self,
+                                       GsockEndpoint      *owner,
+                                       GsockMessageView   *view);
 
 G_END_DECLS

@@ -26,16 +26,15 @@ typedef struct
 } InboxEntry;
 
 static InboxEntry *
-inbox_entry_new (GsockEndpoint *self,
-                 GsockMessage  *message)
+inbox_entry_new (GsockEndpoint    *self,
+                 GsockMessageView *view)
 {
   InboxEntry *entry = g_new0 (InboxEntry, 1);
-  GSocketAddress *sender = gsock_message_get_sender (message);
-  GsockEndpoint *endpoint = gsock_message_get_endpoint (message);
 
-  entry->bytes = g_bytes_ref (gsock_message_get_bytes (message));
-  entry->sender = sender != NULL ? g_object_ref (sender) : NULL;
-  entry->endpoint = endpoint != self ? g_object_ref (endpoint) : NULL;
+  entry->bytes = view->bytes != NULL ? g_bytes_ref (view->bytes)
+                                     : g_bytes_new (view->data, view->size);
+  entry->sender = view->sender != NULL ? g_object_ref (view->sender) : NULL;
+  entry->endpoint = view->endpoint != self ? g_object_ref (view->endpoint) : NULL;
   return entry;
 }
 
@@ -117,8 +116,8 @@ gsock_endpoint_real_message_received (GsockEndpoint *self,
 }
 
 /* Both marshallers of message-received mark the message heard: they run for every C handler
- * (a closure of a binding has its own), which saves looking handlers up before each message
- * while a C handler hears them (see _gsock_endpoint_deliver()). */
+ * (a closure of a binding has its own), which saves looking handlers up after each message
+ * to learn whether one was disconnected meanwhile (see _gsock_delivery_deliver()). */
 static void
 marshal_message_received (GClosure     *closure,
                           GValue       *return_value,
@@ -181,7 +180,10 @@ _gsock_delivery_class_init (GsockEndpointClass *klass)
    * @message: the message
    *
    * Emitted on the endpoint's main context for every message that arrives and that no
-   * pending [method@Gsock.Endpoint.receive_async] takes.
+   * pending [method@Gsock.Endpoint.receive_async] takes, after the endpoint's
+   * [method@Gsock.Endpoint.set_message_handler] handler (if any) has seen it. Whether
+   * anything is connected is looked up once per read: a handler connected while a read is
+   * handled hears from the next read on.
    *
    * For a [class@Gsock.TcpServer], it fires for the messages of every client, and
    * [method@Gsock.Message.get_endpoint] is that client's connection.
@@ -225,14 +227,14 @@ has_handler (GsockEndpoint *self)
 
 /* Keeps an unheard message for a later receive, within the inbox's bounds. */
 static void
-keep_in_inbox (GsockDelivery *self,
-               GsockEndpoint *owner,
-               GsockMessage  *message)
+keep_in_inbox (GsockDelivery    *self,
+               GsockEndpoint    *owner,
+               GsockMessageView *view)
 {
   gsize max_bytes = MAX (INBOX_MIN_BYTES, 2 * _gsock_endpoint_peek_max_message_size (owner));
 
-  g_queue_push_tail (&self->inbox, inbox_entry_new (owner, message));
-  self->inbox_bytes += g_bytes_get_size (gsock_message_get_bytes (message));
+  g_queue_push_tail (&self->inbox, inbox_entry_new (owner, view));
+  self->inbox_bytes += view->size;
 
   while (self->inbox.length > INBOX_MAX_MESSAGES || self->inbox_bytes > max_bytes)
     {
@@ -250,50 +252,99 @@ keep_in_inbox (GsockDelivery *self,
     }
 }
 
-/* Hands @message to the oldest pending receive (and returns TRUE), or else emits
- * message-received if anything listens, or else keeps it in the inbox when @keep_unheard. */
-gboolean
-_gsock_delivery_deliver (GsockDelivery *self,
-                         GsockEndpoint *owner,
-                         GsockMessage  *message,
-                         gboolean       keep_unheard)
+/* Whether message-received is heard: a subclass's message_received, or a handler. */
+static gboolean
+look_up_signal (GsockEndpoint *owner)
 {
-  gboolean checked;
+  return GSOCK_ENDPOINT_GET_CLASS (owner)->message_received != gsock_endpoint_real_message_received ||
+         has_handler (owner);
+}
+
+void
+_gsock_delivery_begin_read (GsockDelivery *self,
+                            GsockEndpoint *owner)
+{
+  self->reads++;
+  self->signal_heard = look_up_signal (owner);
+}
+
+void
+_gsock_delivery_end_read (GsockDelivery *self)
+{
+  g_assert (self->reads > 0);
+  self->reads--;
+}
+
+gboolean
+_gsock_delivery_handle (GsockDelivery    *self,
+                        GsockEndpoint    *owner,
+                        GsockMessageView *view)
+{
+  void (*handle_message) (GsockEndpoint *, GsockMessageView *) =
+    GSOCK_ENDPOINT_GET_CLASS (owner)->handle_message;
+  gboolean handled = FALSE;
+
+  if (self->handler != NULL)
+    {
+      self->handler (owner, view, self->handler_data);
+      handled = TRUE;
+    }
+  if (handle_message != NULL)
+    {
+      handle_message (owner, view);
+      handled = TRUE;
+    }
+  return handled;
+}
+
+/* Emits message-received for the view's message if anything listens; whether anything heard
+ * it. Looking handlers up costs more than the rest of the emission, so while a C handler
+ * hears the messages (its marshaller says so), the next is emitted without; one that it did
+ * not hear (it was disconnected) is looked up afterwards. Only a binding's closures (their
+ * marshallers are their own) are looked up before each message. */
+static gboolean
+emit_heard (GsockDelivery    *self,
+            GsockEndpoint    *owner,
+            GsockMessageView *view)
+{
+  gboolean checked = !self->c_handler_hears;
+  GsockMessage *message;
+
+  if (checked && !look_up_signal (owner))
+    return FALSE;
+  message = _gsock_message_view_get_message (view);
+  _gsock_message_set_heard (message, FALSE);
+  _gsock_endpoint_emit_message (owner, message);
+  self->c_handler_hears = _gsock_message_get_heard (message);
+  return checked || self->c_handler_hears || look_up_signal (owner);
+}
+
+/* Hands @view's message to the oldest pending receive (and returns TRUE), or else to the
+ * message handlers and message-received, or else keeps it in the inbox when @keep_unheard. */
+gboolean
+_gsock_delivery_deliver (GsockDelivery    *self,
+                         GsockEndpoint    *owner,
+                         GsockMessageView *view,
+                         gboolean          keep_unheard)
+{
+  gboolean heard;
 
   /* Looked at before anything is called: most messages find no receive pending. */
   if (self->receivers.length > 0)
     {
       GTask *task = pop_receiver (self, NULL);
 
-      g_task_return_pointer (task, gsock_message_ref (message),
+      g_task_return_pointer (task, gsock_message_view_keep (view),
                              (GDestroyNotify) gsock_message_unref);
       g_object_unref (task);
       return TRUE;
     }
 
-  /* A subclass's message_received hears every message: emitted without looking anything
-   * up. */
-  if (GSOCK_ENDPOINT_GET_CLASS (owner)->message_received != gsock_endpoint_real_message_received)
-    {
-      _gsock_endpoint_emit_message (owner, message);
-      return FALSE;
-    }
-
-  /* Looking handlers up costs more than the rest of the emission, so while a C handler hears
-   * the messages (the marshallers say so), the next is emitted without; one that it did not
-   * hear (it was disconnected) is looked up afterwards and kept if nothing is left. */
-  checked = !self->c_handler_hears;
-  if (checked && !has_handler (owner))
-    {
-      if (keep_unheard)
-        keep_in_inbox (self, owner, message);
-      return FALSE;
-    }
-  _gsock_message_set_heard (message, FALSE);
-  g_signal_emit (owner, message_received_signal, 0, message);
-  self->c_handler_hears = _gsock_message_get_heard (message);
-  if (!checked && !self->c_handler_hears && keep_unheard && !has_handler (owner))
-    keep_in_inbox (self, owner, message);
+  heard = _gsock_delivery_handle (self, owner, view);
+  if (self->reads > 0 ? self->signal_heard : look_up_signal (owner))
+    heard = emit_heard (self, owner, view) || heard;
+  if (!heard && keep_unheard)
+    keep_in_inbox (self, owner, view);
   return FALSE;
 }
 
@@ -326,6 +377,61 @@ _gsock_endpoint_deliver_error (GsockEndpoint *self,
     }
 
   _gsock_endpoint_report_error (self, error);
+}
+
+void
+_gsock_delivery_clear_handler (GsockDelivery *self)
+{
+  GDestroyNotify destroy = self->handler_destroy;
+  gpointer data = self->handler_data;
+
+  self->handler = NULL;
+  self->handler_data = NULL;
+  self->handler_destroy = NULL;
+  if (destroy != NULL)
+    destroy (data);
+}
+
+/**
+ * gsock_endpoint_set_message_handler:
+ * @self: an endpoint
+ * @handler: (nullable) (scope notified) (closure user_data) (destroy destroy): called for
+ *   every message, or `NULL` to remove the handler
+ * @user_data: data for @handler
+ * @destroy: (nullable): frees @user_data when the handler is replaced or the endpoint goes
+ *
+ * Has @handler called for every message that arrives on @self (for a
+ * [class@Gsock.TcpServer], on any of its connections), with a [struct@Gsock.MessageView] of
+ * it: the fast way to receive in C, with no [struct@Gsock.Message] made and no signal emitted
+ * for a message that is answered or dropped at once. One handler at a time; setting one
+ * replaces the last.
+ *
+ * The handler runs on the endpoint's main context, in the read the message came in, before
+ * the handlers of [signal@Gsock.Endpoint::message-received] (which is still emitted if
+ * anything is connected to it, with the same messages in the same order), and whatever
+ * [property@Gsock.TcpServer:handler-threads] says (those threads run the signal's handlers).
+ * A pending [method@Gsock.Endpoint.receive_async] takes a message first; a message the handler
+ * hears is never kept for a receive.
+ *
+ * Use it where speed matters and every message is handled where it arrives (a server's
+ * answers, a parser that copies what it keeps); use the signal where the message is kept,
+ * handed on or handled from a binding.
+ */
+void
+gsock_endpoint_set_message_handler (GsockEndpoint      *self,
+                                    GsockMessageHandler handler,
+                                    gpointer            user_data,
+                                    GDestroyNotify      destroy)
+{
+  GsockDelivery *delivery;
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  delivery = _gsock_endpoint_get_delivery (self);
+  _gsock_delivery_clear_handler (delivery);
+  delivery->handler = handler;
+  delivery->handler_data = user_data;
+  delivery->handler_destroy = destroy;
 }
 
 static gboolean

@@ -36,11 +36,31 @@ void          _gsock_endpoint_add_bytes_sent     (GsockEndpoint  *self,
                                                  gsize           bytes);
 void          _gsock_endpoint_add_bytes_received (GsockEndpoint  *self,
                                                  gsize           bytes);
-gboolean      _gsock_endpoint_deliver           (GsockEndpoint  *self,
-                                                 GsockMessage   *message,
-                                                 gboolean        keep_unheard);
+/* Counts the message and delivers it (see gsock-endpoint-delivery-private.h); TRUE when a
+ * pending receive took it. */
+gboolean      _gsock_endpoint_deliver           (GsockEndpoint    *self,
+                                                 GsockMessageView *view,
+                                                 gboolean          keep_unheard);
+/* The message handler and the class's handle_message only (the message is not counted);
+ * whether there was either. */
+gboolean      _gsock_endpoint_handle            (GsockEndpoint    *self,
+                                                 GsockMessageView *view);
+/* Around one read, on the endpoint's context: holds the counters (see below) and looks up
+ * once who listens to message-received. The @reader is the endpoint whose socket is read
+ * (not the server that owns it): this thread's sends on it then go straight to its class's
+ * send_data. Reads nest only through handlers' main loops, each on its own endpoint. */
+void          _gsock_endpoint_read_begin        (GsockEndpoint    *self,
+                                                 gboolean          reader);
+void          _gsock_endpoint_read_end          (GsockEndpoint    *self,
+                                                 gboolean          reader);
 void          _gsock_endpoint_count_message     (GsockEndpoint  *self);
 void          _gsock_endpoint_count_sent        (GsockEndpoint  *self);
+/* gsock_endpoint_send_data() without its argument checks: the message path's. */
+gboolean      _gsock_endpoint_send_data         (GsockEndpoint  *self,
+                                                 const guint8   *data,
+                                                 gsize           size,
+                                                 GSocketAddress *target,
+                                                 GError        **error);
 /* GSOCK_ERROR_MESSAGE_TOO_LARGE above max-message-size. */
 gboolean      _gsock_endpoint_check_message_size (GsockEndpoint *self,
                                                   gsize          size,

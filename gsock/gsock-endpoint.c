@@ -74,7 +74,8 @@ typedef struct
   GError *last_error;
   GsockLifecycle lifecycle; /* an open asked for through :active, and close_async's waiters */
 
-  GsockDelivery delivery; /* pending receives and the inbox */
+  GsockDelivery delivery; /* pending receives, the message handler and the inbox */
+  GsockEndpoint *previous_reader; /* this thread's reader before this one's read began */
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
   GsockHandover handover; /* sends from other threads on their way to the owner */
@@ -122,6 +123,7 @@ gsock_endpoint_dispose (GObject *object)
   _gsock_delivery_fail_all (&priv->delivery, error);
   _gsock_lifecycle_clear (&priv->lifecycle);
   _gsock_delivery_drop_inbox (&priv->delivery);
+  _gsock_delivery_clear_handler (&priv->delivery);
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->dispose (object);
 }
@@ -938,18 +940,33 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
                           GSocketAddress *target,
                           GError        **error)
 {
-  g_autoptr(GBytes) payload = NULL;
-
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
   g_return_val_if_fail (target == NULL || G_IS_SOCKET_ADDRESS (target), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  return _gsock_endpoint_send_data (self, data, size, target, error);
+}
+
+/* The endpoint whose socket this thread is reading now, innermost first: its sends go
+ * straight to its class's send_data. */
+static _Thread_local GsockEndpoint *current_reader;
+
+gboolean
+_gsock_endpoint_send_data (GsockEndpoint  *self,
+                           const guint8   *data,
+                           gsize           size,
+                           GSocketAddress *target,
+                           GError        **error)
+{
+  g_autoptr(GBytes) payload = NULL;
+
   if (!_gsock_endpoint_check_message_size (self, size, error))
     return FALSE;
-  /* Inside a dispatch of its own context, the endpoint's class sends the bytes as it can (a
-   * connection frames them into its read's batch; a datagram goes out from them). */
-  if (_gsock_endpoint_in_own_dispatch (self))
+  /* Inside one of its reads, or another dispatch of its own context, the endpoint's class
+   * sends the bytes as it can (a connection frames them into its read's batch; a datagram
+   * goes out from them). */
+  if (self == current_reader || _gsock_endpoint_in_own_dispatch (self))
     {
       if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
         return FALSE;
@@ -1129,16 +1146,57 @@ _gsock_endpoint_add_bytes_received (GsockEndpoint *self,
   notify_counter (self, PROP_BYTES_RECEIVED);
 }
 
-/* Counts @message, then lets gsock-endpoint-delivery.c deliver it: one jump on the message path. */
+/* Counts the message, then lets gsock-endpoint-delivery.c deliver it: one jump on the message
+ * path. */
 gboolean
-_gsock_endpoint_deliver (GsockEndpoint *self,
-                         GsockMessage  *message,
-                         gboolean       keep_unheard)
+_gsock_endpoint_deliver (GsockEndpoint    *self,
+                         GsockMessageView *view,
+                         gboolean          keep_unheard)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   _gsock_endpoint_count_message (self);
-  return _gsock_delivery_deliver (&priv->delivery, self, message, keep_unheard);
+  return _gsock_delivery_deliver (&priv->delivery, self, view, keep_unheard);
+}
+
+gboolean
+_gsock_endpoint_handle (GsockEndpoint    *self,
+                        GsockMessageView *view)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return _gsock_delivery_handle (&priv->delivery, self, view);
+}
+
+void
+_gsock_endpoint_read_begin (GsockEndpoint *self,
+                            gboolean       reader)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  priv->counters_held++;
+  _gsock_delivery_begin_read (&priv->delivery, self);
+  if (reader)
+    {
+      priv->previous_reader = current_reader;
+      current_reader = self;
+    }
+}
+
+void
+_gsock_endpoint_read_end (GsockEndpoint *self,
+                          gboolean       reader)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  if (reader)
+    {
+      g_assert (current_reader == self);
+      current_reader = priv->previous_reader;
+      priv->previous_reader = NULL;
+    }
+  _gsock_delivery_end_read (&priv->delivery);
+  _gsock_endpoint_release_counters (self);
 }
 
 void

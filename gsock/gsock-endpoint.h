@@ -32,11 +32,26 @@ typedef enum {
 } GsockState;
 
 typedef struct _GsockMessage GsockMessage;
+typedef struct _GsockMessageView GsockMessageView;
 
 #define GSOCK_TYPE_ENDPOINT (gsock_endpoint_get_type ())
 
 GSOCK_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObject)
+
+/**
+ * GsockMessageHandler:
+ * @endpoint: the endpoint the handler was set on
+ * @view: the message, valid only during the call
+ * @user_data: the data given with the handler
+ *
+ * Called for every message that arrives on @endpoint (for a [class@Gsock.TcpServer], on any
+ * of its connections), on the endpoint's main context, as soon as it is cut from what was
+ * read: see [method@Gsock.Endpoint.set_message_handler].
+ */
+typedef void (*GsockMessageHandler) (GsockEndpoint    *endpoint,
+                                     GsockMessageView *view,
+                                     gpointer          user_data);
 
 /**
  * GsockEndpointClass:
@@ -60,6 +75,11 @@ G_DECLARE_DERIVABLE_TYPE (GsockEndpoint, gsock_endpoint, GSOCK, ENDPOINT, GObjec
  *   copies the bytes into a [struct@GLib.Bytes] and sends them with @send_bytes; subclasses
  *   send them without that copy where they can, and chain up otherwise. Called from anywhere
  *   else, [method@Gsock.Endpoint.send_data] does what the default does without calling it
+ * @handle_message: the fast way for a subclass to hear every message: called with a view of
+ *   each message as it is cut, before [signal@Gsock.Endpoint::message-received] (which is
+ *   then emitted only if something is connected to it), on the endpoint's main context; the
+ *   view is valid only during the call (see [struct@Gsock.MessageView]). A message it hears
+ *   is never kept for a receive. Unset in the base
  *
  * The virtual methods of [class@Gsock.Endpoint].
  */
@@ -87,9 +107,11 @@ struct _GsockEndpointClass
                                 gsize           size,
                                 GSocketAddress *target,
                                 GError        **error);
+  void     (*handle_message)   (GsockEndpoint    *self,
+                                GsockMessageView *view);
 
   /*< private >*/
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 GSOCK_AVAILABLE_IN_ALL
@@ -169,6 +191,12 @@ gboolean        gsock_endpoint_send_data            (GsockEndpoint  *self,
                                                      gsize           size,
                                                      GSocketAddress *target,
                                                      GError        **error);
+
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_message_handler  (GsockEndpoint      *self,
+                                                     GsockMessageHandler handler,
+                                                     gpointer            user_data,
+                                                     GDestroyNotify      destroy);
 
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_receive_async        (GsockEndpoint      *self,

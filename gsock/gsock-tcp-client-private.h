@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "gsock-message-view.h"
 #include "gsock-tcp-client.h"
 
 G_BEGIN_DECLS
@@ -13,10 +14,10 @@ G_BEGIN_DECLS
  * endpoint given to _gsock_tcp_client_new_accepted(). */
 typedef struct
 {
-  /* A message none of the client's own receives or listeners took. */
-  void (*deliver) (GsockEndpoint  *owner,
-                   GsockTcpClient *client,
-                   GsockMessage   *message);
+  /* A message none of the client's own receives took (its own handlers have seen it). */
+  void (*deliver) (GsockEndpoint    *owner,
+                   GsockTcpClient   *client,
+                   GsockMessageView *view);
   /* The connection ended, after the client's disconnected signal. */
   void (*gone)    (GsockEndpoint  *owner,
                    GsockTcpClient *client,

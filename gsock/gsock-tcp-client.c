@@ -14,7 +14,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-line-framer.h"
-#include "gsock-message-private.h"
+#include "gsock-message-view-private.h"
 #include "gsock-reconnect-private.h"
 #include "gsock-stream-private.h"
 #include "gsock-tcp-client-flow-private.h"
@@ -168,20 +168,17 @@ stream_message (GsockEndpoint    *endpoint,
 {
   GsockTcpClient *self = GSOCK_TCP_CLIENT (endpoint);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
-  g_autoptr(GsockMessage) message = NULL;
+  GsockMessageView view;
 
-  if (frame->bytes != NULL)
-    message = _gsock_message_new (endpoint, frame->bytes, priv->remote_address);
-  else
-    message = _gsock_message_new_from_data (endpoint, frame->payload, frame->size,
-                                            priv->remote_address);
-
+  _gsock_message_view_init (&view, endpoint, priv->remote_address, frame->payload, frame->size,
+                            frame->bytes);
   /* A server's client reports to its own listeners first, then to its owner, which keeps
    * what nobody heard. */
   if (priv->owner == NULL)
-    _gsock_endpoint_deliver (endpoint, message, TRUE);
-  else if (!_gsock_endpoint_deliver (endpoint, message, FALSE))
-    priv->owner->deliver (priv->owner_endpoint, self, message);
+    _gsock_endpoint_deliver (endpoint, &view, TRUE);
+  else if (!_gsock_endpoint_deliver (endpoint, &view, FALSE))
+    priv->owner->deliver (priv->owner_endpoint, self, &view);
+  _gsock_message_view_clear (&view);
 }
 
 static void
@@ -190,14 +187,15 @@ stream_read_begin (GsockEndpoint *endpoint)
   GsockTcpClientPrivate *priv =
     gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
 
-  /* The counters of the client and of its owner are notified once, after the read. */
-  _gsock_endpoint_hold_counters (endpoint);
+  /* The counters of the client and of its owner are notified once, after the read, and who
+   * listens is looked up once, before it. */
+  _gsock_endpoint_read_begin (endpoint, TRUE);
   /* A connection's reads do not nest (the stream holds its input meanwhile). */
   g_assert (priv->read_owner == NULL);
   if (priv->owner_endpoint != NULL)
     {
       priv->read_owner = g_object_ref (priv->owner_endpoint);
-      _gsock_endpoint_hold_counters (priv->read_owner);
+      _gsock_endpoint_read_begin (priv->read_owner, FALSE);
     }
 }
 
@@ -207,11 +205,11 @@ stream_read_end (GsockEndpoint *endpoint)
   GsockTcpClientPrivate *priv =
     gsock_tcp_client_get_instance_private (GSOCK_TCP_CLIENT (endpoint));
 
-  _gsock_endpoint_release_counters (endpoint);
-  /* The owner may have forgotten this client meanwhile: the hold was on its counters. */
+  _gsock_endpoint_read_end (endpoint, TRUE);
+  /* The owner may have forgotten this client meanwhile: the read began on it. */
   if (priv->read_owner != NULL)
     {
-      _gsock_endpoint_release_counters (priv->read_owner);
+      _gsock_endpoint_read_end (priv->read_owner, FALSE);
       g_clear_object (&priv->read_owner);
     }
 }

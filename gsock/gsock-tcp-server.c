@@ -18,6 +18,7 @@
 #include "gsock-line-framer.h"
 #include "gsock-marshal.h"
 #include "gsock-message.h"
+#include "gsock-message-view.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-settings-private.h"
 #include "gsock-tls-private.h"
@@ -250,20 +251,25 @@ reject (GsockTcpServer *self,
   _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
 }
 
+/* With handler threads, the handler and handle_message still run here, in the read; the
+ * threads run message-received's handlers. */
 static void
-client_deliver (GsockEndpoint  *endpoint,
-                GsockTcpClient *client,
-                GsockMessage   *message)
+client_deliver (GsockEndpoint    *endpoint,
+                GsockTcpClient   *client,
+                GsockMessageView *view)
 {
   GsockTcpServerPrivate *priv =
     gsock_tcp_server_get_instance_private (GSOCK_TCP_SERVER (endpoint));
+  g_autoptr(GsockMessage) message = NULL;
 
   if (priv->handler_threads == 0)
     {
-      _gsock_endpoint_deliver (endpoint, message, TRUE);
+      _gsock_endpoint_deliver (endpoint, view, TRUE);
       return;
     }
   _gsock_endpoint_count_message (endpoint);
+  _gsock_endpoint_handle (endpoint, view);
+  message = gsock_message_view_keep (view);
   _gsock_handler_pool_push (priv->handler_pool, client, message,
                             priv->settings.connection.high_water_mark,
                             priv->settings.connection.low_water_mark);

@@ -14,7 +14,7 @@
 #include "gsock-datagram-receiver-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
-#include "gsock-message-private.h"
+#include "gsock-message-view-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -233,7 +233,7 @@ read_cb (GSocket      *socket,
 
   g_object_ref (self);
   priv->reading = TRUE;
-  _gsock_endpoint_hold_counters (endpoint);
+  _gsock_endpoint_read_begin (endpoint, TRUE);
   _gsock_datagram_receiver_reserve (&priv->receiver, max);
 
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->socket == socket; i++)
@@ -275,11 +275,11 @@ read_cb (GSocket      *socket,
         }
       else
         {
-          g_autoptr(GsockMessage) message = _gsock_message_new_from_data (endpoint,
-                                                                          priv->receiver.buffer,
-                                                                          n, sender);
+          GsockMessageView view;
 
-          _gsock_endpoint_deliver (endpoint, message, TRUE);
+          _gsock_message_view_init (&view, endpoint, sender, priv->receiver.buffer, n, NULL);
+          _gsock_endpoint_deliver (endpoint, &view, TRUE);
+          _gsock_message_view_clear (&view);
         }
     }
   priv->reading = FALSE;
@@ -291,7 +291,7 @@ read_cb (GSocket      *socket,
     }
   if (priv->receiver.datagrams_dropped != dropped)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
-  _gsock_endpoint_release_counters (endpoint);
+  _gsock_endpoint_read_end (endpoint, TRUE);
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;

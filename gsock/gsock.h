@@ -11,6 +11,7 @@
 #include "gsock-error.h"
 #include "gsock-endpoint.h"
 #include "gsock-message.h"
+#include "gsock-message-view.h"
 #include "gsock-framer.h"
 #include "gsock-line-framer.h"
 #include "gsock-length-framer.h"
