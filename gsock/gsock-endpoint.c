@@ -110,6 +110,7 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
+static guint notify_signal; /* GObject's */
 
 static void
 gsock_endpoint_dispose (GObject *object)
@@ -266,6 +267,7 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   klass->send_data = gsock_endpoint_real_send_data;
+  notify_signal = g_signal_lookup ("notify", G_TYPE_OBJECT);
   klass->open_finish = gsock_endpoint_real_open_finish;
 
   object_class->dispose = gsock_endpoint_dispose;
@@ -950,7 +952,8 @@ gsock_endpoint_send_data (GsockEndpoint  *self,
 
 /* The endpoint whose socket this thread is reading now, innermost first: its sends go
  * straight to its class's send_data. */
-static _Thread_local GsockEndpoint *current_reader;
+static _Thread_local GsockEndpoint *current_reader
+  __attribute__ ((tls_model ("initial-exec")));
 
 gboolean
 _gsock_endpoint_send_data (GsockEndpoint  *self,
@@ -1229,6 +1232,11 @@ _gsock_endpoint_release_counters (GsockEndpoint *self)
   /* A notify handler may change them again: it then gets notifications of its own. */
   changed = priv->counters_changed;
   priv->counters_changed = 0;
+  /* Looking for any handler of notify, whatever its detail (g_signal_has_handler_pending()
+   * would match only those without one), costs less than notifying nobody: each
+   * notification takes GObject's locks and type checks. */
+  if (g_signal_handler_find (self, G_SIGNAL_MATCH_ID, notify_signal, 0, NULL, NULL, NULL) == 0)
+    return;
   for (guint prop_id = PROP_BYTES_SENT; prop_id <= PROP_MESSAGES_RECEIVED; prop_id++)
     if (changed & (1u << prop_id))
       g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);

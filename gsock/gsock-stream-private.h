@@ -56,6 +56,7 @@ typedef struct
   /* Readiness: one epoll watch for a plain socket, GLib's pollable sources otherwise (TLS
    * keeps data of its own buffered above the socket). */
   GsockWatch *watch;
+  int fd;                /* the plain socket's descriptor, read and written directly; or -1 */
   GSource *read_source;
   GSource *write_source;
   GSource *timer_source; /* idle-timeout and drain-timeout, whichever is due first */

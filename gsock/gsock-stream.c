@@ -7,6 +7,10 @@
 
 #include "gsock-stream-private.h"
 
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-line-framer-private.h"
@@ -31,6 +35,73 @@ ended (GsockStream  *self,
        const GError *reason)
 {
   self->callbacks->ended (self->owner, reason);
+}
+
+/* The reads and writes: on a plain socket, system calls on its descriptor (GIO's pollable
+ * socket streams cost more than the calls themselves, on every read); through the streams
+ * otherwise (TLS). */
+
+static void
+set_errno_error (GError    **error,
+                 int         errsv,
+                 const char *doing)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "Error %s: %s", doing,
+               g_strerror (errsv));
+}
+
+static gssize
+read_some (GsockStream *self,
+           guint8      *buffer,
+           gsize        size,
+           GError     **error)
+{
+  gssize n;
+
+  if (self->fd < 0)
+    return g_pollable_input_stream_read_nonblocking (self->input, buffer, size, NULL, error);
+
+  do
+    n = recv (self->fd, buffer, size, 0);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    set_errno_error (error, errno, "receiving data");
+  return n;
+}
+
+/* GIO declares its vector to match the system's. */
+G_STATIC_ASSERT (sizeof (GOutputVector) == sizeof (struct iovec));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, buffer) == G_STRUCT_OFFSET (struct iovec, iov_base));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, size) == G_STRUCT_OFFSET (struct iovec, iov_len));
+
+static GPollableReturn
+write_some (GsockStream   *self,
+            GOutputVector *vectors,
+            gsize          n_vectors,
+            gsize         *written,
+            GError       **error)
+{
+  struct msghdr message = { 0 };
+  gssize n;
+
+  if (self->fd < 0)
+    return g_pollable_output_stream_writev_nonblocking (self->output, vectors, n_vectors,
+                                                        written, NULL, error);
+
+  message.msg_iov = (struct iovec *) vectors;
+  message.msg_iovlen = n_vectors;
+  do
+    n = sendmsg (self->fd, &message, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n >= 0)
+    {
+      *written = n;
+      return G_POLLABLE_RETURN_OK;
+    }
+  if (errno == EAGAIN || errno == EWOULDBLOCK)
+    return G_POLLABLE_RETURN_WOULD_BLOCK;
+  set_errno_error (error, errno, "sending data");
+  return G_POLLABLE_RETURN_FAILED;
 }
 
 /* Whether anything sent is still to be written. */
@@ -155,8 +226,7 @@ _gsock_stream_flush (GsockStream *self)
           n_vectors++;
         }
 
-      ret = g_pollable_output_stream_writev_nonblocking (self->output, vectors, n_vectors,
-                                                         &written, NULL, &error);
+      ret = write_some (self, vectors, n_vectors, &written, &error);
       if (ret == G_POLLABLE_RETURN_WOULD_BLOCK)
         break;
       if (ret == G_POLLABLE_RETURN_FAILED)
@@ -341,16 +411,21 @@ read_buffer_new (void)
   return buffer;
 }
 
+/* The thread's own buffer: the GPrivate frees it when the thread ends; the thread-local
+ * pointer beside it is the cheap way to it (a GPrivate lookup is a call into the C library
+ * on every read). */
 static GPrivate read_buffer_key = G_PRIVATE_INIT ((GDestroyNotify) read_buffer_free);
+static _Thread_local ReadBuffer *thread_read_buffer
+  __attribute__ ((tls_model ("initial-exec")));
 
 static ReadBuffer *
 read_buffer_take (void)
 {
-  ReadBuffer *buffer = g_private_get (&read_buffer_key);
+  ReadBuffer *buffer = thread_read_buffer;
 
   if (buffer == NULL)
     {
-      buffer = read_buffer_new ();
+      buffer = thread_read_buffer = read_buffer_new ();
       g_private_set (&read_buffer_key, buffer);
     }
   else if (buffer->busy)
@@ -362,7 +437,7 @@ read_buffer_take (void)
 static void
 read_buffer_release (ReadBuffer *buffer)
 {
-  if (buffer != g_private_get (&read_buffer_key))
+  if (buffer != thread_read_buffer)
     read_buffer_free (buffer);
   else
     buffer->busy = FALSE;
@@ -387,8 +462,7 @@ handle_input (GsockStream *self)
       g_autoptr(GError) error = NULL;
       gssize n;
 
-      n = g_pollable_input_stream_read_nonblocking (self->input, buffer->data, READ_CHUNK,
-                                                    NULL, &error);
+      n = read_some (self, buffer->data, READ_CHUNK, &error);
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -619,6 +693,7 @@ _gsock_stream_init (GsockStream                *self,
 {
   self->owner = owner;
   self->callbacks = callbacks;
+  self->fd = -1;
   self->framer = g_object_ref (_gsock_line_framer_get_default ());
   self->max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   self->high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
@@ -657,9 +732,11 @@ _gsock_stream_attach (GsockStream *self,
   self->write_shut = FALSE;
 
   if (self->tls == NULL && connection != NULL)
-    self->watch = _gsock_watch_new (_gsock_endpoint_get_context (self->owner),
-                                    g_socket_get_fd (g_socket_connection_get_socket (connection)),
-                                    watch_cb, self);
+    {
+      self->fd = g_socket_get_fd (g_socket_connection_get_socket (connection));
+      self->watch = _gsock_watch_new (_gsock_endpoint_get_context (self->owner), self->fd,
+                                      watch_cb, self);
+    }
   self->last_read = self->last_write = g_get_monotonic_time ();
   update_reading (self);
   update_timer (self);
@@ -689,6 +766,7 @@ _gsock_stream_release (GsockStream *self,
 
   g_clear_error (&self->close_reason);
   g_clear_pointer (&self->watch, _gsock_watch_free);
+  self->fd = -1;
   _gsock_source_clear (&self->read_source);
   _gsock_source_clear (&self->write_source);
   _gsock_source_clear (&self->timer_source);
