@@ -231,7 +231,7 @@ decode_messages (GsockStream  *self,
       GsockFrame frame;
       gboolean found;
 
-      found = _gsock_framer_cut (self->framer, data + used, len - used, max, &frame, &error);
+      found = _gsock_framer_cut (self->framer, data + used, len - used, max, 0, &frame, &error);
       if (error != NULL)
         {
           ended (self, error);
