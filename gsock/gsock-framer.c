@@ -217,6 +217,32 @@ gsock_framer_encode (GsockFramer *self,
   return g_steal_pointer (&wire);
 }
 
+/* _gsock_framer_append() for a framer without a fast path: its encode() takes a GBytes. Kept
+ * out of line, so that its cleanups do not cost the fast path a stack frame. */
+G_NO_INLINE static gboolean
+append_encoded (GsockFramer  *self,
+                const guint8 *data,
+                gsize         len,
+                GBytes       *payload,
+                gsize         max_size,
+                GByteArray   *out,
+                GError      **error)
+{
+  g_autoptr (GBytes) own_payload = NULL;
+  g_autoptr (GBytes) wire = NULL;
+
+  if (payload == NULL)
+    payload = own_payload = g_bytes_new (data, len);
+  wire = gsock_framer_encode (self, payload, max_size, error);
+  if (wire == NULL)
+    return FALSE;
+  data = g_bytes_get_data (wire, &len);
+  if (!_gsock_framer_check_room (out, len, error))
+    return FALSE;
+  g_byte_array_append (out, data, len);
+  return TRUE;
+}
+
 gboolean
 _gsock_framer_append (GsockFramer  *self,
                       const guint8 *data,
@@ -228,28 +254,13 @@ _gsock_framer_append (GsockFramer  *self,
 {
   GsockFramerPrivate *priv = gsock_framer_get_instance_private (self);
   const GsockFramerFastPath *fast_path = priv->fast_path;
-  g_autoptr (GBytes) own_payload = NULL;
-  g_autoptr (GBytes) wire = NULL;
 
-  /* Only final classes register one, so their encode() is the fast path's own. */
+  /* Only final classes register one, so their encode() is the fast path's own; it checks
+   * max_size itself, in the same test as the room in @out. Nothing to clean up here, so the
+   * call is the function's last jump. */
   if (fast_path != NULL)
-    {
-      if (!check_payload_size (len, max_size, error))
-        return FALSE;
-      return fast_path->append (self, data, len, out, error);
-    }
-
-  /* Any other framer's encode() takes a GBytes. */
-  if (payload == NULL)
-    payload = own_payload = g_bytes_new (data, len);
-  wire = gsock_framer_encode (self, payload, max_size, error);
-  if (wire == NULL)
-    return FALSE;
-  data = g_bytes_get_data (wire, &len);
-  if (!_gsock_framer_check_room (out, len, error))
-    return FALSE;
-  g_byte_array_append (out, data, len);
-  return TRUE;
+    return fast_path->append (self, data, len, max_size, out, error);
+  return append_encoded (self, data, len, payload, max_size, out, error);
 }
 
 gboolean
@@ -265,10 +276,25 @@ _gsock_framer_check_room (GByteArray *out,
 }
 
 gboolean
+_gsock_framer_refuse (GByteArray *out,
+                      gsize       len,
+                      gsize       overhead,
+                      gsize       max_size,
+                      GError    **error)
+{
+  if (!check_payload_size (len, max_size, error))
+    return FALSE;
+  /* len + overhead would overflow only past G_MAXUINT, which the room refuses as well. */
+  return _gsock_framer_check_room (out, len <= G_MAXSIZE - overhead ? len + overhead : G_MAXSIZE,
+                                   error);
+}
+
+gboolean
 _gsock_framer_cut (GsockFramer  *self,
                    const guint8 *data,
                    gsize         len,
                    gsize         max_size,
+                   gsize         scanned,
                    GsockFrame   *frame,
                    GError      **error)
 {
@@ -278,7 +304,7 @@ _gsock_framer_cut (GsockFramer  *self,
   frame->consumed = 0;
   frame->bytes = NULL;
   if (fast_path != NULL)
-    return fast_path->find (self, data, len, max_size, frame, error);
+    return fast_path->find (self, data, len, max_size, MIN (scanned, len), frame, error);
 
   frame->bytes = gsock_framer_decode (self, data, len, max_size, &frame->consumed, error);
   if (frame->bytes == NULL)
@@ -313,7 +339,7 @@ _gsock_framer_decode_builtin (GsockFramer  *self,
 {
   GsockFrame frame;
 
-  if (!_gsock_framer_cut (self, data, len, max_size, &frame, error))
+  if (!_gsock_framer_cut (self, data, len, max_size, 0, &frame, error))
     return NULL;
   *consumed = frame.consumed;
   return g_bytes_new (frame.payload, frame.size);

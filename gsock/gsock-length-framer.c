@@ -103,31 +103,36 @@ static gboolean
 gsock_length_framer_append (GsockFramer  *framer,
                             const guint8 *payload,
                             gsize         len,
+                            gsize         max_size,
                             GByteArray   *out,
                             GError      **error)
 {
   GsockLengthFramer *self = (GsockLengthFramer *) framer;
+  guint prefix_size = self->prefix_size;
   guint64 length = len;
-  guint8 prefix[8];
-
   /* The prefix has a limit of its own. */
-  if (self->prefix_size < 8 && length >> (8 * self->prefix_size) != 0)
+  gboolean fits_prefix = prefix_size == 8 || length >> (8 * prefix_size) == 0;
+  guint start = out->len;
+  guint8 *wire;
+
+  if (G_UNLIKELY (!fits_prefix || !_gsock_framer_fits (out, len, prefix_size, max_size)))
     {
+      if (len > max_size || fits_prefix)
+        return _gsock_framer_refuse (out, len, prefix_size, max_size, error);
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
                    "Message of %" G_GSIZE_FORMAT " bytes is too long for a %u-byte length "
                    "prefix (at most %" G_GUINT64_FORMAT " bytes)",
-                   len, self->prefix_size,
-                   (G_GUINT64_CONSTANT (1) << (8 * self->prefix_size)) - 1);
+                   len, prefix_size, (G_GUINT64_CONSTANT (1) << (8 * prefix_size)) - 1);
       return FALSE;
     }
 
-  if (!_gsock_framer_check_room (out, self->prefix_size + len, error))
-    return FALSE;
-
-  for (guint i = 0; i < self->prefix_size; i++)
-    prefix[self->prefix_size - 1 - i] = (guint8) (length >> (8 * i));
-  g_byte_array_append (out, prefix, self->prefix_size);
-  g_byte_array_append (out, payload, len);
+  /* One growth, the prefix written in place, one copy. */
+  g_byte_array_set_size (out, start + prefix_size + len);
+  wire = out->data + start;
+  for (guint i = 0; i < prefix_size; i++)
+    wire[prefix_size - 1 - i] = (guint8) (length >> (8 * i));
+  if (len > 0)
+    memcpy (wire + prefix_size, payload, len); /* an empty payload may have no data at all */
   return TRUE;
 }
 
@@ -136,9 +141,11 @@ gsock_length_framer_find (GsockFramer  *framer,
                           const guint8 *data,
                           gsize         len,
                           gsize         max_size,
+                          gsize         scanned,
                           GsockFrame   *frame,
                           GError      **error)
 {
+  /* The prefix says where the frame ends, so there is nothing to resume: @scanned is unused. */
   GsockLengthFramer *self = (GsockLengthFramer *) framer;
   guint64 length = 0;
 

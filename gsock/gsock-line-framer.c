@@ -52,6 +52,10 @@ G_DEFINE_FINAL_TYPE (GsockLineFramer, gsock_line_framer, GSOCK_TYPE_FRAMER)
 
 #define DEFAULT_DELIMITER "\n"
 
+/* The fast paths, defined below: the delimiter picks one. */
+static const GsockFramerFastPath line_fast_path;
+static const GsockFramerFastPath line_byte_fast_path;
+
 /* Returns the first occurrence of @needle in @haystack, or NULL. Does the job of the GNU
  * memmem() without needing _GNU_SOURCE; delimiters are short, so memchr() does the work. */
 static const guint8 *
@@ -128,6 +132,9 @@ gsock_line_framer_set_property (GObject      *object,
       g_free (self->delimiter);
       self->delimiter = g_strdup (delimiter);
       self->delimiter_len = strlen (delimiter);
+      _gsock_framer_set_fast_path (GSOCK_FRAMER (self), self->delimiter_len == 1
+                                                          ? &line_byte_fast_path
+                                                          : &line_fast_path);
       break;
 
     default:
@@ -135,25 +142,114 @@ gsock_line_framer_set_property (GObject      *object,
     }
 }
 
-/* The fast path is called only with a line framer (it registers it for itself), so the
- * casts need no check. */
+/* The fast paths are called only with a line framer (it registers them for itself), so the
+ * casts need no check. There are two: one for a delimiter of one byte (the default "\n"),
+ * which memchr() finds alone, and one for any other. */
+
+/* The line must not contain the delimiter, so one memchr() over the payload is the whole test
+ * (a one-byte delimiter cannot start at the payload's end and end past it); then one growth of
+ * @out and one copy. */
+static gboolean
+gsock_line_framer_append_byte (GsockFramer  *framer,
+                               const guint8 *payload,
+                               gsize         len,
+                               gsize         max_size,
+                               GByteArray   *out,
+                               GError      **error)
+{
+  GsockLineFramer *self = (GsockLineFramer *) framer;
+  guint8 delimiter = self->delimiter[0];
+  guint start = out->len;
+
+  if (G_UNLIKELY (!_gsock_framer_fits (out, len, 1, max_size)))
+    return _gsock_framer_refuse (out, len, 1, max_size, error);
+  /* An empty payload may have no data at all. */
+  if (len > 0 && memchr (payload, delimiter, len) != NULL)
+    {
+      g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME,
+                           "Message contains the line delimiter");
+      return FALSE;
+    }
+
+  g_byte_array_set_size (out, start + len + 1);
+  if (len > 0)
+    memcpy (out->data + start, payload, len);
+  out->data[start + len] = delimiter;
+  return TRUE;
+}
+
+/* The longest input that can still hold an acceptable line: max_size bytes and the delimiter.
+ * Searching no further keeps each call bounded however much is buffered. */
+static inline gsize
+search_limit (gsize len,
+              gsize max_size,
+              gsize delimiter_len)
+{
+  if (max_size > G_MAXSIZE - delimiter_len)
+    return len;
+  return MIN (len, max_size + delimiter_len);
+}
+
+/* No delimiter in the first search_limit() bytes: an error if the line is already longer than
+ * max_size. With fewer bytes, the delimiter may still come (perhaps half of it is already
+ * here). */
+static gboolean
+need_more (GsockLineFramer *self,
+           gsize            len,
+           gsize            max_size,
+           GError         **error)
+{
+  if (max_size <= G_MAXSIZE - self->delimiter_len && len >= max_size + self->delimiter_len)
+    g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                 "Line is longer than the maximum message size of %" G_GSIZE_FORMAT " bytes",
+                 max_size);
+  return FALSE;
+}
+
+/* Bytes before @scanned were searched already: with one byte, no delimiter is there. */
+static gboolean
+gsock_line_framer_find_byte (GsockFramer  *framer,
+                             const guint8 *data,
+                             gsize         len,
+                             gsize         max_size,
+                             gsize         scanned,
+                             GsockFrame   *frame,
+                             GError      **error)
+{
+  GsockLineFramer *self = (GsockLineFramer *) framer;
+  gsize limit = search_limit (len, max_size, 1);
+  const guint8 *found = NULL;
+
+  if (scanned < limit)
+    found = memchr (data + scanned, self->delimiter[0], limit - scanned);
+  if (found == NULL)
+    return need_more (self, len, max_size, error);
+
+  frame->payload = data;
+  frame->size = found - data;
+  frame->consumed = frame->size + 1;
+  return TRUE;
+}
+
 static gboolean
 gsock_line_framer_append (GsockFramer  *framer,
                           const guint8 *payload,
                           gsize         len,
+                          gsize         max_size,
                           GByteArray   *out,
                           GError      **error)
 {
   GsockLineFramer *self = (GsockLineFramer *) framer;
   guint start = out->len;
-  gsize wire_len = len + self->delimiter_len;
+  gsize wire_len;
   guint8 *wire;
   const guint8 *found;
 
-  if (!_gsock_framer_check_room (out, wire_len, error))
-    return FALSE;
+  if (G_UNLIKELY (!_gsock_framer_fits (out, len, self->delimiter_len, max_size)))
+    return _gsock_framer_refuse (out, len, self->delimiter_len, max_size, error);
 
   /* One resize and two copies: appending twice costs a size check and growth each. */
+  wire_len = len + self->delimiter_len;
   g_byte_array_set_size (out, start + wire_len);
   wire = out->data + start;
   if (len > 0)
@@ -179,41 +275,27 @@ gsock_line_framer_append (GsockFramer  *framer,
   return FALSE;
 }
 
+/* A delimiter may have begun in the last delimiter_len - 1 bytes searched, so the search
+ * resumes that far before @scanned. */
 static gboolean
 gsock_line_framer_find (GsockFramer  *framer,
                         const guint8 *data,
                         gsize         len,
                         gsize         max_size,
+                        gsize         scanned,
                         GsockFrame   *frame,
                         GError      **error)
 {
   GsockLineFramer *self = (GsockLineFramer *) framer;
-  gsize longest_frame;
-  const guint8 *found;
+  gsize limit = search_limit (len, max_size, self->delimiter_len);
+  gsize from = scanned >= self->delimiter_len ? scanned - (self->delimiter_len - 1) : 0;
+  const guint8 *found = NULL;
 
-  /* The longest frame that can still hold an acceptable line: max_size bytes and the
-   * delimiter. Searching no further keeps each call bounded however much is buffered. */
-  if (max_size > G_MAXSIZE - self->delimiter_len)
-    longest_frame = G_MAXSIZE;
-  else
-    longest_frame = max_size + self->delimiter_len;
-
-  found = find_delimiter (data, MIN (len, longest_frame),
-                          (const guint8 *) self->delimiter, self->delimiter_len);
+  if (from < limit)
+    found = find_delimiter (data + from, limit - from,
+                            (const guint8 *) self->delimiter, self->delimiter_len);
   if (found == NULL)
-    {
-      /* No delimiter in the first longest_frame bytes: the line is already longer than
-       * max_size. With fewer bytes, the delimiter may still come (perhaps half of it is
-       * already here). */
-      if (len >= longest_frame)
-        {
-          g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                       "Line is longer than the maximum message size of %" G_GSIZE_FORMAT
-                       " bytes",
-                       max_size);
-        }
-      return FALSE;
-    }
+    return need_more (self, len, max_size, error);
 
   frame->payload = data;
   frame->size = found - data;
@@ -224,6 +306,11 @@ gsock_line_framer_find (GsockFramer  *framer,
 static const GsockFramerFastPath line_fast_path = {
   gsock_line_framer_find,
   gsock_line_framer_append,
+};
+
+static const GsockFramerFastPath line_byte_fast_path = {
+  gsock_line_framer_find_byte,
+  gsock_line_framer_append_byte,
 };
 
 static void
@@ -258,6 +345,7 @@ gsock_line_framer_class_init (GsockLineFramerClass *klass)
 static void
 gsock_line_framer_init (GsockLineFramer *self)
 {
+  /* Until the delimiter (construct-only, so always set) picks the one that fits it. */
   _gsock_framer_set_fast_path (GSOCK_FRAMER (self), &line_fast_path);
 }
 

@@ -44,6 +44,7 @@ gsock_raw_framer_find (GsockFramer  *framer,
                        const guint8 *data,
                        gsize         len,
                        gsize         max_size,
+                       gsize         scanned,
                        GsockFrame   *frame,
                        GError      **error)
 {
@@ -71,11 +72,12 @@ static gboolean
 gsock_raw_framer_append (GsockFramer  *framer,
                          const guint8 *payload,
                          gsize         len,
+                         gsize         max_size,
                          GByteArray   *out,
                          GError      **error)
 {
-  if (!_gsock_framer_check_room (out, len, error))
-    return FALSE;
+  if (G_UNLIKELY (!_gsock_framer_fits (out, len, 0, max_size)))
+    return _gsock_framer_refuse (out, len, 0, max_size, error);
   g_byte_array_append (out, payload, len);
   return TRUE;
 }

@@ -72,6 +72,7 @@ typedef struct
 
   gboolean in_read;       /* inside one read's handling (handle_input) */
   GByteArray *in;         /* the start of a message whose end has not come yet; NULL when none */
+  gsize in_scanned;       /* of in, the bytes the framer searched and found no message in */
 
   GQueue out;             /* GBytes * of wire bytes; the head is written up to out_offset */
   gsize out_offset;

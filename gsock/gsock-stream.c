@@ -286,11 +286,14 @@ _gsock_stream_flush (GsockStream *self)
 }
 
 /* Delivers every complete message at the start of @data; returns the bytes they took, or -1
- * when the stream ended (then @data may be gone). */
+ * when the stream ended (then @data may be gone). The first @scanned bytes hold no complete
+ * message (see _gsock_framer_cut()); what is left after the bytes taken has all been
+ * scanned. */
 static gssize
 decode_messages (GsockStream  *self,
                  const guint8 *data,
-                 gsize         len)
+                 gsize         len,
+                 gsize         scanned)
 {
   gsize max = _gsock_endpoint_peek_max_message_size (self->owner);
   gsize used = 0;
@@ -301,7 +304,8 @@ decode_messages (GsockStream  *self,
       GsockFrame frame;
       gboolean found;
 
-      found = _gsock_framer_cut (self->framer, data + used, len - used, max, &frame, &error);
+      found = _gsock_framer_cut (self->framer, data + used, len - used, max, scanned, &frame,
+                                 &error);
       if (error != NULL)
         {
           ended (self, error);
@@ -311,6 +315,7 @@ decode_messages (GsockStream  *self,
         break;
 
       used += frame.consumed;
+      scanned = 0;
       if (found)
         {
           self->callbacks->message (self->owner, &frame);
@@ -323,7 +328,8 @@ decode_messages (GsockStream  *self,
 }
 
 /* Decodes @n bytes just read after what was kept of earlier reads, and keeps the start of an
- * incomplete message; FALSE when the stream ended. */
+ * incomplete message; FALSE when the stream ended. What was kept has been searched already
+ * (in_scanned), so a long partial message costs a read only the bytes it brings. */
 static gboolean
 take_input (GsockStream  *self,
             const guint8 *data,
@@ -335,7 +341,7 @@ take_input (GsockStream  *self,
   if (self->in == NULL)
     {
       /* The common case: whole messages, decoded where they were read. */
-      used = decode_messages (self, data, n);
+      used = decode_messages (self, data, n, 0);
       if (used < 0)
         return FALSE;
       if ((gsize) used < n)
@@ -344,14 +350,18 @@ take_input (GsockStream  *self,
   else
     {
       g_byte_array_append (self->in, data, n);
-      used = decode_messages (self, self->in->data, self->in->len);
+      used = decode_messages (self, self->in->data, self->in->len, self->in_scanned);
       if (used < 0)
         return FALSE;
-      g_byte_array_remove_range (self->in, 0, used);
+      /* Nothing taken: moving the rest onto itself would cost a copy of all of it. */
+      if (used > 0)
+        g_byte_array_remove_range (self->in, 0, used);
       /* Freed rather than kept empty: an idle connection holds no buffer. */
       if (self->in->len == 0)
         g_clear_pointer (&self->in, g_byte_array_unref);
     }
+  if (self->in != NULL)
+    self->in_scanned = self->in->len;
 
   /* A framer that neither finds a message nor gives up must not let a peer fill memory. */
   if (self->in != NULL && self->in->len > max + READ_CHUNK)

@@ -8,6 +8,7 @@
 #include <gsock/gsock.h>
 
 #include "gsock-framer-private.h"
+#include "gsock-test-util.h"
 
 #define MAX_SIZE 1024
 
@@ -1204,6 +1205,724 @@ test_append_refuses_frame_past_guint (void)
     }
 }
 
+/* Cutting as a connection does (gsock-stream.c's take_input): the start of an incomplete
+ * message is kept between reads, with how much of it the framer searched already, and that
+ * is passed back to _gsock_framer_cut() as the resume hint. */
+
+typedef struct
+{
+  GsockFramer *framer;
+  gsize max_size;
+  GByteArray *buffer;   /* the incomplete message kept between reads */
+  gsize scanned;        /* of buffer, what the framer searched and found no message in */
+  GPtrArray *messages;
+  GError *error;
+} Cutter;
+
+static void
+cutter_init (Cutter      *cutter,
+             GsockFramer *framer,
+             gsize        max_size)
+{
+  cutter->framer = framer;
+  cutter->max_size = max_size;
+  cutter->buffer = g_byte_array_new ();
+  cutter->scanned = 0;
+  cutter->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  cutter->error = NULL;
+}
+
+static void
+cutter_clear (Cutter *cutter)
+{
+  g_clear_pointer (&cutter->buffer, g_byte_array_unref);
+  g_clear_pointer (&cutter->messages, g_ptr_array_unref);
+  g_clear_error (&cutter->error);
+}
+
+/* One read of @len bytes: cuts every complete message; FALSE once the stream has failed. */
+static gboolean
+cutter_feed (Cutter       *cutter,
+             const guint8 *data,
+             gsize         len)
+{
+  gsize scanned = cutter->scanned;
+  gsize used = 0;
+
+  g_assert_null (cutter->error);
+  g_byte_array_append (cutter->buffer, data, len);
+  while (used < cutter->buffer->len)
+    {
+      GsockFrame frame;
+      gboolean found;
+
+      found = _gsock_framer_cut (cutter->framer, cutter->buffer->data + used,
+                                 cutter->buffer->len - used, cutter->max_size, scanned,
+                                 &frame, &cutter->error);
+      if (cutter->error != NULL)
+        {
+          g_assert_false (found);
+          return FALSE;
+        }
+      if (!found && frame.consumed == 0)
+        break;
+      g_assert_cmpuint (frame.consumed, <=, cutter->buffer->len - used);
+      used += frame.consumed;
+      scanned = 0;
+      if (found)
+        {
+          g_assert_cmpuint (frame.size, <=, cutter->max_size);
+          g_ptr_array_add (cutter->messages, g_bytes_new (frame.payload, frame.size));
+          g_clear_pointer (&frame.bytes, g_bytes_unref);
+        }
+    }
+  g_byte_array_remove_range (cutter->buffer, 0, used);
+  cutter->scanned = cutter->buffer->len;
+  return TRUE;
+}
+
+/* Cuts @wire in one piece with the public decode (no hint at all): the reference. */
+static void
+cut_whole (GsockFramer  *framer,
+           const guint8 *wire,
+           gsize         len,
+           gsize         max_size,
+           GPtrArray    *messages,
+           gsize        *left,
+           GError      **error)
+{
+  gsize used = 0;
+
+  while (used < len)
+    {
+      GBytes *message;
+      gsize consumed = 0;
+
+      message = gsock_framer_decode (framer, wire + used, len - used, max_size, &consumed,
+                                     error);
+      if (message == NULL && consumed == 0)
+        break;
+      used += consumed;
+      if (message != NULL)
+        g_ptr_array_add (messages, message);
+    }
+  *left = len - used;
+}
+
+/* Feeds @wire in reads of the sizes @next_chunk picks and checks that the messages, the error
+ * and what is left over are those of cutting it whole. */
+static void
+assert_cut_in_reads_as_whole (GsockFramer  *framer,
+                              const guint8 *wire,
+                              gsize         len,
+                              gsize         max_size,
+                              gsize       (*next_chunk) (void))
+{
+  g_autoptr (GPtrArray) whole = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GError) whole_error = NULL;
+  gsize whole_left = 0;
+  Cutter cutter;
+  gsize fed = 0;
+
+  cut_whole (framer, wire, len, max_size, whole, &whole_left, &whole_error);
+
+  cutter_init (&cutter, framer, max_size);
+  while (fed < len)
+    {
+      gsize n = next_chunk ();
+
+      n = MIN (n, len - fed);
+
+      if (!cutter_feed (&cutter, wire + fed, n))
+        break;
+      fed += n;
+    }
+
+  assert_messages_equal (cutter.messages, whole);
+  if (whole_error != NULL)
+    g_assert_error (cutter.error, whole_error->domain, whole_error->code);
+  else
+    {
+      g_assert_no_error (cutter.error);
+      g_assert_cmpuint (cutter.buffer->len, ==, whole_left);
+      g_assert_cmpmem (cutter.buffer->data, cutter.buffer->len, wire + len - whole_left,
+                       whole_left);
+    }
+  cutter_clear (&cutter);
+}
+
+static gsize
+one_byte (void)
+{
+  return 1;
+}
+
+static gsize
+random_chunk (void)
+{
+  /* Mostly short reads, sometimes long ones. */
+  if (g_test_rand_int_range (0, 4) == 0)
+    return g_test_rand_int_range (1, 600);
+  return g_test_rand_int_range (1, 8);
+}
+
+/* The default, CRLF, delimiters whose start repeats their end, and a one-byte one that is not
+ * "\n". */
+static const char *const resume_delimiters[] = { "\n", "\r\n", "\n\n", "abab", "\r\n\r\n", "|" };
+
+/* A stream of @len bytes over an alphabet of delimiter pieces, so delimiters are cut in half,
+ * overlap and repeat; now and then a long stretch without any. */
+static guint8 *
+random_wire (gsize len)
+{
+  static const char alphabet[] = "ab\r\n|x";
+  guint8 *wire = g_malloc (len);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (g_test_rand_int_range (0, 200) == 0)
+        {
+          gsize run = g_test_rand_int_range (100, 3000);
+
+          run = MIN (run, len - i);
+
+          memset (wire + i, 'y', run);
+          i += run - 1;
+          continue;
+        }
+      wire[i] = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+    }
+  return wire;
+}
+
+static void
+assert_random_streams_cut_as_whole (gsize (*next_chunk) (void))
+{
+  for (gsize d = 0; d < G_N_ELEMENTS (resume_delimiters); d++)
+    {
+      GsockFramer *framer = gsock_line_framer_new (resume_delimiters[d]);
+
+      for (guint round = 0; round < 20; round++)
+        {
+          gsize len = g_test_rand_int_range (1, 6000);
+          g_autofree guint8 *wire = random_wire (len);
+
+          /* Large enough for every line, and small enough that some are too long. */
+          assert_cut_in_reads_as_whole (framer, wire, len, 1 << 20, next_chunk);
+          assert_cut_in_reads_as_whole (framer, wire, len, 200, next_chunk);
+        }
+      g_assert_finalize_object (framer);
+    }
+}
+
+static void
+test_line_framer_resume_one_byte_at_a_time (void)
+{
+  assert_random_streams_cut_as_whole (one_byte);
+}
+
+static void
+test_line_framer_resume_random_chunks (void)
+{
+  assert_random_streams_cut_as_whole (random_chunk);
+}
+
+/* The same for the other framers, which have nothing to resume: the hint must not change what
+ * they cut. (The raw framer is left out: its messages are the reads themselves.) */
+static void
+test_framer_resume_hint_changes_nothing_elsewhere (void)
+{
+  GsockFramer *framers[] = {
+    gsock_length_framer_new (1),
+    gsock_length_framer_new (2),
+    g_object_new (test_byte_framer_get_type (), NULL),
+  };
+
+  for (gsize f = 0; f < G_N_ELEMENTS (framers); f++)
+    {
+      for (guint round = 0; round < 20; round++)
+        {
+          gsize len = g_test_rand_int_range (1, 3000);
+          g_autofree guint8 *wire = random_wire (len);
+
+          assert_cut_in_reads_as_whole (framers[f], wire, len, 1 << 20, one_byte);
+          assert_cut_in_reads_as_whole (framers[f], wire, len, 1 << 20, random_chunk);
+          assert_cut_in_reads_as_whole (framers[f], wire, len, 100, random_chunk);
+        }
+      g_assert_finalize_object (framers[f]);
+    }
+}
+
+/* Encoded messages, cut with the hint in reads of one byte, and in two reads split at every
+ * offset. */
+static void
+test_line_framer_resume_split_at_every_byte (void)
+{
+  const char *strings[] = { "hello", "", "a longer line, with spaces", "", "", "x", "a\rb",
+                            "\r", "ab", "aba", "abba", "b", "\n", NULL };
+
+  for (gsize d = 0; d < G_N_ELEMENTS (resume_delimiters); d++)
+    {
+      GsockFramer *framer = gsock_line_framer_new (resume_delimiters[d]);
+      g_autoptr (GPtrArray) expected = messages_from_strings (strings);
+      g_autoptr (GBytes) wire = NULL;
+      gsize len;
+      const guint8 *data;
+
+      /* Keep the messages this delimiter can carry. */
+      for (guint i = expected->len; i-- > 0;)
+        {
+          g_autoptr (GBytes) encoded = gsock_framer_encode (framer, expected->pdata[i],
+                                                            MAX_SIZE, NULL);
+          if (encoded == NULL)
+            g_ptr_array_remove_index (expected, i);
+        }
+      g_assert_cmpuint (expected->len, >=, 8);
+      wire = encode_all (framer, expected, MAX_SIZE);
+      data = g_bytes_get_data (wire, &len);
+
+      {
+        Cutter cutter;
+
+        cutter_init (&cutter, framer, MAX_SIZE);
+        for (gsize i = 0; i < len; i++)
+          g_assert_true (cutter_feed (&cutter, data + i, 1));
+        assert_messages_equal (cutter.messages, expected);
+        g_assert_cmpuint (cutter.buffer->len, ==, 0);
+        cutter_clear (&cutter);
+      }
+
+      for (gsize split = 0; split <= len; split++)
+        {
+          Cutter cutter;
+
+          cutter_init (&cutter, framer, MAX_SIZE);
+          g_assert_true (cutter_feed (&cutter, data, split));
+          g_assert_true (cutter_feed (&cutter, data + split, len - split));
+          assert_messages_equal (cutter.messages, expected);
+          g_assert_cmpuint (cutter.buffer->len, ==, 0);
+          cutter_clear (&cutter);
+        }
+      g_assert_finalize_object (framer);
+    }
+}
+
+/* Cuts @len bytes of @text with the hint @scanned; expects a line of @size bytes. */
+static void
+assert_cut_with_hint (GsockFramer *framer,
+                      const char  *text,
+                      gsize        scanned,
+                      gsize        size)
+{
+  g_autoptr (GError) error = NULL;
+  GsockFrame frame;
+
+  g_assert_true (_gsock_framer_cut (framer, (const guint8 *) text, strlen (text), MAX_SIZE,
+                                    scanned, &frame, &error));
+  g_assert_no_error (error);
+  g_assert_true (frame.payload == (const guint8 *) text);
+  g_assert_cmpuint (frame.size, ==, size);
+  g_assert_cmpuint (frame.consumed, ==, size + strlen (gsock_line_framer_get_delimiter (
+                                                       GSOCK_LINE_FRAMER (framer))));
+  g_assert_null (frame.bytes);
+}
+
+/* The hint is where the search starts: bytes before it are taken as searched (a delimiter put
+ * there on purpose is not found), except for the delimiter's length but one, where a delimiter
+ * cut by the end of the last read may have begun. */
+static void
+test_line_framer_resume_starts_at_the_hint (void)
+{
+  GsockFramer *lf = gsock_line_framer_new (NULL);
+  GsockFramer *bar = gsock_line_framer_new ("|");
+  GsockFramer *crlf = gsock_line_framer_new ("\r\n");
+  GsockFramer *abab = gsock_line_framer_new ("abab");
+  GsockFramer *custom = g_object_new (test_byte_framer_get_type (), NULL);
+
+  assert_cut_with_hint (lf, "a\nbc\n", 0, 1);
+  assert_cut_with_hint (lf, "a\nbc\n", 2, 4);
+  assert_cut_with_hint (lf, "a\nbc\n", 4, 4);
+  assert_cut_with_hint (bar, "a|bc|", 2, 4);
+
+  /* "abc\r" needed more; with the "\n" the search goes back one byte to the "\r". */
+  assert_cut_with_hint (crlf, "abc\r\n", 4, 3);
+  assert_cut_with_hint (crlf, "a\r\nbc\r\n", 3, 5);
+  assert_cut_with_hint (crlf, "a\r\nbc\r\n", 2, 1);
+
+  /* Up to three bytes back for a four-byte delimiter. */
+  assert_cut_with_hint (abab, "xxabab", 3, 2);
+  assert_cut_with_hint (abab, "xxabab", 5, 2);
+  assert_cut_with_hint (abab, "ababxxabab", 4, 6);
+
+  /* A hint past the input counts as the input's length: all searched, more needed (and
+   * nothing read past the input). */
+  {
+    g_autoptr (GError) error = NULL;
+    GsockFrame frame;
+
+    g_assert_false (_gsock_framer_cut (lf, (const guint8 *) "abc\n", 4, MAX_SIZE, 100, &frame,
+                                       &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (frame.consumed, ==, 0);
+    g_assert_false (_gsock_framer_cut (crlf, (const guint8 *) "abc\r\n", 5, MAX_SIZE, 100,
+                                       &frame, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (frame.consumed, ==, 0);
+  }
+
+  /* A framer without a fast path cannot be told: its decode() sees everything. */
+  {
+    static const guint8 wire[] = { 2, 'h', 'i', 0 };
+    g_autoptr (GError) error = NULL;
+    GsockFrame frame;
+
+    g_assert_true (_gsock_framer_cut (custom, wire, sizeof wire, MAX_SIZE, 3, &frame,
+                                      &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (frame.payload, frame.size, "hi", 2);
+    g_assert_cmpuint (frame.consumed, ==, 3);
+    g_clear_pointer (&frame.bytes, g_bytes_unref);
+  }
+
+  g_assert_finalize_object (lf);
+  g_assert_finalize_object (bar);
+  g_assert_finalize_object (crlf);
+  g_assert_finalize_object (abab);
+  g_assert_finalize_object (custom);
+}
+
+/* A line of exactly max_size bytes is a message; one byte more is refused as soon as the
+ * delimiter can no longer come in time (max_size + delimiter bytes without it), not before,
+ * and fed one byte at a time as when all arrives at once. */
+static void
+test_line_framer_resume_max_size_at_the_limit (void)
+{
+  const gsize max = 100;
+
+  for (gsize d = 0; d < G_N_ELEMENTS (resume_delimiters); d++)
+    {
+      GsockFramer *framer = gsock_line_framer_new (resume_delimiters[d]);
+      const char *delimiter = gsock_line_framer_get_delimiter (GSOCK_LINE_FRAMER (framer));
+      gsize delimiter_len = strlen (delimiter);
+      g_autoptr (GByteArray) wire = g_byte_array_new ();
+      Cutter cutter;
+
+      /* Exactly at the limit: a message, whichever way it comes. */
+      for (gsize i = 0; i < max; i++)
+        g_byte_array_append (wire, (const guint8 *) "y", 1);
+      g_byte_array_append (wire, (const guint8 *) delimiter, delimiter_len);
+      cutter_init (&cutter, framer, max);
+      for (gsize i = 0; i < wire->len; i++)
+        g_assert_true (cutter_feed (&cutter, wire->data + i, 1));
+      g_assert_cmpuint (cutter.messages->len, ==, 1);
+      g_assert_cmpuint (g_bytes_get_size (cutter.messages->pdata[0]), ==, max);
+      cutter_clear (&cutter);
+
+      /* One over: more is needed up to max + delimiter_len - 1 bytes, then it is refused. */
+      g_byte_array_set_size (wire, 0);
+      for (gsize i = 0; i < max + 1; i++)
+        g_byte_array_append (wire, (const guint8 *) "y", 1);
+      g_byte_array_append (wire, (const guint8 *) delimiter, delimiter_len);
+      cutter_init (&cutter, framer, max);
+      for (gsize i = 0; i < max + delimiter_len - 1; i++)
+        g_assert_true (cutter_feed (&cutter, wire->data + i, 1));
+      g_assert_false (cutter_feed (&cutter, wire->data + max + delimiter_len - 1, 1));
+      g_assert_error (cutter.error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+      g_assert_cmpuint (cutter.messages->len, ==, 0);
+      cutter_clear (&cutter);
+
+      /* The same line all at once. */
+      cutter_init (&cutter, framer, max);
+      g_assert_false (cutter_feed (&cutter, wire->data, wire->len));
+      g_assert_error (cutter.error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+      cutter_clear (&cutter);
+
+      /* Sending: max bytes frame, max + 1 are refused and nothing is written. */
+      {
+        g_autoptr (GByteArray) out = g_byte_array_new ();
+        g_autoptr (GError) error = NULL;
+
+        g_assert_true (_gsock_framer_append (framer, wire->data, max, NULL, max, out, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (out->len, ==, max + delimiter_len);
+        g_assert_cmpmem (out->data + max, delimiter_len, delimiter, delimiter_len);
+        g_assert_false (_gsock_framer_append (framer, wire->data, max + 1, NULL, max, out,
+                                              &error));
+        g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+        g_assert_cmpuint (out->len, ==, max + delimiter_len);
+      }
+      g_assert_finalize_object (framer);
+    }
+}
+
+/* Cuts @wire one byte at a time with a line framer for @delimiter and checks the messages. */
+static void
+assert_lines (const char        *delimiter,
+              const char        *wire,
+              const char *const *lines)
+{
+  GsockFramer *framer = gsock_line_framer_new (delimiter);
+  g_autoptr (GPtrArray) expected = messages_from_strings (lines);
+  Cutter cutter;
+
+  cutter_init (&cutter, framer, MAX_SIZE);
+  for (gsize i = 0; wire[i] != '\0'; i++)
+    g_assert_true (cutter_feed (&cutter, (const guint8 *) wire + i, 1));
+  assert_messages_equal (cutter.messages, expected);
+  g_assert_cmpuint (cutter.buffer->len, ==, 0);
+  cutter_clear (&cutter);
+  g_assert_finalize_object (framer);
+}
+
+static void
+test_line_framer_resume_crlf_and_lf (void)
+{
+  const char *wire = "a\r\nb\nc\r\n\r\n";
+  const char *crlf_lines[] = { "a", "b\nc", "", NULL };
+  const char *lf_lines[] = { "a\r", "b", "c\r", "\r", NULL };
+
+  assert_lines ("\r\n", wire, crlf_lines);
+  assert_lines ("\n", wire, lf_lines);
+}
+
+static void
+test_line_framer_resume_empty_lines (void)
+{
+  const char *three[] = { "", "", "", NULL };
+  const char *two[] = { "", "", NULL };
+  const char *one[] = { "", NULL };
+  const char *blank_lines[] = { "x", "", "y", NULL };
+
+  assert_lines ("\n", "\n\n\n", three);
+  assert_lines ("\r\n", "\r\n\r\n", two);
+  assert_lines ("\r\n\r\n", "\r\n\r\n", one);
+  assert_lines ("\n\n", "x\n\n\n\ny\n\n", blank_lines);
+}
+
+/* A frame that cannot be sent leaves the batch buffer as it was, whatever the reason; one that
+ * can goes after what was there. */
+static void
+test_append_errors_leave_buffer_unchanged (void)
+{
+  struct
+  {
+    GsockFramer *framer;
+    const char *payload;
+    gsize max_size;
+    int code;        /* 0 (GSOCK_ERROR_FAILED, which no case expects): framed as @wire */
+    const char *wire;
+    gsize wire_len;
+  } cases[] = {
+    { gsock_line_framer_new (NULL), "abc", 3, 0, "abc\n", 4 },
+    { gsock_line_framer_new (NULL), "", 0, 0, "\n", 1 },
+    { gsock_line_framer_new (NULL), "abcd", 3, GSOCK_ERROR_MESSAGE_TOO_LARGE },
+    { gsock_line_framer_new (NULL), "a\nc", 3, GSOCK_ERROR_INVALID_FRAME },
+    { gsock_line_framer_new (NULL), "ab\n", 3, GSOCK_ERROR_INVALID_FRAME },
+    { gsock_line_framer_new ("\r\n"), "a\rb\nc", 5, 0, "a\rb\nc\r\n", 7 },
+    { gsock_line_framer_new ("\r\n"), "abcd", 3, GSOCK_ERROR_MESSAGE_TOO_LARGE },
+    { gsock_line_framer_new ("\r\n"), "a\r\nb", 4, GSOCK_ERROR_INVALID_FRAME },
+    { gsock_line_framer_new ("\r\n"), "ab\r", 3, 0, "ab\r\r\n", 5 },
+    { gsock_line_framer_new ("\n\n"), "ab\n", 3, GSOCK_ERROR_INVALID_FRAME },
+    { gsock_length_framer_new (2), "abc", 3, 0, "\0\3abc", 5 },
+    { gsock_length_framer_new (2), "", 0, 0, "\0\0", 2 },
+    { gsock_length_framer_new (2), "abcd", 3, GSOCK_ERROR_MESSAGE_TOO_LARGE },
+    { gsock_raw_framer_new (), "abc", 3, 0, "abc", 3 },
+    { gsock_raw_framer_new (), "abcd", 3, GSOCK_ERROR_MESSAGE_TOO_LARGE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GByteArray) out = g_byte_array_new ();
+      g_autoptr (GError) error = NULL;
+      gsize len = strlen (cases[i].payload);
+      gboolean ok;
+
+      g_byte_array_append (out, (const guint8 *) "kept", 4);
+      ok = _gsock_framer_append (cases[i].framer, (const guint8 *) cases[i].payload, len, NULL,
+                                 cases[i].max_size, out, &error);
+      if (cases[i].code == 0)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpmem (out->data, 4, "kept", 4);
+          g_assert_cmpmem (out->data + 4, out->len - 4, cases[i].wire, cases[i].wire_len);
+        }
+      else
+        {
+          g_assert_error (error, GSOCK_ERROR, cases[i].code);
+          g_assert_false (ok);
+          g_assert_cmpmem (out->data, out->len, "kept", 4);
+        }
+      g_object_unref (cases[i].framer);
+    }
+
+  /* The length prefix has a limit of its own, checked after max_size. */
+  {
+    GsockFramer *framer = gsock_length_framer_new (1);
+    g_autofree guint8 *payload = g_malloc0 (256);
+    g_autoptr (GByteArray) out = g_byte_array_new ();
+    g_autoptr (GError) error = NULL;
+
+    g_assert_false (_gsock_framer_append (framer, payload, 256, NULL, 1024, out, &error));
+    g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+    g_assert_nonnull (strstr (error->message, "prefix"));
+    g_assert_cmpuint (out->len, ==, 0);
+    g_clear_error (&error);
+    g_assert_false (_gsock_framer_append (framer, payload, 256, NULL, 255, out, &error));
+    g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+    g_assert_nonnull (strstr (error->message, "maximum message size"));
+    g_assert_cmpuint (out->len, ==, 0);
+    g_clear_error (&error);
+    g_assert_true (_gsock_framer_append (framer, payload, 255, NULL, 1024, out, &error));
+    g_assert_cmpuint (out->len, ==, 256);
+    g_assert_cmpuint (out->data[0], ==, 255);
+    g_assert_finalize_object (framer);
+  }
+}
+
+/* A line framer that counts the bytes it is asked to search, for the test below: the bytes
+ * after the resume hint in every call to its fast path. It registers a fast path of its own
+ * that hands each call, hint included, to a real line framer. */
+
+G_DECLARE_FINAL_TYPE (TestCountingFramer, test_counting_framer, TEST, COUNTING_FRAMER,
+                      GsockFramer)
+
+struct _TestCountingFramer
+{
+  GsockFramer parent_instance;
+
+  GsockFramer *line;
+  gsize searched;   /* the bytes after the hint, summed over every call */
+  gsize calls;
+  gsize longest;    /* the most input one call was given */
+};
+
+G_DEFINE_FINAL_TYPE (TestCountingFramer, test_counting_framer, GSOCK_TYPE_FRAMER)
+
+static gboolean
+test_counting_framer_find (GsockFramer  *framer,
+                           const guint8 *data,
+                           gsize         len,
+                           gsize         max_size,
+                           gsize         scanned,
+                           GsockFrame   *frame,
+                           GError      **error)
+{
+  TestCountingFramer *self = TEST_COUNTING_FRAMER (framer);
+
+  g_assert_cmpuint (scanned, <=, len);
+  self->searched += len - scanned;
+  self->calls++;
+  self->longest = MAX (self->longest, len);
+  return _gsock_framer_cut (self->line, data, len, max_size, scanned, frame, error);
+}
+
+static gboolean
+test_counting_framer_append (GsockFramer  *framer,
+                             const guint8 *payload,
+                             gsize         len,
+                             gsize         max_size,
+                             GByteArray   *out,
+                             GError      **error)
+{
+  TestCountingFramer *self = TEST_COUNTING_FRAMER (framer);
+
+  return _gsock_framer_append (self->line, payload, len, NULL, max_size, out, error);
+}
+
+static const GsockFramerFastPath counting_fast_path = {
+  test_counting_framer_find,
+  test_counting_framer_append,
+};
+
+static void
+test_counting_framer_finalize (GObject *object)
+{
+  TestCountingFramer *self = TEST_COUNTING_FRAMER (object);
+
+  g_clear_object (&self->line);
+  G_OBJECT_CLASS (test_counting_framer_parent_class)->finalize (object);
+}
+
+static void
+test_counting_framer_class_init (TestCountingFramerClass *klass)
+{
+  GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = test_counting_framer_finalize;
+  framer_class->encode = _gsock_framer_encode_builtin;
+  framer_class->decode = _gsock_framer_decode_builtin;
+}
+
+static void
+test_counting_framer_init (TestCountingFramer *self)
+{
+  self->line = gsock_line_framer_new (NULL);
+  _gsock_framer_set_fast_path (GSOCK_FRAMER (self), &counting_fast_path);
+}
+
+static void
+collect_message_cb (GsockEndpoint *server,
+                    GsockMessage  *message,
+                    GPtrArray     *messages)
+{
+  g_ptr_array_add (messages, g_bytes_ref (gsock_message_get_bytes (message)));
+}
+
+/* Issue 11: a long partial line was searched again from its start on every read, so dripping
+ * it cost the square of its length. A connection passes back what the framer searched already,
+ * so each byte is searched about once however the line arrives; and the hint is dropped once a
+ * message is cut, so the messages after it in the same read are all found. */
+static void
+test_line_framer_stream_searches_partial_line_once (void)
+{
+  const gsize line_len = 20000, drip = 100;
+  g_autoptr (GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr (TestCountingFramer) framer = g_object_new (test_counting_framer_get_type (), NULL);
+  g_autoptr (GPtrArray) messages = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GBytes) line = gsock_test_pattern_bytes (line_len);
+  const guint8 *data = g_bytes_get_data (line, NULL);
+  g_autoptr (GSocket) peer = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize sent = 0;
+
+  gsock_tcp_server_set_framer (server, GSOCK_FRAMER (framer));
+  g_signal_connect (server, "message-received", G_CALLBACK (collect_message_cb), messages);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  peer = gsock_test_tcp_connect (gsock_test_endpoint_get_port (server));
+
+  /* The line in 200 reads, each waited for: the server has all that was sent buffered. */
+  while (sent < line_len)
+    {
+      gsock_test_socket_send_all (peer, data + sent, drip);
+      sent += drip;
+      gsock_test_wait_until (framer->longest >= sent);
+    }
+  g_assert_cmpuint (framer->calls, >=, line_len / drip / 2);
+  g_assert_cmpuint (messages->len, ==, 0);
+
+  /* The end of the line, two short ones and the start of a third, in one read; then its
+   * end. */
+  gsock_test_socket_send_all (peer, "\nab\ncd\nef", 9);
+  gsock_test_wait_until (messages->len == 3);
+  gsock_test_socket_send_all (peer, "gh\n", 3);
+  gsock_test_wait_until (messages->len == 4);
+  g_assert_cmpuint (g_bytes_get_size (messages->pdata[0]), ==, line_len);
+  g_assert_cmpmem (g_bytes_get_data (messages->pdata[0], NULL), line_len, data, line_len);
+  assert_bytes_equal (messages->pdata[1], "ab", 2);
+  assert_bytes_equal (messages->pdata[2], "cd", 2);
+  assert_bytes_equal (messages->pdata[3], "efgh", 4);
+
+  /* The line searched once, then each message after it from its start to the end of the read
+   * ("\nab\ncd\nef", "ab\ncd\nef", "cd\nef", "ef"), then only what the last read brought. Reads
+   * cut differently only search less. Searching from the start on every read would be about
+   * line_len * line_len / drip / 2, two million bytes. */
+  g_assert_cmpuint (framer->searched, <=, line_len + (9 + 8 + 5 + 2) + 3);
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1274,6 +1993,26 @@ main (int   argc,
   g_test_add_func ("/Gsock/RawFramer/decode/empty-input-needs-more", test_raw_framer_empty_input);
   g_test_add_func ("/Gsock/RawFramer/encode/refuses-payload-over-max-size",
                    test_raw_framer_encode_too_large);
+  g_test_add_func ("/Gsock/Framer/append/errors-leave-buffer-unchanged",
+                   test_append_errors_leave_buffer_unchanged);
+  g_test_add_func ("/Gsock/Framer/cut/resume-hint-changes-nothing-without-a-line",
+                   test_framer_resume_hint_changes_nothing_elsewhere);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/one-byte-at-a-time-as-whole",
+                   test_line_framer_resume_one_byte_at_a_time);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/random-chunks-as-whole",
+                   test_line_framer_resume_random_chunks);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/split-at-every-byte",
+                   test_line_framer_resume_split_at_every_byte);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/starts-at-the-hint",
+                   test_line_framer_resume_starts_at_the_hint);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/max-size-exactly-and-one-over",
+                   test_line_framer_resume_max_size_at_the_limit);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/crlf-and-lf-differ",
+                   test_line_framer_resume_crlf_and_lf);
+  g_test_add_func ("/Gsock/LineFramer/cut/resume/empty-lines",
+                   test_line_framer_resume_empty_lines);
+  g_test_add_func ("/Gsock/LineFramer/stream/searches-partial-line-once",
+                   test_line_framer_stream_searches_partial_line_once);
 
   return g_test_run ();
 }
