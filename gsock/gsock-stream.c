@@ -888,6 +888,8 @@ _gsock_stream_set_framer (GsockStream *self,
                           GsockFramer *framer)
 {
   g_set_object (&self->framer, framer);
+  /* What the last framer searched says nothing to this one. */
+  self->in_scanned = 0;
 }
 
 void
