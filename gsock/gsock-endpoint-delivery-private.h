@@ -30,6 +30,7 @@ typedef struct
 
   guint reads;              /* reads under way (they nest through handlers' main loops) */
   gboolean signal_heard;    /* as looked up when the innermost read began */
+  gboolean quiet;           /* neither the signal nor a class handle_message, in that read */
   gboolean c_handler_hears; /* a C handler heard the last message emitted */
 } GsockDelivery;
 
@@ -55,6 +56,24 @@ gboolean _gsock_delivery_deliver      (GsockDelivery      *self,
                                        GsockEndpoint      *owner,
                                        GsockMessageView   *view,
                                        gboolean            keep_unheard);
+/* _gsock_delivery_deliver() for the common message of a read: no receive pending and nothing
+ * but the handler (if any) to hear it; inline, as it is most of what a message costs. */
+static inline gboolean
+_gsock_delivery_deliver_inline (GsockDelivery    *self,
+                                GsockEndpoint    *owner,
+                                GsockMessageView *view,
+                                gboolean          keep_unheard)
+{
+  if (self->reads > 0 && self->quiet && self->receivers.length == 0 &&
+      (self->handler != NULL || !keep_unheard))
+    {
+      if (self->handler != NULL)
+        self->handler (owner, view, self->handler_data);
+      return FALSE;
+    }
+  return _gsock_delivery_deliver (self, owner, view, keep_unheard);
+}
+
 /* The message handler and the class's handle_message only; whether there was either. */
 gboolean _gsock_delivery_handle       (GsockDelivery      *self,
                                        GsockEndpoint      *owner,

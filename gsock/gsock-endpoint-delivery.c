@@ -266,6 +266,7 @@ _gsock_delivery_begin_read (GsockDelivery *self,
 {
   self->reads++;
   self->signal_heard = look_up_signal (owner);
+  self->quiet = !self->signal_heard && GSOCK_ENDPOINT_GET_CLASS (owner)->handle_message == NULL;
 }
 
 void

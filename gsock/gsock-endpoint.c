@@ -1159,7 +1159,7 @@ _gsock_endpoint_deliver (GsockEndpoint    *self,
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   _gsock_endpoint_count_message (self);
-  return _gsock_delivery_deliver (&priv->delivery, self, view, keep_unheard);
+  return _gsock_delivery_deliver_inline (&priv->delivery, self, view, keep_unheard);
 }
 
 gboolean
