@@ -117,11 +117,33 @@ void      _gsock_stream_close     (GsockStream                *self);
 /* Shuts the writing side down once what is queued is written; reading goes on. */
 void      _gsock_stream_shutdown_write (GsockStream           *self);
 
+/* Whether @size more bytes fit under max-queued-bytes (a message larger than the limit is
+ * taken when nothing is queued). */
+static inline gboolean
+_gsock_stream_queue_has_room (GsockStream *self,
+                              gsize        size)
+{
+  return self->max_queued_bytes == 0 || self->queued_bytes == 0 ||
+         self->queued_bytes + size <= self->max_queued_bytes;
+}
+
+/* _gsock_stream_check_send() out of line, where it refuses: sets @error (and drained is then
+ * due for a full queue). */
+gboolean  _gsock_stream_refuse_send (GsockStream              *self,
+                                     gsize                     size,
+                                     GError                  **error);
+
 /* Whether a message of @size bytes may be queued: FALSE with @error for a shut writing side
  * or a full queue (GSOCK_ERROR_QUEUE_FULL, and drained is then due). */
-gboolean  _gsock_stream_check_send (GsockStream               *self,
-                                    gsize                      size,
-                                    GError                   **error);
+static inline gboolean
+_gsock_stream_check_send (GsockStream *self,
+                          gsize        size,
+                          GError     **error)
+{
+  if (G_LIKELY (!self->shutting_down && _gsock_stream_queue_has_room (self, size)))
+    return TRUE;
+  return _gsock_stream_refuse_send (self, size, error);
+}
 /* Frames and queues one message (into the read's batch inside a read) and writes it when it
  * can; FALSE with @error from the framer. Sizes and state are checked by the caller. */
 gboolean  _gsock_stream_send      (GsockStream                *self,

@@ -134,7 +134,7 @@ update_write_blocked (GsockStream *self)
     self->callbacks->write_blocked_changed (self->owner);
 }
 
-static void
+static inline void
 set_queued_bytes (GsockStream *self,
                   gsize        queued_bytes)
 {
@@ -146,7 +146,10 @@ set_queued_bytes (GsockStream *self,
     self->queued_changed = TRUE;
   else
     self->callbacks->queued_changed (self->owner);
-  update_write_blocked (self);
+  /* Nothing to look at while the queue grows below the high mark (every answer of a read). */
+  if (self->write_blocked || self->high_water_mark == 0 ||
+      self->queued_bytes >= self->high_water_mark)
+    update_write_blocked (self);
 }
 
 /* Moves what is left of the batch to the end of the queue. */
@@ -822,9 +825,9 @@ _gsock_stream_shutdown_write (GsockStream *self)
 }
 
 gboolean
-_gsock_stream_check_send (GsockStream *self,
-                          gsize        size,
-                          GError     **error)
+_gsock_stream_refuse_send (GsockStream *self,
+                           gsize        size,
+                           GError     **error)
 {
   if (self->shutting_down)
     {
@@ -832,8 +835,7 @@ _gsock_stream_check_send (GsockStream *self,
                            "The connection's writing side was shut down");
       return FALSE;
     }
-  if (self->max_queued_bytes > 0 && self->queued_bytes > 0 &&
-      self->queued_bytes + size > self->max_queued_bytes)
+  if (!_gsock_stream_queue_has_room (self, size))
     {
       self->send_refused = TRUE;
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
