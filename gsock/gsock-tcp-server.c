@@ -22,6 +22,7 @@
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-settings-private.h"
 #include "gsock-tls-private.h"
+#include "gsock-watch-private.h"
 
 /**
  * GsockTcpServer:
@@ -62,7 +63,12 @@
 typedef struct
 {
   GSocket *socket;
+  /* The listening socket's readiness: in the context's epoll watch with the connections (one
+   * descriptor less for GLib to poll on every wake-up), else a GLib source. */
+  GsockWatch *accept_watch;
   GSource *accept_source;
+  gboolean accepting;       /* in accept_cb: a handler's nested main loop does not accept */
+  gboolean accept_deferred; /* the watch was stopped meanwhile, to be restarted after */
   GsockClientList *clients;
   GsockTcpServerSettings settings; /* what each accepted connection is given */
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
@@ -112,6 +118,7 @@ stop_listening (GsockTcpServer *self)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
+  g_clear_pointer (&priv->accept_watch, _gsock_watch_free);
   _gsock_source_clear (&priv->accept_source);
   for (guint i = 0; i < priv->handshakes->len; i++)
     g_cancellable_cancel (priv->handshakes->pdata[i]);
@@ -383,7 +390,17 @@ accept_cb (GSocket      *listener,
   GsockTcpServer *self = user_data;
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
+  if (priv->accepting && priv->accept_watch != NULL)
+    {
+      /* The epoll watch recurses: stop it until the outer accept_cb returns, rather than
+       * wake up for the same connection over and over. */
+      _gsock_watch_set_events (priv->accept_watch, 0);
+      priv->accept_deferred = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+
   g_object_ref (self);
+  priv->accepting = TRUE;
   for (guint i = 0; i < MAX_ACCEPTS_PER_DISPATCH && priv->socket == listener; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -413,9 +430,25 @@ accept_cb (GSocket      *listener,
       else
         add_client (self, G_IO_STREAM (connection));
     }
+  priv->accepting = FALSE;
+  if (priv->accept_deferred)
+    {
+      priv->accept_deferred = FALSE;
+      if (priv->accept_watch != NULL)
+        _gsock_watch_set_events (priv->accept_watch, G_IO_IN);
+    }
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+accept_ready_cb (GIOCondition condition,
+                 gpointer     user_data)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (user_data);
+
+  accept_cb (priv->socket, condition, user_data);
 }
 
 static gboolean
@@ -781,9 +814,16 @@ listen_at (GsockEndpoint  *endpoint,
     goto failed;
 
   priv->socket = g_steal_pointer (&socket);
-  priv->accept_source = g_socket_create_source (priv->socket, G_IO_IN, NULL);
-  g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
-  g_source_attach (priv->accept_source, _gsock_endpoint_get_context (endpoint));
+  priv->accept_watch = _gsock_watch_new (_gsock_endpoint_get_context (endpoint),
+                                         g_socket_get_fd (priv->socket), accept_ready_cb, self);
+  if (priv->accept_watch != NULL)
+    _gsock_watch_set_events (priv->accept_watch, G_IO_IN);
+  else
+    {
+      priv->accept_source = g_socket_create_source (priv->socket, G_IO_IN, NULL);
+      g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
+      g_source_attach (priv->accept_source, _gsock_endpoint_get_context (endpoint));
+    }
 
   _gsock_endpoint_set_local_address (endpoint, local);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);

@@ -1803,6 +1803,75 @@ test_nested_loop_keeps_read_data (void)
   gsock_endpoint_abort (GSOCK_ENDPOINT (server));
 }
 
+/* A client-connected handler that runs a nested main loop: the listening socket is not
+ * accepted from meanwhile (its epoll watch recurses: it would wake up for the same connection
+ * over and over), and what came meanwhile is accepted once the handler returns. */
+typedef struct
+{
+  guint connected;
+  guint depth;
+  guint max_depth;
+  GSocketClient *connector;
+  guint16 port;
+  GPtrArray *peers;
+} NestedAccept;
+
+static void
+nested_accept_connected_cb (GsockTcpServer *server,
+                            GsockTcpClient *client,
+                            gpointer        user_data)
+{
+  NestedAccept *state = user_data;
+
+  state->connected++;
+  state->depth++;
+  state->max_depth = MAX (state->max_depth, state->depth);
+  if (state->connected == 1)
+    {
+      g_autoptr(GSocketAddress) address = gsock_test_loopback_address (state->port);
+      g_autoptr(GError) error = NULL;
+
+      /* A second connection arrives while this handler still runs. */
+      g_ptr_array_add (state->peers,
+                       g_socket_client_connect (state->connector,
+                                                G_SOCKET_CONNECTABLE (address), NULL,
+                                                &error));
+      g_assert_no_error (error);
+      gsock_test_run_for (NULL, 200);
+      g_assert_cmpuint (state->connected, ==, 1);
+    }
+  state->depth--;
+}
+
+static void
+test_nested_loop_in_connected_handler (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GSocketClient) connector = g_socket_client_new ();
+  g_autoptr(GPtrArray) peers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  NestedAccept state = { 0 };
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  state.connector = connector;
+  state.port = gsock_test_endpoint_get_port (server);
+  state.peers = peers;
+  g_signal_connect (server, "client-connected", G_CALLBACK (nested_accept_connected_cb),
+                    &state);
+
+  address = gsock_test_loopback_address (state.port);
+  g_ptr_array_add (peers, g_socket_client_connect (connector, G_SOCKET_CONNECTABLE (address),
+                                                   NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (state.connected == 2);
+  g_assert_cmpuint (state.max_depth, ==, 1);
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) ==
+                         GSOCK_STATE_CLOSED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1858,6 +1927,8 @@ main (int   argc,
   ADD ("close-async/stops-listening-and-closes-clients", test_close_stops_everything);
   ADD_IDLE ("close-async/completes-after-clients-flush", test_close_flushes_clients);
   g_test_add_func ("/Gsock/TcpServer/dispose/lets-clients-go", test_dispose_closes_clients);
+  g_test_add_func ("/Gsock/TcpServer/accept/nested-loop-in-connected-handler",
+                   test_nested_loop_in_connected_handler);
   g_test_add_func ("/Gsock/TcpServer/listen/reuse-port-shares-the-port",
                    test_reuse_port_shares_the_port);
   g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-keeps-read-data",
