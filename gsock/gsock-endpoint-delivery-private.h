@@ -47,9 +47,11 @@ void     _gsock_delivery_drop_inbox   (GsockDelivery      *self);
 /* Drops the handler (and its data), the endpoint's dispose. */
 void     _gsock_delivery_clear_handler (GsockDelivery     *self);
 /* Around one read of @owner's socket (or of a connection it owns): who listens to
- * message-received is looked up at the start, for every message of the read. */
+ * message-received is looked up at the start, for every message of the read (unless the
+ * caller knows @owner has no handler of any signal). */
 void     _gsock_delivery_begin_read   (GsockDelivery      *self,
-                                       GsockEndpoint      *owner);
+                                       GsockEndpoint      *owner,
+                                       gboolean            may_have_handlers);
 void     _gsock_delivery_end_read     (GsockDelivery      *self);
 /* The work of _gsock_endpoint_deliver(), once the message is counted. */
 gboolean _gsock_delivery_deliver      (GsockDelivery      *self,

@@ -262,10 +262,13 @@ look_up_signal (GsockEndpoint *owner)
 
 void
 _gsock_delivery_begin_read (GsockDelivery *self,
-                            GsockEndpoint *owner)
+                            GsockEndpoint *owner,
+                            gboolean       may_have_handlers)
 {
   self->reads++;
-  self->signal_heard = look_up_signal (owner);
+  self->signal_heard =
+    GSOCK_ENDPOINT_GET_CLASS (owner)->message_received != gsock_endpoint_real_message_received ||
+    (may_have_handlers && has_handler (owner));
   self->quiet = !self->signal_heard && GSOCK_ENDPOINT_GET_CLASS (owner)->handle_message == NULL;
 }
 

@@ -76,6 +76,7 @@ typedef struct
 
   GsockDelivery delivery; /* pending receives, the message handler and the inbox */
   GsockEndpoint *previous_reader; /* this thread's reader before this one's read began */
+  gboolean read_unheard;    /* it had no signal handler at all when its read began */
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
   GsockHandover handover; /* sends from other threads on their way to the owner */
@@ -1177,8 +1178,12 @@ _gsock_endpoint_read_begin (GsockEndpoint *self,
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
+  /* A server's connections most often have no handler of any signal: one look says so for
+   * both message-received and the counters' notify. */
+  priv->read_unheard = reader &&
+    g_signal_handler_find (self, G_SIGNAL_MATCH_UNBLOCKED, 0, 0, NULL, NULL, NULL) == 0;
   priv->counters_held++;
-  _gsock_delivery_begin_read (&priv->delivery, self);
+  _gsock_delivery_begin_read (&priv->delivery, self, !priv->read_unheard);
   if (reader)
     {
       priv->previous_reader = current_reader;
@@ -1199,6 +1204,9 @@ _gsock_endpoint_read_end (GsockEndpoint *self,
       priv->previous_reader = NULL;
     }
   _gsock_delivery_end_read (&priv->delivery);
+  /* Nobody to tell (a handler connected meanwhile hears of the next changes). */
+  if (priv->read_unheard)
+    priv->counters_changed = 0;
   _gsock_endpoint_release_counters (self);
 }
 
