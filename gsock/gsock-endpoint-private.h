@@ -53,6 +53,9 @@ void          _gsock_endpoint_read_begin        (GsockEndpoint    *self,
                                                  gboolean          reader);
 void          _gsock_endpoint_read_end          (GsockEndpoint    *self,
                                                  gboolean          reader);
+/* Whether a notification of one of its properties may be heard: FALSE only inside a read of
+ * it that found no signal handler on it at all. */
+gboolean      _gsock_endpoint_may_notify        (GsockEndpoint    *self);
 void          _gsock_endpoint_count_message     (GsockEndpoint  *self);
 void          _gsock_endpoint_count_sent        (GsockEndpoint  *self);
 /* gsock_endpoint_send_data() without its argument checks: the message path's. */

@@ -1207,7 +1207,16 @@ _gsock_endpoint_read_end (GsockEndpoint *self,
   /* Nobody to tell (a handler connected meanwhile hears of the next changes). */
   if (priv->read_unheard)
     priv->counters_changed = 0;
+  priv->read_unheard = FALSE;
   _gsock_endpoint_release_counters (self);
+}
+
+gboolean
+_gsock_endpoint_may_notify (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return !priv->read_unheard;
 }
 
 void

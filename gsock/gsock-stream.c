@@ -255,7 +255,10 @@ _gsock_stream_flush (GsockStream *self)
           self->out_offset = 0;
           g_bytes_unref (g_queue_pop_head (&self->out));
         }
-      if (written > 0)
+      /* Most often all of it went: emptied without moving anything. */
+      if (written > 0 && written == self->batch->len)
+        g_byte_array_set_size (self->batch, 0);
+      else if (written > 0)
         g_byte_array_remove_range (self->batch, 0, written);
       /* The notifications may end the connection (a handler's abort). */
       self->callbacks->sent (self->owner, done);

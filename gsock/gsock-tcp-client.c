@@ -238,16 +238,19 @@ stream_sent (GsockEndpoint *endpoint,
     _gsock_endpoint_add_bytes_sent (priv->owner_endpoint, n);
 }
 
+/* Within a read, told only if the client has a handler at all. */
 static void
 stream_queued_changed (GsockEndpoint *endpoint)
 {
-  _gsock_tcp_client_flow_notify_queued_bytes (GSOCK_TCP_CLIENT (endpoint));
+  if (_gsock_endpoint_may_notify (endpoint))
+    _gsock_tcp_client_flow_notify_queued_bytes (GSOCK_TCP_CLIENT (endpoint));
 }
 
 static void
 stream_write_blocked_changed (GsockEndpoint *endpoint)
 {
-  _gsock_tcp_client_flow_notify_write_blocked (GSOCK_TCP_CLIENT (endpoint));
+  if (_gsock_endpoint_may_notify (endpoint))
+    _gsock_tcp_client_flow_notify_write_blocked (GSOCK_TCP_CLIENT (endpoint));
 }
 
 static void
