@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gsock-encoding-private.h"
+#include "gsock-endpoint-private.h"
 
 /**
  * GsockMessage:
@@ -352,8 +353,11 @@ gsock_message_reply_data (GsockMessage *self,
                           GError      **error)
 {
   g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  return gsock_endpoint_send_data (self->endpoint, data, size, self->sender, error);
+  /* The message holds its endpoint, so the endpoint's own checks have nothing to find. */
+  return _gsock_endpoint_send_data (self->endpoint, data, size, self->sender, error);
 }
 
 void
