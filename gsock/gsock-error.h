@@ -48,6 +48,9 @@ G_BEGIN_DECLS
  *   the glib-networking package provides one)
  * @GSOCK_ERROR_NOT_READING: the peer read none of what waited for it for
  *   [property@Gsock.TcpClient:drain-timeout] milliseconds, so the connection was closed
+ * @GSOCK_ERROR_OUT_OF_DESCRIPTORS: the process (or the system) has no file descriptor left,
+ *   so a server stops accepting connections for a while (see
+ *   [property@Gsock.TcpServer:accept-pauses])
  *
  * The error codes of the [error@Gsock.Error] domain.
  */
@@ -65,6 +68,7 @@ typedef enum {
   GSOCK_ERROR_QUEUE_FULL,
   GSOCK_ERROR_TLS_UNAVAILABLE,
   GSOCK_ERROR_NOT_READING,
+  GSOCK_ERROR_OUT_OF_DESCRIPTORS,
 } GsockError;
 
 GSOCK_AVAILABLE_IN_ALL

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "gsock-acceptor-private.h"
 #include "gsock-client-list-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
@@ -22,7 +23,6 @@
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-server-settings-private.h"
 #include "gsock-tls-private.h"
-#include "gsock-watch-private.h"
 
 /**
  * GsockTcpServer:
@@ -54,21 +54,9 @@
  * ```
  */
 
-/* Connections accepted in one dispatch before other sources get their turn. Many: in a storm
- * of connections, a full accept queue makes the kernel drop SYNs, which the peers resend only
- * a second later, while reading the connections already accepted can wait (bench/: with 64,
- * half the 10,000-connection storms took 1.3 s rather than 0.5 s). */
-#define MAX_ACCEPTS_PER_DISPATCH 1024
-
 typedef struct
 {
-  GSocket *socket;
-  /* The listening socket's readiness: in the context's epoll watch with the connections (one
-   * descriptor less for GLib to poll on every wake-up), else a GLib source. */
-  GsockWatch *accept_watch;
-  GSource *accept_source;
-  gboolean accepting;       /* in accept_cb: a handler's nested main loop does not accept */
-  gboolean accept_deferred; /* the watch was stopped meanwhile, to be restarted after */
+  GsockAcceptor acceptor; /* the listening socket */
   GsockClientList *clients;
   GsockTcpServerSettings settings; /* what each accepted connection is given */
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
@@ -78,6 +66,7 @@ typedef struct
   gboolean reuse_address;
   gboolean reuse_port;
   guint64 clients_rejected;
+  guint64 accept_pauses;
 } GsockTcpServerPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockTcpServer, gsock_tcp_server, GSOCK_TYPE_ENDPOINT)
@@ -89,6 +78,7 @@ enum {
   PROP_REUSE_ADDRESS,
   PROP_REUSE_PORT,
   PROP_CLIENTS_REJECTED,
+  PROP_ACCEPT_PAUSES,
   PROP_HANDLER_THREADS,
   N_PROPS,
   /* The settings given to each connection, installed by gsock-tcp-server-settings.c. */
@@ -118,15 +108,9 @@ stop_listening (GsockTcpServer *self)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
-  g_clear_pointer (&priv->accept_watch, _gsock_watch_free);
-  _gsock_source_clear (&priv->accept_source);
+  _gsock_acceptor_stop (&priv->acceptor);
   for (guint i = 0; i < priv->handshakes->len; i++)
     g_cancellable_cancel (priv->handshakes->pdata[i]);
-  if (priv->socket != NULL)
-    {
-      g_socket_close (priv->socket, NULL);
-      g_clear_object (&priv->socket);
-    }
 }
 
 /* The clients as an array of new references, safe to walk while clients go away. */
@@ -204,6 +188,9 @@ gsock_tcp_server_get_property (GObject    *object,
       break;
     case PROP_CLIENTS_REJECTED:
       g_value_set_uint64 (value, priv->clients_rejected);
+      break;
+    case PROP_ACCEPT_PAUSES:
+      g_value_set_uint64 (value, priv->accept_pauses);
       break;
     case PROP_HANDLER_THREADS:
       g_value_set_uint (value, priv->handler_threads);
@@ -291,6 +278,8 @@ client_gone (GsockEndpoint  *endpoint,
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   _gsock_tcp_client_forget_owner (client);
+  /* Its descriptor is free now. */
+  _gsock_acceptor_resume (&priv->acceptor);
   /* Held for the items-changed and client-disconnected handlers, which may drop the rest. */
   g_object_ref (self);
   if (!_gsock_client_list_remove (priv->clients, client))
@@ -382,74 +371,64 @@ start_handshake (GsockTcpServer    *self,
                               handshake_cb, NULL);
 }
 
-static gboolean
-accept_cb (GSocket      *listener,
-           GIOCondition  condition,
-           gpointer      user_data)
+/* The acceptor's callbacks. */
+
+static void
+accepted (GsockEndpoint *endpoint,
+          GSocket       *socket)
 {
-  GsockTcpServer *self = user_data;
+  GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  g_autoptr(GSocketConnection) connection = NULL;
 
-  if (priv->accepting && priv->accept_watch != NULL)
+  if (priv->max_clients > 0 &&
+      g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) + priv->handshakes->len >=
+        priv->max_clients)
     {
-      /* The epoll watch recurses: stop it until the outer accept_cb returns, rather than
-       * wake up for the same connection over and over. */
-      _gsock_watch_set_events (priv->accept_watch, 0);
-      priv->accept_deferred = TRUE;
-      return G_SOURCE_CONTINUE;
+      reject (self, socket);
+      return;
     }
 
-  g_object_ref (self);
-  priv->accepting = TRUE;
-  for (guint i = 0; i < MAX_ACCEPTS_PER_DISPATCH && priv->socket == listener; i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) socket = NULL;
-      g_autoptr(GSocketConnection) connection = NULL;
+  connection = g_socket_connection_factory_create_connection (socket);
+  if (priv->settings.tls.certificate != NULL)
+    start_handshake (self, connection);
+  else
+    add_client (self, G_IO_STREAM (connection));
+}
 
-      socket = g_socket_accept (listener, NULL, &error);
-      if (socket == NULL)
-        {
-          /* Out of descriptors, say: the server goes on and the application hears of it. */
-          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-            _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
-          break;
-        }
-
-      if (priv->max_clients > 0 &&
-          g_list_model_get_n_items (G_LIST_MODEL (priv->clients)) + priv->handshakes->len >=
-            priv->max_clients)
-        {
-          reject (self, socket);
-          continue;
-        }
-
-      connection = g_socket_connection_factory_create_connection (socket);
-      if (priv->settings.tls.certificate != NULL)
-        start_handshake (self, connection);
-      else
-        add_client (self, G_IO_STREAM (connection));
-    }
-  priv->accepting = FALSE;
-  if (priv->accept_deferred)
-    {
-      priv->accept_deferred = FALSE;
-      if (priv->accept_watch != NULL)
-        _gsock_watch_set_events (priv->accept_watch, G_IO_IN);
-    }
-  g_object_unref (self);
-
-  return G_SOURCE_CONTINUE;
+/* The server goes on and the application hears of it. */
+static void
+accept_failed (GsockEndpoint *endpoint,
+               const GError  *error)
+{
+  _gsock_endpoint_report_error (endpoint, error);
 }
 
 static void
-accept_ready_cb (GIOCondition condition,
-                 gpointer     user_data)
+accept_paused (GsockEndpoint *endpoint,
+               const GError  *error,
+               gboolean       first)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (user_data);
+  GsockTcpServerPrivate *priv =
+    gsock_tcp_server_get_instance_private (GSOCK_TCP_SERVER (endpoint));
+  g_autoptr(GError) paused = NULL;
 
-  accept_cb (priv->socket, condition, user_data);
+  priv->accept_pauses++;
+  g_object_notify_by_pspec (G_OBJECT (endpoint), properties[PROP_ACCEPT_PAUSES]);
+  /* Once per run of pauses, not ten times a second while it lasts. */
+  if (!first)
+    return;
+  g_set_error (&paused, GSOCK_ERROR, GSOCK_ERROR_OUT_OF_DESCRIPTORS,
+               "Not accepting connections for a while: %s", error->message);
+  g_message ("%s", paused->message);
+  _gsock_endpoint_report_error (endpoint, paused);
 }
+
+static const GsockAcceptorCallbacks acceptor_callbacks = {
+  .accepted = accepted,
+  .failed = accept_failed,
+  .paused = accept_paused,
+};
 
 static gboolean
 gsock_tcp_server_send_bytes (GsockEndpoint  *endpoint,
@@ -600,6 +579,20 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * GsockTcpServer:accept-pauses:
+   *
+   * How many times accepting stopped for a while because the process (or the system) had no
+   * file descriptor left (`EMFILE`, `ENFILE`). Accepting goes on by itself after 100 ms, or
+   * as soon as one of the server's connections closes; the first pause since a connection was
+   * last accepted is reported as `GSOCK_ERROR_OUT_OF_DESCRIPTORS` through
+   * [signal@Gsock.Endpoint::error] (and one log message), the ones after it only counted
+   * here. Meanwhile new connections wait in the listen queue.
+   */
+  properties[PROP_ACCEPT_PAUSES] =
+    g_param_spec_uint64 ("accept-pauses", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * GsockTcpServer:handler-threads:
    *
    * How many threads run the server's [signal@Gsock.Endpoint::message-received] handlers;
@@ -676,6 +669,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->settings.connection.high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
   priv->settings.connection.low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
   priv->handshakes = g_ptr_array_new_with_free_func (g_object_unref);
+  _gsock_acceptor_init (&priv->acceptor, GSOCK_ENDPOINT (self), &acceptor_callbacks);
   _gsock_tls_init (&priv->settings.tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
 }
 
@@ -813,17 +807,7 @@ listen_at (GsockEndpoint  *endpoint,
   if (local == NULL)
     goto failed;
 
-  priv->socket = g_steal_pointer (&socket);
-  priv->accept_watch = _gsock_watch_new (_gsock_endpoint_get_context (endpoint),
-                                         g_socket_get_fd (priv->socket), accept_ready_cb, self);
-  if (priv->accept_watch != NULL)
-    _gsock_watch_set_events (priv->accept_watch, G_IO_IN);
-  else
-    {
-      priv->accept_source = g_socket_create_source (priv->socket, G_IO_IN, NULL);
-      g_source_set_callback (priv->accept_source, G_SOURCE_FUNC (accept_cb), self, NULL);
-      g_source_attach (priv->accept_source, _gsock_endpoint_get_context (endpoint));
-    }
+  _gsock_acceptor_start (&priv->acceptor, _gsock_endpoint_get_context (endpoint), socket);
 
   _gsock_endpoint_set_local_address (endpoint, local);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
@@ -1076,6 +1060,24 @@ gsock_tcp_server_get_clients_rejected (GsockTcpServer *self)
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
 
   return priv->clients_rejected;
+}
+
+/**
+ * gsock_tcp_server_get_accept_pauses:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:accept-pauses].
+ *
+ * Returns: how many times accepting stopped for want of a file descriptor
+ */
+guint64
+gsock_tcp_server_get_accept_pauses (GsockTcpServer *self)
+{
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  return priv->accept_pauses;
 }
 
 /**

@@ -93,6 +93,8 @@ void            gsock_tcp_server_set_reuse_port       (GsockTcpServer *self,
 GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_tcp_server_get_clients_rejected (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
+guint64         gsock_tcp_server_get_accept_pauses    (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
 GTlsCertificate *gsock_tcp_server_get_tls_certificate (GsockTcpServer  *self);
 GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
