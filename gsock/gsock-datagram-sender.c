@@ -24,6 +24,8 @@ struct _GsockSendBatch
 {
   guint n;    /* datagrams collected */
   gsize used; /* of data */
+  /* Each datagram's target; a reference is held only where it differs from the one before
+   * (an echo answers one sender many times). */
   GSocketAddress *targets[MAX_BATCH];
   struct sockaddr_storage names[MAX_BATCH];
   struct mmsghdr headers[MAX_BATCH];
@@ -53,7 +55,8 @@ static void
 empty_batch (GsockSendBatch *batch)
 {
   for (guint i = 0; i < batch->n; i++)
-    g_clear_object (&batch->targets[i]);
+    if (i == 0 || batch->targets[i] != batch->targets[i - 1])
+      g_object_unref (batch->targets[i]);
   batch->n = 0;
   batch->used = 0;
 }
@@ -102,7 +105,7 @@ _gsock_datagram_sender_collect (GsockDatagramSender *self,
   msg = &batch->headers[i].msg_hdr;
   if (i > 0 && batch->targets[i - 1] == target)
     {
-      /* An echo answers one sender many times: the address is converted once. */
+      /* The address is converted, and referenced, once for a run of datagrams to it. */
       msg->msg_name = batch->headers[i - 1].msg_hdr.msg_name;
       msg->msg_namelen = batch->headers[i - 1].msg_hdr.msg_namelen;
     }
@@ -114,6 +117,7 @@ _gsock_datagram_sender_collect (GsockDatagramSender *self,
         return FALSE;
       msg->msg_name = &batch->names[i];
       msg->msg_namelen = g_socket_address_get_native_size (target);
+      g_object_ref (target);
     }
 
   memcpy (batch->data + batch->used, data, size);
@@ -124,7 +128,7 @@ _gsock_datagram_sender_collect (GsockDatagramSender *self,
   msg->msg_control = NULL;
   msg->msg_controllen = 0;
   msg->msg_flags = 0;
-  batch->targets[i] = g_object_ref (target);
+  batch->targets[i] = target;
   batch->used += size;
   batch->n++;
   return TRUE;
@@ -145,10 +149,16 @@ _gsock_datagram_sender_flush (GsockDatagramSender *self)
 {
   GsockSendBatch *batch = self->batch;
   g_autoptr(GPtrArray) errors = NULL;
+  gsize bytes_sent = 0;
   guint i = 0;
 
-  if (batch == NULL || batch->n == 0 || self->socket == NULL)
+  if (batch == NULL || batch->n == 0)
     return;
+  if (self->socket == NULL)
+    {
+      empty_batch (batch);
+      return;
+    }
 
   /* Nothing here may run a handler while the batch is in use: the counters are notified and
    * the errors reported once it is empty. */
@@ -164,12 +174,16 @@ _gsock_datagram_sender_flush (GsockDatagramSender *self)
       if (sent > 0)
         {
           for (guint j = i; j < i + (guint) sent; j++)
-            _gsock_endpoint_add_bytes_sent (self->owner, batch->headers[j].msg_len);
+            bytes_sent += batch->headers[j].msg_len;
           i += sent;
           continue;
         }
 
       errsv = errno;
+      /* Counted before the queue counts what it sends. */
+      if (bytes_sent > 0)
+        _gsock_endpoint_add_bytes_sent (self->owner, bytes_sent);
+      bytes_sent = 0;
       if (errors == NULL)
         errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
       if (errsv == EWOULDBLOCK || errsv == EAGAIN)
@@ -192,6 +206,8 @@ _gsock_datagram_sender_flush (GsockDatagramSender *self)
       g_ptr_array_add (errors, send_error (errsv, batch->targets[i]));
       i++;
     }
+  if (bytes_sent > 0)
+    _gsock_endpoint_add_bytes_sent (self->owner, bytes_sent);
   empty_batch (batch);
   _gsock_endpoint_release_counters (self->owner);
 

@@ -545,15 +545,17 @@ check_sendable (GsockUdpEndpoint *self,
   return TRUE;
 }
 
-/* Whether a send now is one of the endpoint's own read dispatch (not of a nested main loop's
- * other sources), and so may wait for the read's end in the batch. */
+/* Whether a send now may wait for the read's end in the batch: any send on the owner's
+ * thread while one of its reads is handled, from a handler or from a source its nested main
+ * loop dispatches. That loop flushes the batch before it waits (read_source_prepare), so a
+ * handler may wait there for an answer to what it sent; once the read source is dropped for
+ * the loop (datagrams wait), sends go out at once again. */
 static inline gboolean
 in_read_dispatch (GsockUdpEndpoint *self)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
-  return priv->reading && priv->read_source != NULL
-         && g_main_current_source () == priv->read_source;
+  return priv->reading && priv->read_source != NULL;
 }
 
 /* Sends a datagram, binding first if need be: during a read, into the batch sent at its end;
