@@ -27,6 +27,7 @@ typedef struct
   GSocket *socket;           /* not owned: the owner's, between attach and clear */
   GSocketFamily family;      /* the socket's: a target of another family is not batched */
   GsockSendBatch *batch;     /* NULL until the first datagram is collected */
+  gboolean reporting;        /* a flush reports errors: nothing is collected meanwhile */
 } GsockDatagramSender;
 
 void     _gsock_datagram_sender_init    (GsockDatagramSender *self,
@@ -37,19 +38,19 @@ void     _gsock_datagram_sender_attach  (GsockDatagramSender *self,
                                          GSocket             *socket);
 /* Drops what is collected and forgets the socket (an abort, or the socket's end). */
 void     _gsock_datagram_sender_clear   (GsockDatagramSender *self);
-/* Takes a copy of a datagram to send at the next flush, and TRUE; FALSE when it is not one
- * to batch (a Unix socket, a target of another family than the socket's, datagrams waiting
- * in the queue, or larger than the batch), which the caller then sends at once, after a
- * flush. A full batch is flushed first. Attached only. */
+/* Takes a copy of a datagram to send at the next flush, and TRUE; FALSE when the batch is
+ * full or it is not one to batch (a Unix socket, a target of another family than the
+ * socket's, datagrams waiting in the queue, larger than the batch, or sent by a handler of a
+ * flush's errors), which the caller then sends after a flush. Attached only. */
 gboolean _gsock_datagram_sender_collect (GsockDatagramSender *self,
                                          const guint8        *data,
                                          gsize                size,
                                          GSocketAddress      *target);
 /* Whether datagrams wait to be flushed. */
 gboolean _gsock_datagram_sender_pending (GsockDatagramSender *self);
-/* Sends what is collected, in order, with as few system calls as the kernel allows; errors
- * are reported once the batch is done with, so a handler of the error signal may send (and be
- * collected again) or close. */
+/* Sends what is collected, in order, with as few system calls as the kernel allows. Errors
+ * are reported once the batch is empty, so a handler of the error signal may close, or send
+ * (at once: the batch is left empty). */
 void     _gsock_datagram_sender_flush   (GsockDatagramSender *self);
 
 G_END_DECLS

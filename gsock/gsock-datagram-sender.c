@@ -90,7 +90,8 @@ _gsock_datagram_sender_collect (GsockDatagramSender *self,
    * gone): those keep reporting them to the sender at once. So do targets of another family
    * than the socket's, and sends behind datagrams that wait. */
   if ((self->family != G_SOCKET_FAMILY_IPV4 && self->family != G_SOCKET_FAMILY_IPV6)
-      || size > BATCH_BYTES || _gsock_datagram_queue_get_length (self->queue) > 0)
+      || size > BATCH_BYTES || self->reporting
+      || _gsock_datagram_queue_get_length (self->queue) > 0)
     return FALSE;
   if (batch == NULL)
     {
@@ -211,6 +212,12 @@ _gsock_datagram_sender_flush (GsockDatagramSender *self)
   empty_batch (batch);
   _gsock_endpoint_release_counters (self->owner);
 
-  for (i = 0; errors != NULL && i < errors->len; i++)
+  if (errors == NULL)
+    return;
+  /* A handler may close or abort (the endpoint holds a reference meanwhile: a read, a close
+   * or a send is under way), or send. */
+  self->reporting = TRUE;
+  for (i = 0; i < errors->len; i++)
     _gsock_endpoint_report_error (self->owner, errors->pdata[i]);
+  self->reporting = FALSE;
 }

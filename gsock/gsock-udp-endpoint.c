@@ -384,9 +384,8 @@ read_ready (GsockUdpEndpoint *self,
       priv->backlog = FALSE;
     }
 
-  /* What the handlers sent leaves now, in order; a handler of a send error may send again. */
-  while (_gsock_datagram_sender_pending (&priv->sender))
-    _gsock_datagram_sender_flush (&priv->sender);
+  /* What the handlers sent leaves now, in order. */
+  _gsock_datagram_sender_flush (&priv->sender);
   priv->reading = FALSE;
   if (priv->read_deferred)
     {
@@ -577,20 +576,15 @@ send_or_queue (GsockUdpEndpoint *self,
       && _gsock_datagram_sender_collect (&priv->sender, data, size, target))
     return TRUE;
 
-  /* What the batch holds leaves first, so datagrams keep the order they were sent in. The
-   * handler of an error there may have closed the endpoint, or sent (into the batch again). */
+  /* Not taken (the batch is full, or this one is not for a batch): what the batch holds leaves
+   * first, so datagrams keep the order they were sent in, and this one then starts the next
+   * batch or goes out after it. A handler of an error there may have closed the endpoint; the
+   * batch stays empty meanwhile (sends from such a handler go out at once), so this recurses
+   * once at most. */
   if (_gsock_datagram_sender_pending (&priv->sender))
     {
       _gsock_datagram_sender_flush (&priv->sender);
-      if (!check_sendable (self, target, error))
-        return FALSE;
-      if (in_read_dispatch (self)
-          && _gsock_datagram_sender_collect (&priv->sender, data, size, target))
-        return TRUE;
-      if (_gsock_datagram_sender_pending (&priv->sender))
-        _gsock_datagram_sender_flush (&priv->sender);
-      if (!check_sendable (self, target, error))
-        return FALSE;
+      return send_or_queue (self, data, size, payload, target, error);
     }
 
   return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, error);
@@ -661,8 +655,7 @@ gsock_udp_endpoint_close (GsockEndpoint *endpoint)
 
   /* A close from a handler sends what the read's handlers sent first (what the kernel does
    * not take at once then waits in the queue, which the close waits for). */
-  while (priv->socket != NULL && _gsock_datagram_sender_pending (&priv->sender))
-    _gsock_datagram_sender_flush (&priv->sender);
+  _gsock_datagram_sender_flush (&priv->sender);
   if (priv->socket == NULL || _gsock_datagram_queue_get_length (&priv->send_queue) == 0)
     {
       finish_close (self);
