@@ -1,8 +1,11 @@
-/* gsock-datagram-receiver.c: datagrams read with recvmsg: their real size, their sender, and
- * what the system dropped
+/* gsock-datagram-receiver.c: datagrams read in batches with recvmmsg: their real size, their
+ * sender, and what the system dropped
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+
+/* recvmmsg () and sendmmsg () are GNU extensions. */
+#define _GNU_SOURCE
 
 #include "config.h"
 
@@ -16,8 +19,37 @@
 #include <linux/sock_diag.h>
 #endif
 
-/* Larger than any UDP payload, so the kernel never cuts a datagram short for lack of room. */
-#define READ_BUFFER_SIZE 65536
+/* The largest an IP datagram can be, header included: no UDP payload needs a larger slot,
+ * whatever max-message-size says. */
+#define IP_DATAGRAM_LIMIT 65535
+/* What the batch's buffers may take together: datagrams of up to 4 KiB are received 64 at a
+ * time, the default limit (65,507 bytes) 4 at a time. */
+#define BATCH_BYTES (256 * 1024)
+#define MAX_BATCH   64
+/* Room for the drop count and for descriptors a Unix peer passes (more are discarded). */
+#define CONTROL_SIZE (CMSG_SPACE (sizeof (guint32)) + CMSG_SPACE (4 * sizeof (int)))
+
+typedef union
+{
+  struct cmsghdr align;
+  char space[CONTROL_SIZE];
+} ControlBuffer;
+
+/* recvmmsg wants the headers side by side, so each part is an array of its own. */
+struct _GsockDatagramBatch
+{
+  struct mmsghdr *headers;
+  struct iovec *vectors;
+  struct sockaddr_storage *senders;
+  ControlBuffer *control;
+  /* then, in the same block, the four arrays in the order senders, headers, control,
+   * vectors (largest alignment first), and the datagrams' buffers */
+};
+
+/* Each part of the block is a multiple of the alignment of the next. */
+G_STATIC_ASSERT (sizeof (GsockDatagramBatch) % G_ALIGNOF (struct sockaddr_storage) == 0);
+G_STATIC_ASSERT (sizeof (ControlBuffer) % G_ALIGNOF (struct iovec) == 0);
+
 
 void
 _gsock_datagram_receiver_attach (GsockDatagramReceiver *self,
@@ -35,27 +67,75 @@ _gsock_datagram_receiver_detach (GsockDatagramReceiver *self)
 {
   g_clear_object (&self->last_sender);
   self->last_sender_len = 0;
+  g_clear_pointer (&self->batch, g_free);
+  self->slot_size = 0;
+  self->capacity = 0;
+  self->received = 0;
 }
 
 void
 _gsock_datagram_receiver_clear (GsockDatagramReceiver *self)
 {
   _gsock_datagram_receiver_detach (self);
-  g_clear_pointer (&self->buffer, g_free);
-  self->buffer_size = 0;
+}
+
+/* The largest datagram a Unix socket can be sent: the sender's buffer limits it, and an
+ * unprivileged sender's buffer is at most twice net.core.wmem_max. */
+static gsize
+unix_datagram_limit (void)
+{
+  static gsize limit = 0;
+
+  if (g_once_init_enter (&limit))
+    {
+      g_autofree char *text = NULL;
+      guint64 wmem_max = 0;
+
+      if (g_file_get_contents ("/proc/sys/net/core/wmem_max", &text, NULL, NULL))
+        wmem_max = g_ascii_strtoull (text, NULL, 10);
+      if (wmem_max == 0 || wmem_max > G_MAXINT)
+        wmem_max = 4 * 1024 * 1024;
+      g_once_init_leave (&limit, 2 * wmem_max);
+    }
+  return limit;
 }
 
 void
 _gsock_datagram_receiver_reserve (GsockDatagramReceiver *self,
+                                  GSocket               *socket,
                                   gsize                  max_size)
 {
-  /* Room for the largest datagram allowed, and one byte to spare. A Unix datagram endpoint
-   * can raise max-message-size past what any UDP datagram needs. */
-  if (self->buffer_size > max_size)
+  gsize limit = g_socket_get_family (socket) == G_SOCKET_FAMILY_UNIX ? unix_datagram_limit ()
+                                                                       : IP_DATAGRAM_LIMIT;
+  gsize slot_size = MAX (1, MIN (max_size, limit));
+  guint capacity = CLAMP (BATCH_BYTES / slot_size, 1, MAX_BATCH);
+  guint8 *buffers;
+
+  /* MSG_TRUNC gives a datagram's real size even when its slot cut it, so a slot of max_size
+   * bytes tells a datagram over the limit from one that fits. */
+  if (self->batch != NULL && self->slot_size == slot_size)
     return;
-  self->buffer_size = MAX (READ_BUFFER_SIZE, max_size + 1);
-  g_free (self->buffer);
-  self->buffer = g_malloc (self->buffer_size);
+
+  g_free (self->batch);
+  /* Largest alignment first: the senders' storage, then the headers, the control buffers,
+   * the vectors and the bytes. */
+  self->batch = g_malloc (sizeof (GsockDatagramBatch)
+                          + capacity * (sizeof (struct sockaddr_storage)
+                                        + sizeof (struct mmsghdr) + sizeof (ControlBuffer)
+                                        + sizeof (struct iovec) + slot_size));
+  self->batch->senders = (struct sockaddr_storage *) (self->batch + 1);
+  self->batch->headers = (struct mmsghdr *) (self->batch->senders + capacity);
+  self->batch->control = (ControlBuffer *) (self->batch->headers + capacity);
+  self->batch->vectors = (struct iovec *) (self->batch->control + capacity);
+  buffers = (guint8 *) (self->batch->vectors + capacity);
+  self->slot_size = slot_size;
+  self->capacity = capacity;
+  self->received = 0;
+  for (guint i = 0; i < capacity; i++)
+    {
+      self->batch->vectors[i].iov_base = buffers + i * slot_size;
+      self->batch->vectors[i].iov_len = slot_size;
+    }
 }
 
 /* Takes in the socket's cumulative drop counter (a wrapping 32-bit number the kernel keeps)
@@ -87,54 +167,14 @@ _gsock_datagram_receiver_poll_drops (GsockDatagramReceiver *self,
 #endif
 }
 
-/* This is recvmsg () on the socket's descriptor rather than g_socket_receive_message (): GIO
- * returns only the control messages it has a GSocketControlMessage type for, and the
- * SO_RXQ_OVFL drop count is not one of them. Everything around it stays GIO's: the socket,
- * the source that wakes the owner, the sender as a GSocketAddress. MSG_TRUNC makes Linux
- * return the datagram's real length, so an oversize datagram is never mistaken for a whole
- * one. */
-gssize
-_gsock_datagram_receiver_receive (GsockDatagramReceiver *self,
-                                  GSocket               *socket,
-                                  GSocketAddress       **sender,
-                                  GError               **error)
+/* The drop count and the passed descriptors of one datagram. */
+static void
+read_control (GsockDatagramReceiver *self,
+              struct msghdr         *msg)
 {
-  struct sockaddr_storage from;
-  struct iovec iov = { self->buffer, self->buffer_size };
-  union {
-    struct cmsghdr header;
-    char space[CMSG_SPACE (sizeof (guint32)) + CMSG_SPACE (4 * sizeof (int))];
-  } control;
-  struct msghdr msg = { 0 };
   struct cmsghdr *cmsg;
-  gssize n;
 
-  for (;;)
-    {
-      msg.msg_name = &from;
-      msg.msg_namelen = sizeof from;
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = &control;
-      msg.msg_controllen = sizeof control;
-      msg.msg_flags = 0;
-      n = recvmsg (g_socket_get_fd (socket), &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
-      if (n >= 0 || errno != EINTR)
-        break;
-    }
-  if (n < 0)
-    {
-      int errsv = errno;
-
-      if (errsv == EWOULDBLOCK || errsv == EAGAIN)
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, g_strerror (errsv));
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                     "Error receiving a datagram: %s", g_strerror (errsv));
-      return -1;
-    }
-
-  for (cmsg = CMSG_FIRSTHDR (&msg); cmsg != NULL; cmsg = CMSG_NXTHDR (&msg, cmsg))
+  for (cmsg = CMSG_FIRSTHDR (msg); cmsg != NULL; cmsg = CMSG_NXTHDR (msg, cmsg))
     {
       if (cmsg->cmsg_level != SOL_SOCKET)
         continue;
@@ -161,18 +201,80 @@ _gsock_datagram_receiver_receive (GsockDatagramReceiver *self,
             }
         }
     }
+}
 
-  *sender = NULL;
-  if (msg.msg_namelen > 0 &&
-      (self->last_sender == NULL || msg.msg_namelen != self->last_sender_len ||
-       memcmp (&from, &self->last_sender_native, msg.msg_namelen) != 0))
+/* This is recvmmsg () on the socket's descriptor rather than g_socket_receive_messages ():
+ * GIO returns only the control messages it has a GSocketControlMessage type for, and the
+ * SO_RXQ_OVFL drop count is not one of them; it also makes a GSocketAddress for every
+ * datagram. Everything around it stays GIO's: the socket, the source that wakes the owner,
+ * the sender as a GSocketAddress. MSG_TRUNC makes Linux return each datagram's real length,
+ * so an oversize datagram is never mistaken for a whole one. */
+gint
+_gsock_datagram_receiver_receive (GsockDatagramReceiver *self,
+                                  GSocket               *socket,
+                                  GError               **error)
+{
+  int fd = g_socket_get_fd (socket);
+  int n;
+
+  for (guint i = 0; i < self->capacity; i++)
+    {
+      struct msghdr *msg = &self->batch->headers[i].msg_hdr;
+
+      msg->msg_name = &self->batch->senders[i];
+      msg->msg_namelen = sizeof self->batch->senders[i];
+      msg->msg_iov = &self->batch->vectors[i];
+      msg->msg_iovlen = 1;
+      msg->msg_control = &self->batch->control[i];
+      msg->msg_controllen = sizeof self->batch->control[i];
+      msg->msg_flags = 0;
+    }
+  self->received = 0;
+  do
+    n = recvmmsg (fd, self->batch->headers, self->capacity, MSG_TRUNC | MSG_CMSG_CLOEXEC,
+                  NULL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    {
+      int errsv = errno;
+
+      if (errsv == EWOULDBLOCK || errsv == EAGAIN)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, g_strerror (errsv));
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                     "Error receiving a datagram: %s", g_strerror (errsv));
+      return -1;
+    }
+  self->received = n;
+  return n;
+}
+
+const guint8 *
+_gsock_datagram_receiver_get (GsockDatagramReceiver *self,
+                              guint                  index,
+                              gsize                 *size,
+                              GSocketAddress       **sender)
+{
+  struct msghdr *msg = &self->batch->headers[index].msg_hdr;
+  struct sockaddr_storage *from = &self->batch->senders[index];
+
+  g_assert (index < self->received);
+
+  read_control (self, msg);
+  *size = self->batch->headers[index].msg_len;
+  /* Without MSG_TRUNC's real length (not Linux), a cut datagram is at least one byte more. */
+  if ((msg->msg_flags & MSG_TRUNC) != 0 && *size <= self->slot_size)
+    *size = self->slot_size + 1;
+
+  if (msg->msg_namelen > 0 &&
+      (self->last_sender == NULL || msg->msg_namelen != self->last_sender_len ||
+       memcmp (from, &self->last_sender_native, msg->msg_namelen) != 0))
     {
       g_clear_object (&self->last_sender);
-      self->last_sender = g_socket_address_new_from_native (&from, msg.msg_namelen);
-      self->last_sender_len = self->last_sender != NULL ? msg.msg_namelen : 0;
-      memcpy (&self->last_sender_native, &from, self->last_sender_len);
+      self->last_sender = g_socket_address_new_from_native (from, msg->msg_namelen);
+      self->last_sender_len = self->last_sender != NULL ? msg->msg_namelen : 0;
+      memcpy (&self->last_sender_native, from, self->last_sender_len);
     }
-  if (msg.msg_namelen > 0 && self->last_sender != NULL)
-    *sender = g_object_ref (self->last_sender);
-  return n;
+  *sender = msg->msg_namelen > 0 ? self->last_sender : NULL;
+  return self->batch->vectors[index].iov_base;
 }

@@ -12,6 +12,7 @@
 
 #include "gsock-datagram-queue-private.h"
 #include "gsock-datagram-receiver-private.h"
+#include "gsock-datagram-sender-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-view-private.h"
@@ -54,6 +55,9 @@
 
 /* Datagrams read in one dispatch before other sources get their turn. */
 #define MAX_READS_PER_DISPATCH 64
+/* What the kernel may charge a datagram of @size bytes against the receive buffer, at most:
+ * its buffer rounded up to a power of two, and the packet's bookkeeping. */
+#define MAX_DATAGRAM_CHARGE(size) (2 * (gsize) (size) + 4096)
 /* The multicast TTL the system uses unless told otherwise: stay on the local network. */
 #define DEFAULT_MULTICAST_TTL 1
 
@@ -66,14 +70,15 @@ typedef struct
   gboolean closing; /* close was asked for while datagrams were queued */
 
   GsockDatagramQueue send_queue;
+  GsockDatagramSender sender;
   GsockDatagramReceiver receiver;
 
   guint receive_buffer_size; /* as asked for; 0: the system default */
   guint kernel_receive_buffer_size; /* as the kernel reports it while the socket exists */
 
   gboolean backlog;     /* a dispatch stopped before the kernel's queue was empty */
-  gboolean reading;     /* in read_cb: a nested main loop in a handler must not read */
-  gboolean read_deferred; /* the read source was dropped for that, until read_cb ends */
+  gboolean reading;     /* in read_ready: a nested main loop in a handler must not read */
+  gboolean read_deferred; /* the read source was dropped for that, until read_ready ends */
 
   guint multicast_ttl;
   gboolean multicast_loopback;
@@ -102,6 +107,7 @@ release_socket (GsockUdpEndpoint *self,
   guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
   _gsock_source_clear (&priv->read_source);
+  _gsock_datagram_sender_clear (&priv->sender);
   _gsock_datagram_queue_clear (&priv->send_queue);
   _gsock_datagram_receiver_detach (&priv->receiver);
   priv->closing = FALSE;
@@ -192,96 +198,196 @@ gsock_udp_endpoint_set_property (GObject      *object,
     }
 }
 
-static gboolean read_cb (GSocket      *socket,
-                         GIOCondition  condition,
-                         gpointer      user_data);
+/* The read source: the socket's descriptor, without GSocket's source, which takes the
+ * context's lock twice per dispatch for a timeout the endpoint does not use. */
+typedef struct
+{
+  GSource source;
+  GsockUdpEndpoint *self; /* not owned: the endpoint destroys the source before it goes */
+  gpointer tag;
+} ReadSource;
+
+static gboolean read_ready (GsockUdpEndpoint *self,
+                            GIOCondition      condition);
+
+/* Called while a read is handled, this is an iteration of a handler's nested main loop: the
+ * datagrams that handler sent so far should leave now (from the dispatch), not wait for it to
+ * return, since it may be waiting for their answers. */
+static gboolean
+read_source_prepare (GSource *source,
+                     gint    *timeout)
+{
+  GsockUdpEndpointPrivate *priv =
+    gsock_udp_endpoint_get_instance_private (((ReadSource *) source)->self);
+
+  *timeout = -1;
+  return priv->reading && _gsock_datagram_sender_pending (&priv->sender);
+}
+
+static gboolean
+read_source_dispatch (GSource    *source,
+                      GSourceFunc callback,
+                      gpointer    user_data)
+{
+  ReadSource *read_source = (ReadSource *) source;
+
+  return read_ready (read_source->self, g_source_query_unix_fd (source, read_source->tag));
+}
+
+static GSourceFuncs read_source_funcs = {
+  .prepare = read_source_prepare,
+  .dispatch = read_source_dispatch,
+};
 
 /* Watches the socket for datagrams. The source may recurse: a source that may not is taken out
  * of the poll set and put back around every dispatch by GLib, two wake-ups of the context and
- * one more poll() per datagram (a third of a ping-pong's server time). read_cb guards itself
- * instead. */
+ * one more poll() per datagram (a third of a ping-pong's server time). read_ready guards
+ * itself instead. */
 static void
 watch_input (GsockUdpEndpoint *self)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  ReadSource *read_source;
 
-  priv->read_source = g_socket_create_source (priv->socket, G_IO_IN, NULL);
+  priv->read_source = g_source_new (&read_source_funcs, sizeof (ReadSource));
+  read_source = (ReadSource *) priv->read_source;
+  read_source->self = self;
+  read_source->tag = g_source_add_unix_fd (priv->read_source, g_socket_get_fd (priv->socket),
+                                           G_IO_IN | G_IO_ERR | G_IO_HUP);
   g_source_set_can_recurse (priv->read_source, TRUE);
-  g_source_set_callback (priv->read_source, G_SOURCE_FUNC (read_cb), self, NULL);
+  g_source_set_static_name (priv->read_source, "GsockUdpEndpoint input");
   g_source_attach (priv->read_source, _gsock_endpoint_get_context (GSOCK_ENDPOINT (self)));
 }
 
-static gboolean
-read_cb (GSocket      *socket,
-         GIOCondition  condition,
-         gpointer      user_data)
+/* The one place a datagram that fits becomes a message for the endpoint. @sender is
+ * transfer none, and NULL for an unnamed peer. */
+static void
+deliver_datagram (GsockUdpEndpoint *self,
+                  const guint8     *data,
+                  gsize             size,
+                  GSocketAddress   *sender)
 {
-  GsockUdpEndpoint *self = user_data;
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  GsockMessageView view;
+
+  _gsock_message_view_init (&view, endpoint, sender, data, size, NULL);
+  _gsock_endpoint_deliver (endpoint, &view, TRUE);
+  _gsock_message_view_clear (&view);
+}
+
+/* Datagram @index of the receiver's batch: counted, then delivered, or reported when it is
+ * larger than the limit (it was cut, and nothing of it is delivered). Returns what the kernel
+ * may have charged for it (MAX_DATAGRAM_CHARGE). */
+static gsize
+handle_datagram (GsockUdpEndpoint *self,
+                 guint             index)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
+  gsize slot_size = priv->receiver.slot_size;
+  GSocketAddress *sender;
+  gsize size;
+  const guint8 *data = _gsock_datagram_receiver_get (&priv->receiver, index, &size, &sender);
+
+  _gsock_endpoint_add_bytes_received (endpoint, MIN (size, slot_size));
+  if (size > max || size > slot_size)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *from = sender != NULL
+                                ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (sender))
+                                : g_strdup ("an unnamed peer");
+
+      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "Datagram of %" G_GSIZE_FORMAT " bytes from %s is larger than the "
+                   "limit of %" G_GSIZE_FORMAT " bytes", size, from, MIN (max, slot_size));
+      _gsock_endpoint_deliver_error (endpoint, error);
+    }
+  else
+    deliver_datagram (self, data, size, sender);
+  return MAX_DATAGRAM_CHARGE (size);
+}
+
+/* The read source's dispatch: up to MAX_READS_PER_DISPATCH datagrams, received a batch per
+ * system call. What the handlers send meanwhile is collected by the sender and leaves at the
+ * end, in one system call for the batch. */
+static gboolean
+read_ready (GsockUdpEndpoint *self,
+            GIOCondition      condition)
+{
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   guint64 dropped = priv->receiver.datagrams_dropped;
-  gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
+  GSocket *socket = priv->socket;
+  gboolean emptied = FALSE;
+  gsize charged = 0;
+  guint reads = 0;
+  guint capacity;
 
   if (priv->reading)
     {
-      /* A handler runs a nested main loop: stop watching until it returns, rather than wake
-       * up for the same datagram over and over. */
+      /* A handler runs a nested main loop: what it sent goes out now. Then, if datagrams
+       * wait, stop watching until it returns, rather than wake up for the same datagram over
+       * and over. */
+      _gsock_datagram_sender_flush (&priv->sender);
+      if ((condition & (G_IO_IN | G_IO_ERR | G_IO_HUP)) == 0)
+        return G_SOURCE_CONTINUE;
       _gsock_source_clear (&priv->read_source);
       priv->read_deferred = TRUE;
       return G_SOURCE_REMOVE;
     }
 
   g_object_ref (self);
+  /* Held, so a handler that closes the endpoint and binds again cannot make a new socket at
+   * this one's address: the loop below stops at the close. */
+  g_object_ref (socket);
   priv->reading = TRUE;
   _gsock_endpoint_read_begin (endpoint, TRUE);
-  _gsock_datagram_receiver_reserve (&priv->receiver, max);
+  _gsock_datagram_receiver_reserve (&priv->receiver, socket,
+                                    _gsock_endpoint_peek_max_message_size (endpoint));
+  capacity = priv->receiver.capacity;
 
-  for (guint i = 0; i < MAX_READS_PER_DISPATCH && priv->socket == socket; i++)
+  while (priv->socket == socket)
     {
-      g_autoptr(GSocketAddress) sender = NULL;
       g_autoptr(GError) error = NULL;
-      gssize n;
+      gint received = _gsock_datagram_receiver_receive (&priv->receiver, socket, &error);
 
-      max = _gsock_endpoint_peek_max_message_size (endpoint);
-      n = _gsock_datagram_receiver_receive (&priv->receiver, socket, &sender, &error);
-      if (n < 0)
+      if (received < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
             _gsock_endpoint_deliver_error (endpoint, error);
-          else if (i > 1 || priv->backlog)
-            {
-              /* The kernel drops only while its queue is full, and a full queue holds more
-               * than one datagram: after a wake-up for one datagram alone (a ping-pong)
-               * there is nothing to look for, and no system call is spent on it. */
-              _gsock_datagram_receiver_poll_drops (&priv->receiver, socket);
-              priv->backlog = FALSE;
-            }
+          else
+            emptied = TRUE;
           break;
         }
-      if (i == MAX_READS_PER_DISPATCH - 1)
-        priv->backlog = TRUE;
-
-      _gsock_endpoint_add_bytes_received (endpoint, MIN ((gsize) n, priv->receiver.buffer_size));
-      if ((gsize) n > max || (gsize) n > priv->receiver.buffer_size)
+      for (gint i = 0; i < received && priv->socket == socket; i++)
+        charged += handle_datagram (self, i);
+      reads += received;
+      /* Fewer than asked for: the kernel's queue is empty, and asking again would only learn
+       * so through a system call (a ping-pong then costs one receive and one send). */
+      if ((guint) received < capacity)
         {
-          g_autofree char *from = sender != NULL
-                                    ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (sender))
-                                    : g_strdup ("an unnamed peer");
-
-          g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                       "Datagram of %" G_GSSIZE_FORMAT " bytes from %s is larger than the "
-                       "limit of %" G_GSIZE_FORMAT " bytes", n, from, max);
-          _gsock_endpoint_deliver_error (endpoint, error);
+          emptied = TRUE;
+          break;
         }
-      else
+      if (reads >= MAX_READS_PER_DISPATCH)
         {
-          GsockMessageView view;
-
-          _gsock_message_view_init (&view, endpoint, sender, priv->receiver.buffer, n, NULL);
-          _gsock_endpoint_deliver (endpoint, &view, TRUE);
-          _gsock_message_view_clear (&view);
+          priv->backlog = TRUE;
+          break;
         }
     }
+  /* The kernel drops only while the datagrams it holds fill its buffer. Unless those read
+   * since the queue was last empty could have, the drop count they carried is current, and no
+   * system call is spent on it. */
+  if (emptied && priv->socket == socket
+      && (priv->backlog || (reads > 1 && charged >= priv->kernel_receive_buffer_size)))
+    {
+      _gsock_datagram_receiver_poll_drops (&priv->receiver, socket);
+      priv->backlog = FALSE;
+    }
+
+  /* What the handlers sent leaves now, in order. */
+  _gsock_datagram_sender_flush (&priv->sender);
   priv->reading = FALSE;
   if (priv->read_deferred)
     {
@@ -292,6 +398,7 @@ read_cb (GSocket      *socket,
   if (priv->receiver.datagrams_dropped != dropped)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
   _gsock_endpoint_read_end (endpoint, TRUE);
+  g_object_unref (socket);
   g_object_unref (self);
 
   return G_SOURCE_CONTINUE;
@@ -374,6 +481,7 @@ open_socket (GsockUdpEndpoint *self,
 
   priv->closed = FALSE;
   _gsock_datagram_queue_attach (&priv->send_queue, priv->socket);
+  _gsock_datagram_sender_attach (&priv->sender, priv->socket);
   watch_input (self);
 
   if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
@@ -393,15 +501,11 @@ failed:
   return FALSE;
 }
 
-/* Sends a datagram through the send queue, binding first if need be; @payload is the GBytes
- * @data belongs to, or NULL. */
+/* Whether a datagram can be sent to @target now, binding first if need be. */
 static gboolean
-send_or_queue (GsockUdpEndpoint *self,
-               const guint8     *data,
-               gsize             size,
-               GBytes           *payload,
-               GSocketAddress   *target,
-               GError          **error)
+check_sendable (GsockUdpEndpoint *self,
+                GSocketAddress   *target,
+                GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
@@ -438,6 +542,51 @@ send_or_queue (GsockUdpEndpoint *self,
       local = g_inet_socket_address_new (any, 0);
       if (!open_socket (self, local, error))
         return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether a send now may wait for the read's end in the batch: any send on the owner's
+ * thread while one of its reads is handled, from a handler or from a source its nested main
+ * loop dispatches. That loop flushes the batch before it waits (read_source_prepare), so a
+ * handler may wait there for an answer to what it sent; once the read source is dropped for
+ * the loop (datagrams wait), sends go out at once again. */
+static inline gboolean
+in_read_dispatch (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return priv->reading && priv->read_source != NULL;
+}
+
+/* Sends a datagram, binding first if need be: during a read, into the batch sent at its end;
+ * otherwise at once, or through the send queue. @payload is the GBytes @data belongs to, or
+ * NULL. */
+static gboolean
+send_or_queue (GsockUdpEndpoint *self,
+               const guint8     *data,
+               gsize             size,
+               GBytes           *payload,
+               GSocketAddress   *target,
+               GError          **error)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (!check_sendable (self, target, error))
+    return FALSE;
+  if (in_read_dispatch (self)
+      && _gsock_datagram_sender_collect (&priv->sender, data, size, target))
+    return TRUE;
+
+  /* Not taken (the batch is full, or this one is not for a batch): what the batch holds leaves
+   * first, so datagrams keep the order they were sent in, and this one then starts the next
+   * batch or goes out after it. A handler of an error there may have closed the endpoint; the
+   * batch stays empty meanwhile (sends from such a handler go out at once), so this recurses
+   * once at most. */
+  if (_gsock_datagram_sender_pending (&priv->sender))
+    {
+      _gsock_datagram_sender_flush (&priv->sender);
+      return send_or_queue (self, data, size, payload, target, error);
     }
 
   return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, error);
@@ -506,6 +655,9 @@ gsock_udp_endpoint_close (GsockEndpoint *endpoint)
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
+  /* A close from a handler sends what the read's handlers sent first (what the kernel does
+   * not take at once then waits in the queue, which the close waits for). */
+  _gsock_datagram_sender_flush (&priv->sender);
   if (priv->socket == NULL || _gsock_datagram_queue_get_length (&priv->send_queue) == 0)
     {
       finish_close (self);
@@ -641,6 +793,7 @@ gsock_udp_endpoint_init (GsockUdpEndpoint *self)
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
   _gsock_datagram_queue_init (&priv->send_queue, GSOCK_ENDPOINT (self), &send_queue_callbacks);
+  _gsock_datagram_sender_init (&priv->sender, GSOCK_ENDPOINT (self), &priv->send_queue);
   priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
   priv->multicast_loopback = TRUE;
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
