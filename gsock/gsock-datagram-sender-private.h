@@ -28,6 +28,7 @@ typedef struct
   GSocketFamily family;      /* the socket's: a target of another family is not batched */
   GsockSendBatch *batch;     /* NULL until the first datagram is collected */
   gboolean reporting;        /* a flush reports errors: nothing is collected meanwhile */
+  gboolean no_segments;      /* the kernel refused segmentation once: each datagram alone */
 } GsockDatagramSender;
 
 void     _gsock_datagram_sender_init    (GsockDatagramSender *self,

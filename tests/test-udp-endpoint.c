@@ -2296,6 +2296,62 @@ test_batch_echoes_burst_in_order (Fixture      *fx,
   g_signal_handler_disconnect (server, handler);
 }
 
+/* Equal answers to one peer in one read leave as one segmented send (UDP_SEGMENT, or one by
+ * one where the kernel refuses that): the peer gets them as separate datagrams, whole, in
+ * order, the shorter last one too, and a larger one after them on its own. */
+static void
+many_answers_cb (GsockEndpoint *endpoint,
+                 GsockMessage  *message,
+                 gpointer       user_data)
+{
+  GError *error = NULL;
+
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(GBytes) answer = burst_datagram (i * 200 + 84); /* 100 bytes each */
+
+      g_assert_true (gsock_message_reply_bytes (message, answer, &error));
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GBytes) answer = burst_datagram (i == 0 ? 21 : 199); /* 37, then 215 */
+
+      g_assert_true (gsock_message_reply_bytes (message, answer, &error));
+    }
+  g_assert_no_error (error);
+}
+
+static void
+test_batch_equal_answers_arrive_apart (Fixture      *fx,
+                                       gconstpointer data)
+{
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  GsockEndpoint *server = GSOCK_ENDPOINT (fx->server);
+  guint64 bytes = 0;
+  gulong handler;
+
+  g_socket_set_option (peer, SOL_SOCKET, SO_RCVBUF, 1024 * 1024, NULL);
+  handler = g_signal_connect (server, "message-received", G_CALLBACK (many_answers_cb), NULL);
+  gsock_test_socket_send_to (peer, fx->port, (const guint8 *) "go", 2);
+  for (guint i = 0; i < 42; i++)
+    {
+      guint number = i < 40 ? i * 200 + 84 : i == 40 ? 21 : 199;
+      g_autoptr(GBytes) expected = burst_datagram (number);
+      g_autoptr(GBytes) got = NULL;
+
+      gsock_test_wait_until (socket_has_datagram (peer));
+      got = gsock_test_socket_receive_from (peer, NULL);
+      g_assert_cmpuint (g_bytes_get_size (got), ==, g_bytes_get_size (expected));
+      g_assert_true (g_bytes_equal (got, expected));
+      bytes += g_bytes_get_size (expected);
+    }
+  g_assert_true (gsock_test_socket_stays_quiet (peer, 50));
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (server), ==, 42);
+  g_assert_cmpuint (gsock_endpoint_get_bytes_sent (server), ==, bytes);
+  g_assert_cmpuint (fx->rec.errors->len, ==, 0);
+  g_signal_handler_disconnect (server, handler);
+}
+
 /* Three answers to each datagram, each sent a different way; none may leave before the read
  * ends. */
 typedef struct
@@ -2700,6 +2756,7 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/context/signals-on-owner-thread",
                    test_signals_on_owner_thread);
   ADD ("batch/echoes-a-burst-whole-and-in-order", test_batch_echoes_burst_in_order);
+  ADD ("batch/equal-answers-arrive-apart", test_batch_equal_answers_arrive_apart);
   ADD ("batch/answers-leave-after-the-read-in-order", test_batch_answers_keep_order);
   ADD ("batch/answers-leave-in-a-handlers-nested-loop", test_batch_flushed_by_nested_loop);
   g_test_add_func ("/Gsock/UdpEndpoint/batch/answers-leave-before-a-close-in-a-handler",
