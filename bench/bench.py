@@ -243,46 +243,49 @@ def value_of(data, key):
     return data.get(key)
 
 
-CLEAN, SATURATED_TOO, BOUND = 0, 1, 2
+DISTURBED = 0.25
 
 
-def run_state(data, load_key):
-    """CLEAN, or load-bound (bench-load busier than LOAD_BOUND): BOUND, or SATURATED_TOO when
-    the server was at least SATURATED busy in the same window all the same."""
-    if data is None or load_key is None or data.get(load_key, 0) <= LOAD_BOUND:
-        return CLEAN
+def run_flags(data, load_key):
+    """(load-bound, load-bound with the server not saturated, disturbed) for one run:
+    bench-load busier than LOAD_BOUND; the same while the server was less than SATURATED busy
+    (its idle time may be bench-load's doing); other processes busier than DISTURBED."""
+    if data is None:
+        return False, False, False
+    bound = load_key is not None and data.get(load_key, 0) > LOAD_BOUND
     # The storm's window is not the one the server's CPU is measured in.
-    if load_key == 'client_busy' and data.get('server_busy', 0) >= SATURATED:
-        return SATURATED_TOO
-    return BOUND
-
-
-def load_bound(data, load_key):
-    return run_state(data, load_key) != CLEAN
+    unsaturated = bound and (load_key != 'client_busy'
+                             or data.get('server_busy', 0) < SATURATED)
+    return bound, unsaturated, data.get('other_busy', 0) > DISTURBED
 
 
 def ratios(results, rounds, workload, key, load_key, server, base):
-    """[(ratio of @server to @base in one round, state of the worse of the two runs)]"""
+    """[(ratio of @server to @base in one round, flags of the two runs together)]"""
     out = []
     for r in range(rounds):
         a, b = results.get((r, server, workload)), results.get((r, base, workload))
         va, vb = value_of(a, key), value_of(b, key)
         if va is None or not vb:
             continue
-        out.append((va / vb, max(run_state(a, load_key), run_state(b, load_key))))
+        fa, fb = run_flags(a, load_key), run_flags(b, load_key)
+        out.append((va / vb, tuple(x or y for x, y in zip(fa, fb))))
     return out
 
 
-def dagger(n_bound, n):
-    return f' †{n_bound}/{n}' if n_bound else ''
+def marks(flags):
+    """'†n/m' (load-bound) and '‡n/m' (disturbed by other processes) for a list of flags."""
+    n = len(flags)
+    bound = sum(f[0] for f in flags)
+    disturbed = sum(f[2] for f in flags)
+    return (f' †{bound}/{n}' if bound else '') + (f' ‡{disturbed}/{n}' if disturbed else '')
 
 
-def ratio_text(pairs, mark=True):
+def ratio_text(pairs):
     values = [v for v, _ in pairs]
     text = f'{statistics.median(values):.2f}×'
     if len(values) > 1:
         text += f' ({min(values):.2f}–{max(values):.2f})'
-    return text + (dagger(sum(b != CLEAN for _, b in pairs), len(pairs)) if mark else '')
+    return text + marks([f for _, f in pairs])
 
 
 def percent_text(values):
@@ -317,9 +320,9 @@ def format_tables(results, servers, rounds, args):
             row = [SERVER_TITLES[server]]
             for f in figures:
                 values = [value_of(d, f.key) for d in runs]
-                bound = [load_bound(d, f.load) for d, v in zip(runs, values) if v is not None]
+                flags = [run_flags(d, f.load) for d, v in zip(runs, values) if v is not None]
                 values = [v for v in values if v is not None]
-                row.append(f.fmt.format(statistics.median(values)) + dagger(sum(bound), len(bound))
+                row.append(f.fmt.format(statistics.median(values)) + marks(flags)
                            if values else '–')
                 if f.ratio:
                     if server == 'epoll':
@@ -355,7 +358,7 @@ def headroom_lines(results, rounds):
                                     for d in runs if d.get('messages'))
         server_per_msg = statistics.median(d.get('server_cpu_ns_per_msg', 0) for d in runs)
         calls = statistics.median(d.get('client_io_calls_per_msg', 0) for d in runs)
-        bound = sum(load_bound(d, 'client_busy') for d in runs)
+        bound = sum(run_flags(d, 'client_busy')[0] for d in runs)
         lines.append(f'| {workload} | {100 * client:.0f} % | {100 * server:.0f} % | '
                      f'{per_msg:,.0f} | {server_per_msg:,.0f} | {calls:.3f} | '
                      f'{bound} of {len(runs)} |')
@@ -385,23 +388,28 @@ def spread_text(values):
 
 def judge(pairs, holds):
     """(measured text, status) for one target from its per-round ratios: judged on the rounds
-    without a load-bound run, when they are at least half of them."""
+    with neither a load-bound nor a disturbed run, when they are at least half of them."""
     if not pairs:
         return None
-    clean = [v for v, state in pairs if state == CLEAN]
-    n, n_bound = len(pairs), len(pairs) - len(clean)
-    if len(clean) < max(1, math.ceil(n / 2)):
-        text = f'{statistics.median(v for v, _ in pairs):.2f}× over all {n} rounds, {n_bound} load-bound'
-        saturated = [v for v, state in pairs if state != BOUND]
-        if len(saturated) > len(clean) and len(saturated) >= max(1, math.ceil(n / 2)):
+    n = len(pairs)
+    enough = max(1, math.ceil(n / 2))
+    clean = [v for v, (bound, _, disturbed) in pairs if not bound and not disturbed]
+    if len(clean) < enough:
+        n_bound = sum(f[0] for _, f in pairs)
+        n_disturbed = sum(f[2] for _, f in pairs)
+        text = (f'{statistics.median(v for v, _ in pairs):.2f}× over all {n} rounds '
+                f'({n_bound} load-bound, {n_disturbed} disturbed)')
+        saturated = [v for v, (_, unsaturated, disturbed) in pairs
+                     if not unsaturated and not disturbed]
+        if len(saturated) > len(clean) and len(saturated) >= enough:
             med = statistics.median(saturated)
-            text += (f'; counting the {len(saturated) - len(clean)} in which the server was '
-                     f'{100 * SATURATED:.0f} % busy or more all the same: {spread_text(saturated)}'
-                     f', which would {"hold" if holds(med) else "miss"}')
+            text += (f'; over the {len(saturated)} undisturbed rounds in which every load-bound '
+                     f'server was {100 * SATURATED:.0f} % busy or more all the same: '
+                     f'{spread_text(saturated)}, which would {"hold" if holds(med) else "miss"}')
         return text, 'load-bound, not judged'
     text = spread_text(clean) + f', {len(clean)} of {n} rounds'
-    if n_bound:
-        text += f' ({n_bound} load-bound left out)'
+    if len(clean) < n:
+        text += f' ({n - len(clean)} load-bound or disturbed left out)'
     return text, 'holds' if holds(statistics.median(clean)) else 'MISSED'
 
 
@@ -751,14 +759,16 @@ def method_text(args, rounds_done, others):
         f'**Load-bound (†n/m):** in n of the m runs behind a figure, bench-load was more than '
         f'{100 * LOAD_BOUND:.0f} % busy, so it, not the server, may have set the pace; for a '
         'ratio, that was so in the server\'s run or in the raw epoll run it is compared with. A '
-        'target is judged on the rounds without load-bound runs only, and only when they are at '
-        'least half of the rounds; otherwise the targets table says "load-bound, not judged", '
-        'and gives what the load-bound rounds in which the server was itself '
-        f'{100 * SATURATED:.0f} % busy or more would say (a server with no idle time could not '
-        'have gone much faster with a faster load generator). "Other processes" is the CPU '
+        'target is judged on the rounds without load-bound (or disturbed) runs only, and only '
+        'when they are at least half of the rounds; otherwise the targets table says '
+        '"load-bound, not judged", and gives what the rounds would say in which every '
+        f'load-bound server was itself {100 * SATURATED:.0f} % busy or more (a server with no '
+        'idle time could not have gone much faster with a faster load generator), without '
+        'deciding on it. "Other processes" is the CPU '
         'time of everything else on the machine in the same window (all of /proc/stat less the '
-        'server and bench-load), as a share of one core: where it is high, the run shared its '
-        'cores.',
+        'server and bench-load), as a share of one core. **Disturbed (‡n/m):** in n of the m '
+        f'runs, other processes used more than {100 * DISTURBED:.0f} % of a core, so the server '
+        'or bench-load shared its core; such rounds are left out of the targets too.',
     ]
     if args.storm_timeout:
         lines += ['', f'The storm waits at most {args.storm_timeout:g} s for every connection '
@@ -785,8 +795,8 @@ def write_results(path, command, method, tables, headroom, targets_rows, profile
     out = [
         '# gsock benchmark results',
         '',
-        f'Made by `{command}` on {datetime.date.today().isoformat()} in {elapsed / 60:.1f} min '
-        '(everything below the reading is generated).',
+        f'Made by `{command}` on {datetime.date.today().isoformat()} in {elapsed / 60:.1f} min; '
+        'all of it is generated but the hand-written reading at the end.',
         '',
         f'Machine: {machine()}.',
         '',
