@@ -299,6 +299,7 @@ static long long window_other_ticks = -1;
 static long long rss_end = -1;
 
 static long long ticks0, own_ticks0, busy_ticks0, io_calls0;
+static long long window_io_calls;
 
 static void
 window_open (void)
@@ -318,7 +319,7 @@ window_close (void)
   long long busy = machine_busy_ticks (), own = cpu_ticks (0), server = server_cpu_ticks ();
 
   measuring = 0;
-  io_calls0 = io_calls - io_calls0;
+  window_io_calls = io_calls - io_calls0;
   window_seconds = now () - window_start;
   window_own_cpu = own_cpu () - window_own_cpu;
   if (ticks0 >= 0 && server >= 0)
@@ -644,7 +645,7 @@ print_common (void)
   printf (", \"client_cpu_s\": %.3f, \"client_busy\": %.3f", window_own_cpu,
           window_seconds > 0 ? window_own_cpu / window_seconds : 0.0);
   printf (", \"client_io_calls_per_msg\": %.3f",
-          window_messages > 0 ? (double) io_calls0 / window_messages : 0.0);
+          window_messages > 0 ? (double) window_io_calls / window_messages : 0.0);
   if (window_other_ticks >= 0 && window_seconds > 0)
     printf (", \"other_busy\": %.3f", window_other_ticks / clk / window_seconds);
   if (window_ticks >= 0)
