@@ -250,8 +250,8 @@ def run_flags(data, load_key):
     """(load-bound, load-bound with the server not saturated, disturbed) for one run:
     bench-load busier than LOAD_BOUND; the same while the server was less than SATURATED busy
     (its idle time may be bench-load's doing); other processes busier than DISTURBED."""
-    if data is None:
-        return False, False, False
+    if data is None or load_key is None:
+        return False, False, False  # counts and memory: neither load nor noise moves them
     bound = load_key is not None and data.get(load_key, 0) > LOAD_BOUND
     # The storm's window is not the one the server's CPU is measured in.
     unsaturated = bound and (load_key != 'client_busy'
