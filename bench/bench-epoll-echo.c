@@ -6,7 +6,8 @@
  * number, and prints "listening on HOST:PORT". This is the practical limit for one thread:
  * level-triggered epoll, one shared read buffer, the complete lines of a read echoed straight
  * from it in one write, and per connection only what a line split across reads (or a write
- * the kernel did not take whole) leaves behind. Exits on SIGINT or SIGTERM.
+ * the kernel did not take whole) leaves behind; UDP: one recvfrom and one sendto per datagram.
+ * Exits on SIGINT or SIGTERM.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -222,6 +223,9 @@ accept_all (void)
     }
 }
 
+/* The UDP baseline: one recvfrom and one sendto per datagram, no batching (recvmmsg and
+ * sendmmsg are what a server may do better than this); at most 64 datagrams per wake-up, so
+ * TCP connections get their turn. */
 static void
 udp_echo (void)
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gsock's benchmark in one command, from a clean clone (README's "Benchmarks"):
 #
-#   bash bench/run.sh                 # ~8 min: 3 rounds x 5 servers x 4 workloads + profile
+#   bash bench/run.sh                 # ~12 min: 5 rounds x 6 servers x 5 workloads + profile
 #   bash bench/run.sh --rounds 1 --seconds 1 --no-profile     # a quick look
 #
 # Installs what is missing (as root), builds the library, gsock-echo-server and the bench/
@@ -13,9 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BENCH_BUILD_DIR:-_build-bench}
 
-# Debian 12 packages: the build, the servers (libuv1-dev, python3), pinning (taskset is in
-# util-linux) and the per-message profile (valgrind).
-packages=(gcc meson ninja-build pkg-config libglib2.0-dev libuv1-dev python3 util-linux valgrind)
+# Debian 12 packages: the build, the servers (libuv1-dev, nodejs, python3), pinning (taskset
+# is in util-linux) and the per-message profile (valgrind).
+packages=(gcc meson ninja-build pkg-config libglib2.0-dev libuv1-dev nodejs python3 util-linux
+          valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -57,4 +58,4 @@ else
 fi
 meson compile -C "$build" bench-programs >/dev/null
 
-exec python3 bench/bench.py --build "$build" --command "bash bench/run.sh${*:+ $*}" "$@"
+exec /usr/bin/python3 bench/bench.py --build "$build" --command "bash bench/run.sh${*:+ $*}" "$@"
