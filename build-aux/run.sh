@@ -18,7 +18,7 @@ packages=(
   valac gi-docgen
   libgtk-4-dev xvfb xauth
   clang libclang-rt-14-dev valgrind
-  libuv1-dev util-linux
+  libuv1-dev util-linux nodejs
 )
 
 missing=()
