@@ -613,7 +613,8 @@ gsock_endpoint_receive_message (GsockEndpoint *self,
 /**
  * gsock_endpoint_receive:
  * @self: an endpoint
- * @sender: (out) (optional) (transfer full) (nullable): the sender's address
+ * @sender: (out) (optional) (transfer full) (nullable): the sender's address, `NULL` for a
+ *   peer that has none (an unbound Unix socket)
  * @cancellable: (nullable): a cancellable
  * @error: return location for an error
  *
@@ -646,7 +647,12 @@ gsock_endpoint_receive (GsockEndpoint   *self,
     return NULL;
 
   if (sender != NULL)
-    *sender = g_object_ref (gsock_message_get_sender (message));
+    {
+      GSocketAddress *from = gsock_message_get_sender (message);
+
+      /* NULL for a peer without an address (an unbound Unix socket). */
+      *sender = from != NULL ? g_object_ref (from) : NULL;
+    }
   return g_strdup (text);
 }
 

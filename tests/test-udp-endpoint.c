@@ -1596,6 +1596,31 @@ test_large_unix_datagrams (void)
   close_and_finalize (endpoint);
 }
 
+/* A datagram from an unbound Unix socket has no sender: receive says so with NULL (it emitted
+ * a critical, a g_object_ref (NULL), before). */
+static void
+test_receive_from_unnamed_sender (void)
+{
+  g_autoptr(GSocketAddress) address = abstract_address ("unnamed");
+  g_autoptr(GSocket) peer = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM,
+                                          G_SOCKET_PROTOCOL_DEFAULT, NULL);
+  GsockUdpEndpoint *endpoint = unix_endpoint (address);
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *text = NULL;
+  GError *error = NULL;
+
+  g_assert_nonnull (peer);
+  g_socket_send_to (peer, address, "anon", 4, NULL, &error);
+  g_assert_no_error (error);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (endpoint), GSOCK_TEST_TIMEOUT_MS);
+  text = gsock_endpoint_receive (GSOCK_ENDPOINT (endpoint), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (text, ==, "anon");
+  g_assert_null (sender);
+
+  close_and_finalize (endpoint);
+}
+
 static guint
 count_open_fds (void)
 {
@@ -2730,6 +2755,8 @@ main (int   argc,
   ADD ("datagrams-dropped/counts-a-flood-the-buffer-cannot-hold", test_datagrams_dropped);
   g_test_add_func ("/Gsock/UdpEndpoint/max-message-size/large-unix-datagrams-whole-or-refused",
                    test_large_unix_datagrams);
+  g_test_add_func ("/Gsock/UdpEndpoint/receive/from-an-unnamed-sender",
+                   test_receive_from_unnamed_sender);
   g_test_add_func ("/Gsock/UdpEndpoint/receive/closes-passed-descriptors",
                    test_passed_descriptors_are_closed);
   g_test_add_func ("/Gsock/UdpEndpoint/send-queue/keeps-order-without-blocking",
