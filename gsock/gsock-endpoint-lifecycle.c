@@ -74,10 +74,12 @@ active_open_idle_cb (gpointer user_data)
 gboolean
 gsock_endpoint_get_active (GsockEndpoint *self)
 {
-  GsockLifecycle *lifecycle = _gsock_endpoint_get_lifecycle (self);
+  GsockLifecycle *lifecycle;
   GsockState state;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), FALSE);
+
+  lifecycle = _gsock_endpoint_get_lifecycle (self);
 
   state = _gsock_endpoint_peek_state (self);
   return lifecycle->open_source != NULL || state == GSOCK_STATE_OPENING ||
@@ -95,9 +97,11 @@ void
 gsock_endpoint_set_active (GsockEndpoint *self,
                            gboolean       active)
 {
-  GsockLifecycle *lifecycle = _gsock_endpoint_get_lifecycle (self);
+  GsockLifecycle *lifecycle;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  lifecycle = _gsock_endpoint_get_lifecycle (self);
 
   if (!!active == gsock_endpoint_get_active (self))
     return;
@@ -237,11 +241,13 @@ gsock_endpoint_close_async (GsockEndpoint      *self,
                             GAsyncReadyCallback callback,
                             gpointer            user_data)
 {
-  GsockLifecycle *lifecycle = _gsock_endpoint_get_lifecycle (self);
+  GsockLifecycle *lifecycle;
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  lifecycle = _gsock_endpoint_get_lifecycle (self);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_endpoint_close_async);

@@ -501,9 +501,11 @@ set_string (char       **dest,
 const char *
 gsock_endpoint_get_host (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->host;
 }
@@ -519,9 +521,11 @@ void
 gsock_endpoint_set_host (GsockEndpoint *self,
                          const char    *host)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   if (set_string (&priv->host, host != NULL ? host : "127.0.0.1"))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HOST]);
@@ -539,9 +543,11 @@ gsock_endpoint_set_host (GsockEndpoint *self,
 guint16
 gsock_endpoint_get_port (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->port;
 }
@@ -557,9 +563,11 @@ void
 gsock_endpoint_set_port (GsockEndpoint *self,
                          guint16        port)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   if (priv->port == port)
     return;
@@ -578,9 +586,11 @@ gsock_endpoint_set_port (GsockEndpoint *self,
 const char *
 gsock_endpoint_get_encoding (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->encoding;
 }
@@ -596,9 +606,11 @@ void
 gsock_endpoint_set_encoding (GsockEndpoint *self,
                              const char    *encoding)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   if (set_string (&priv->encoding, encoding != NULL ? encoding : "UTF-8"))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCODING]);
@@ -615,9 +627,11 @@ gsock_endpoint_set_encoding (GsockEndpoint *self,
 gsize
 gsock_endpoint_get_max_message_size (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->max_message_size;
 }
@@ -633,10 +647,12 @@ void
 gsock_endpoint_set_max_message_size (GsockEndpoint *self,
                                      gsize          max_message_size)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
   g_return_if_fail (max_message_size > 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   if (priv->max_message_size == max_message_size)
     return;
@@ -655,9 +671,11 @@ gsock_endpoint_set_max_message_size (GsockEndpoint *self,
 guint
 gsock_endpoint_get_timeout (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->timeout;
 }
@@ -674,9 +692,11 @@ void
 gsock_endpoint_set_timeout (GsockEndpoint *self,
                             guint          timeout_ms)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   if (priv->timeout == timeout_ms)
     return;
@@ -695,9 +715,11 @@ gsock_endpoint_set_timeout (GsockEndpoint *self,
 GSocketAddress *
 gsock_endpoint_get_address (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->address;
 }
@@ -713,10 +735,12 @@ void
 gsock_endpoint_set_address (GsockEndpoint  *self,
                             GSocketAddress *address)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
   g_return_if_fail (address == NULL || G_IS_SOCKET_ADDRESS (address));
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   if (g_set_object (&priv->address, address))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ADDRESS]);
@@ -733,9 +757,11 @@ gsock_endpoint_set_address (GsockEndpoint  *self,
 GSocketAddress *
 gsock_endpoint_get_local_address (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->local_address;
 }
@@ -751,9 +777,11 @@ gsock_endpoint_get_local_address (GsockEndpoint *self)
 GsockState
 gsock_endpoint_get_state (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), GSOCK_STATE_CLOSED);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->state;
 }
@@ -769,9 +797,11 @@ gsock_endpoint_get_state (GsockEndpoint *self)
 guint64
 gsock_endpoint_get_bytes_sent (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->bytes_sent;
 }
@@ -787,9 +817,11 @@ gsock_endpoint_get_bytes_sent (GsockEndpoint *self)
 guint64
 gsock_endpoint_get_bytes_received (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->bytes_received;
 }
@@ -805,9 +837,11 @@ gsock_endpoint_get_bytes_received (GsockEndpoint *self)
 guint64
 gsock_endpoint_get_messages_sent (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->messages_sent;
 }
@@ -823,9 +857,11 @@ gsock_endpoint_get_messages_sent (GsockEndpoint *self)
 guint64
 gsock_endpoint_get_messages_received (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->messages_received;
 }
@@ -854,9 +890,11 @@ _gsock_endpoint_report_error (GsockEndpoint *self,
 const GError *
 gsock_endpoint_get_last_error (GsockEndpoint *self)
 {
-  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  GsockEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), NULL);
+
+  priv = gsock_endpoint_get_instance_private (self);
 
   return priv->last_error;
 }

@@ -239,9 +239,11 @@ _gsock_tcp_client_flow_notify_write_blocked (GsockTcpClient *self)
 gsize
 gsock_tcp_client_get_queued_bytes (GsockTcpClient *self)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   return stream->queued_bytes;
 }
@@ -257,9 +259,11 @@ gsock_tcp_client_get_queued_bytes (GsockTcpClient *self)
 guint64
 gsock_tcp_client_get_max_queued_bytes (GsockTcpClient *self)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   return stream->max_queued_bytes;
 }
@@ -275,9 +279,11 @@ void
 gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
                                        guint64         max_queued_bytes)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   if (stream->max_queued_bytes == max_queued_bytes)
     return;
@@ -296,9 +302,11 @@ gsock_tcp_client_set_max_queued_bytes (GsockTcpClient *self,
 guint
 gsock_tcp_client_get_idle_timeout (GsockTcpClient *self)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   return stream->idle_timeout;
 }
@@ -315,9 +323,11 @@ void
 gsock_tcp_client_set_idle_timeout (GsockTcpClient *self,
                                    guint           idle_timeout_ms)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   if (stream->idle_timeout == idle_timeout_ms)
     return;
@@ -336,9 +346,11 @@ gsock_tcp_client_set_idle_timeout (GsockTcpClient *self,
 gboolean
 gsock_tcp_client_get_read_paused (GsockTcpClient *self)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   return stream->read_paused;
 }
@@ -354,9 +366,11 @@ void
 gsock_tcp_client_set_read_paused (GsockTcpClient *self,
                                   gboolean        read_paused)
 {
-  GsockStream *stream = _gsock_tcp_client_get_stream (self);
+  GsockStream *stream;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  stream = _gsock_tcp_client_get_stream (self);
 
   read_paused = !!read_paused;
   if (stream->read_paused == read_paused)

@@ -157,9 +157,11 @@ _gsock_tcp_client_reconnect_notify_attempts (GsockTcpClient *self)
 gboolean
 gsock_tcp_client_get_reconnect (GsockTcpClient *self)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   return reconnect->enabled;
 }
@@ -175,9 +177,11 @@ void
 gsock_tcp_client_set_reconnect (GsockTcpClient *self,
                                 gboolean value)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
   value = !!value;
 
   if (reconnect->enabled == value)
@@ -197,9 +201,11 @@ gsock_tcp_client_set_reconnect (GsockTcpClient *self,
 guint
 gsock_tcp_client_get_reconnect_delay (GsockTcpClient *self)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   return reconnect->delay;
 }
@@ -215,10 +221,12 @@ void
 gsock_tcp_client_set_reconnect_delay (GsockTcpClient *self,
                                       guint value)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (value > 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   if (reconnect->delay == value)
     return;
@@ -237,9 +245,11 @@ gsock_tcp_client_set_reconnect_delay (GsockTcpClient *self,
 guint
 gsock_tcp_client_get_reconnect_max_delay (GsockTcpClient *self)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   return reconnect->max_delay;
 }
@@ -255,10 +265,12 @@ void
 gsock_tcp_client_set_reconnect_max_delay (GsockTcpClient *self,
                                           guint value)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (value > 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   if (reconnect->max_delay == value)
     return;
@@ -277,9 +289,11 @@ gsock_tcp_client_set_reconnect_max_delay (GsockTcpClient *self,
 gboolean
 gsock_tcp_client_get_queue_while_reconnecting (GsockTcpClient *self)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   return reconnect->queue_while_reconnecting;
 }
@@ -295,9 +309,11 @@ void
 gsock_tcp_client_set_queue_while_reconnecting (GsockTcpClient *self,
                                                gboolean value)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
   value = !!value;
 
   if (reconnect->queue_while_reconnecting == value)
@@ -317,9 +333,11 @@ gsock_tcp_client_set_queue_while_reconnecting (GsockTcpClient *self,
 guint
 gsock_tcp_client_get_reconnect_attempts (GsockTcpClient *self)
 {
-  GsockReconnect *reconnect = _gsock_tcp_client_get_reconnect (self);
+  GsockReconnect *reconnect;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), 0);
+
+  reconnect = _gsock_tcp_client_get_reconnect (self);
 
   return reconnect->attempts;
 }

@@ -767,13 +767,15 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
                              GAsyncReadyCallback callback,
                              gpointer            user_data)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_tcp_client_open_async);
@@ -864,9 +866,11 @@ gsock_tcp_client_open (GsockTcpClient *self,
 GSocketAddress *
 gsock_tcp_client_get_remote_address (GsockTcpClient *self)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   return priv->remote_address;
 }
@@ -882,9 +886,11 @@ gsock_tcp_client_get_remote_address (GsockTcpClient *self)
 GsockFramer *
 gsock_tcp_client_get_framer (GsockTcpClient *self)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   return priv->stream.framer;
 }
@@ -901,11 +907,13 @@ void
 gsock_tcp_client_set_framer (GsockTcpClient *self,
                              GsockFramer    *framer)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
   g_autoptr(GsockFramer) line_framer = NULL;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (framer == NULL || GSOCK_IS_FRAMER (framer));
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   if (framer == NULL)
     framer = line_framer = gsock_line_framer_new (NULL);
@@ -926,9 +934,11 @@ gsock_tcp_client_set_framer (GsockTcpClient *self,
 gboolean
 gsock_tcp_client_get_tls (GsockTcpClient *self)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   return priv->use_tls;
 }
@@ -944,9 +954,11 @@ void
 gsock_tcp_client_set_tls (GsockTcpClient *self,
                           gboolean        tls)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   tls = !!tls;
   if (priv->use_tls == tls)
@@ -966,9 +978,11 @@ gsock_tcp_client_set_tls (GsockTcpClient *self,
 GTlsCertificate *
 gsock_tcp_client_get_tls_certificate (GsockTcpClient *self)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   return priv->tls.certificate;
 }
@@ -984,10 +998,12 @@ void
 gsock_tcp_client_set_tls_certificate (GsockTcpClient  *self,
                                       GTlsCertificate *certificate)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   if (g_set_object (&priv->tls.certificate, certificate))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_CERTIFICATE]);
@@ -1004,9 +1020,11 @@ gsock_tcp_client_set_tls_certificate (GsockTcpClient  *self,
 GTlsDatabase *
 gsock_tcp_client_get_tls_database (GsockTcpClient *self)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   return priv->tls.database;
 }
@@ -1022,10 +1040,12 @@ void
 gsock_tcp_client_set_tls_database (GsockTcpClient *self,
                                    GTlsDatabase   *database)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
   g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   if (g_set_object (&priv->tls.database, database))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
@@ -1042,9 +1062,11 @@ gsock_tcp_client_set_tls_database (GsockTcpClient *self,
 GTlsCertificate *
 gsock_tcp_client_get_peer_certificate (GsockTcpClient *self)
 {
-  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GsockTcpClientPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), NULL);
+
+  priv = gsock_tcp_client_get_instance_private (self);
 
   return priv->stream.tls != NULL ? g_tls_connection_get_peer_certificate (priv->stream.tls)
                                    : NULL;

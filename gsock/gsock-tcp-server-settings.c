@@ -251,9 +251,11 @@ _gsock_tcp_server_settings_set_property (GsockTcpServer *server,
 GsockFramer *
 gsock_tcp_server_get_framer (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->connection.framer;
 }
@@ -269,11 +271,13 @@ void
 gsock_tcp_server_set_framer (GsockTcpServer *self,
                              GsockFramer    *framer)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
   g_autoptr(GsockFramer) line_framer = NULL;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
   g_return_if_fail (framer == NULL || GSOCK_IS_FRAMER (framer));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (framer == NULL)
     framer = line_framer = gsock_line_framer_new (NULL);
@@ -292,9 +296,11 @@ gsock_tcp_server_set_framer (GsockTcpServer *self,
 guint
 gsock_tcp_server_get_idle_timeout (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->connection.idle_timeout;
 }
@@ -310,9 +316,11 @@ void
 gsock_tcp_server_set_idle_timeout (GsockTcpServer *self,
                                    guint           idle_timeout_ms)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (settings->connection.idle_timeout == idle_timeout_ms)
     return;
@@ -331,9 +339,11 @@ gsock_tcp_server_set_idle_timeout (GsockTcpServer *self,
 guint64
 gsock_tcp_server_get_max_queued_bytes (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->connection.max_queued_bytes;
 }
@@ -349,9 +359,11 @@ void
 gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
                                        guint64         max_queued_bytes)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (settings->connection.max_queued_bytes == max_queued_bytes)
     return;
@@ -370,9 +382,11 @@ gsock_tcp_server_set_max_queued_bytes (GsockTcpServer *self,
 guint64
 gsock_tcp_server_get_high_water_mark (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->connection.high_water_mark;
 }
@@ -388,9 +402,11 @@ void
 gsock_tcp_server_set_high_water_mark (GsockTcpServer *self,
                                       guint64         high_water_mark)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (settings->connection.high_water_mark == high_water_mark)
     return;
@@ -409,9 +425,11 @@ gsock_tcp_server_set_high_water_mark (GsockTcpServer *self,
 guint64
 gsock_tcp_server_get_low_water_mark (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->connection.low_water_mark;
 }
@@ -427,9 +445,11 @@ void
 gsock_tcp_server_set_low_water_mark (GsockTcpServer *self,
                                      guint64         low_water_mark)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (settings->connection.low_water_mark == low_water_mark)
     return;
@@ -448,9 +468,11 @@ gsock_tcp_server_set_low_water_mark (GsockTcpServer *self,
 guint
 gsock_tcp_server_get_drain_timeout (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->connection.drain_timeout;
 }
@@ -466,9 +488,11 @@ void
 gsock_tcp_server_set_drain_timeout (GsockTcpServer *self,
                                     guint           drain_timeout_ms)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (settings->connection.drain_timeout == drain_timeout_ms)
     return;
@@ -487,9 +511,11 @@ gsock_tcp_server_set_drain_timeout (GsockTcpServer *self,
 GTlsCertificate *
 gsock_tcp_server_get_tls_certificate (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->tls.certificate;
 }
@@ -505,10 +531,12 @@ void
 gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
                                       GTlsCertificate *certificate)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
   g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (g_set_object (&settings->tls.certificate, certificate))
     g_object_notify_by_pspec (G_OBJECT (self), settings_properties[SETTING_TLS_CERTIFICATE]);
@@ -525,9 +553,11 @@ gsock_tcp_server_set_tls_certificate (GsockTcpServer  *self,
 const char *
 gsock_tcp_server_get_tls_certificate_file (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->tls_certificate_file;
 }
@@ -543,9 +573,11 @@ void
 gsock_tcp_server_set_tls_certificate_file (GsockTcpServer *self,
                                            const char     *path)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (g_strcmp0 (settings->tls_certificate_file, path) == 0)
     return;
@@ -565,9 +597,11 @@ gsock_tcp_server_set_tls_certificate_file (GsockTcpServer *self,
 GTlsDatabase *
 gsock_tcp_server_get_tls_database (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->tls.database;
 }
@@ -583,10 +617,12 @@ void
 gsock_tcp_server_set_tls_database (GsockTcpServer *self,
                                    GTlsDatabase   *database)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
   g_return_if_fail (database == NULL || G_IS_TLS_DATABASE (database));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (g_set_object (&settings->tls.database, database))
     g_object_notify_by_pspec (G_OBJECT (self), settings_properties[SETTING_TLS_DATABASE]);
@@ -603,9 +639,11 @@ gsock_tcp_server_set_tls_database (GsockTcpServer *self,
 GTlsAuthenticationMode
 gsock_tcp_server_get_tls_authentication_mode (GsockTcpServer *self)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), G_TLS_AUTHENTICATION_NONE);
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   return settings->tls_authentication_mode;
 }
@@ -621,9 +659,11 @@ void
 gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
                                               GTlsAuthenticationMode  mode)
 {
-  GsockTcpServerSettings *settings = _gsock_tcp_server_get_settings (self);
+  GsockTcpServerSettings *settings;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  settings = _gsock_tcp_server_get_settings (self);
 
   if (settings->tls_authentication_mode == mode)
     return;

@@ -829,9 +829,11 @@ failed:
 GListModel *
 gsock_tcp_server_get_clients (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), NULL);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return G_LIST_MODEL (priv->clients);
 }
@@ -934,9 +936,11 @@ gsock_tcp_server_broadcast_bytes (GsockTcpServer *self,
 guint
 gsock_tcp_server_get_max_clients (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return priv->max_clients;
 }
@@ -952,9 +956,11 @@ void
 gsock_tcp_server_set_max_clients (GsockTcpServer *self,
                                   guint           max_clients)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   if (priv->max_clients == max_clients)
     return;
@@ -973,9 +979,11 @@ gsock_tcp_server_set_max_clients (GsockTcpServer *self,
 gboolean
 gsock_tcp_server_get_reuse_address (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return priv->reuse_address;
 }
@@ -992,9 +1000,11 @@ void
 gsock_tcp_server_set_reuse_address (GsockTcpServer *self,
                                     gboolean        reuse_address)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   reuse_address = !!reuse_address;
   if (priv->reuse_address == reuse_address)
@@ -1014,9 +1024,11 @@ gsock_tcp_server_set_reuse_address (GsockTcpServer *self,
 gboolean
 gsock_tcp_server_get_reuse_port (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return priv->reuse_port;
 }
@@ -1033,9 +1045,11 @@ void
 gsock_tcp_server_set_reuse_port (GsockTcpServer *self,
                                  gboolean        reuse_port)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   reuse_port = !!reuse_port;
   if (priv->reuse_port == reuse_port)
@@ -1055,9 +1069,11 @@ gsock_tcp_server_set_reuse_port (GsockTcpServer *self,
 guint64
 gsock_tcp_server_get_clients_rejected (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return priv->clients_rejected;
 }
@@ -1073,9 +1089,11 @@ gsock_tcp_server_get_clients_rejected (GsockTcpServer *self)
 guint64
 gsock_tcp_server_get_accept_pauses (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return priv->accept_pauses;
 }
@@ -1091,9 +1109,11 @@ gsock_tcp_server_get_accept_pauses (GsockTcpServer *self)
 guint
 gsock_tcp_server_get_handler_threads (GsockTcpServer *self)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), 0);
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   return priv->handler_threads;
 }
@@ -1109,9 +1129,11 @@ void
 gsock_tcp_server_set_handler_threads (GsockTcpServer *self,
                                       guint           handler_threads)
 {
-  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
+  GsockTcpServerPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  priv = gsock_tcp_server_get_instance_private (self);
 
   if (priv->handler_threads == handler_threads)
     return;

@@ -860,9 +860,11 @@ gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
 gboolean
 gsock_udp_endpoint_get_broadcast (GsockUdpEndpoint *self)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   return priv->broadcast;
 }
@@ -878,9 +880,11 @@ void
 gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
                                   gboolean          broadcast)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   broadcast = !!broadcast;
   if (priv->broadcast == broadcast)
@@ -903,9 +907,11 @@ gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
 guint
 gsock_udp_endpoint_get_receive_buffer_size (GsockUdpEndpoint *self)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   if (priv->socket != NULL && priv->kernel_receive_buffer_size != 0)
     return priv->kernel_receive_buffer_size;
@@ -925,10 +931,12 @@ void
 gsock_udp_endpoint_set_receive_buffer_size (GsockUdpEndpoint *self,
                                             guint             size)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
   guint reported;
 
   g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   if (priv->receive_buffer_size == size)
     return;
@@ -951,9 +959,11 @@ gsock_udp_endpoint_set_receive_buffer_size (GsockUdpEndpoint *self,
 guint64
 gsock_udp_endpoint_get_datagrams_dropped (GsockUdpEndpoint *self)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   return priv->receiver.datagrams_dropped;
 }
@@ -972,9 +982,11 @@ gsock_udp_endpoint_get_datagrams_dropped (GsockUdpEndpoint *self)
 gsize
 gsock_udp_endpoint_get_queued_datagrams (GsockUdpEndpoint *self)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), 0);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   return _gsock_datagram_queue_get_length (&priv->send_queue);
 }
@@ -1090,9 +1102,11 @@ gsock_udp_endpoint_leave_multicast_group (GsockUdpEndpoint *self,
 guint
 gsock_udp_endpoint_get_multicast_ttl (GsockUdpEndpoint *self)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), DEFAULT_MULTICAST_TTL);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   return priv->multicast_ttl;
 }
@@ -1108,10 +1122,12 @@ void
 gsock_udp_endpoint_set_multicast_ttl (GsockUdpEndpoint *self,
                                       guint             ttl)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
   g_return_if_fail (ttl <= 255);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   if (priv->multicast_ttl == ttl)
     return;
@@ -1132,9 +1148,11 @@ gsock_udp_endpoint_set_multicast_ttl (GsockUdpEndpoint *self,
 gboolean
 gsock_udp_endpoint_get_multicast_loopback (GsockUdpEndpoint *self)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), TRUE);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   return priv->multicast_loopback;
 }
@@ -1150,9 +1168,11 @@ void
 gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
                                            gboolean          loopback)
 {
-  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockUdpEndpointPrivate *priv;
 
   g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
 
   loopback = !!loopback;
   if (priv->multicast_loopback == loopback)

@@ -1043,6 +1043,33 @@ test_open_async_cancelled_while_resolving (ResolverFixture *fx,
   }
 }
 
+/* NULL for self is refused with a critical and a default value, checked before anything is
+ * computed from it (the private data's address of NULL is undefined behaviour, which UBSan
+ * stops at). */
+static void
+test_null_self_is_refused (void)
+{
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_null (gsock_endpoint_get_host (NULL));
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (NULL), ==, 0);
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_false (gsock_endpoint_get_active (NULL));
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_null (gsock_tcp_client_get_remote_address (NULL));
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_cmpuint (gsock_tcp_client_get_queued_bytes (NULL), ==, 0);
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_false (gsock_tcp_client_get_reconnect (NULL));
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_null (gsock_tcp_server_get_framer (NULL));
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_cmpuint (gsock_tcp_server_get_clients_rejected (NULL), ==, 0);
+  g_test_expect_message ("Gsock", G_LOG_LEVEL_CRITICAL, "*assertion*failed*");
+  g_assert_cmpuint (gsock_udp_endpoint_get_datagrams_dropped (NULL), ==, 0);
+  g_test_assert_expected_messages ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1085,6 +1112,9 @@ main (int   argc,
   g_test_add ("/Gsock/Endpoint/open-async/cancelled-while-resolving", ResolverFixture, NULL,
               resolver_fixture_setup, test_open_async_cancelled_while_resolving,
               resolver_fixture_teardown);
+
+  g_test_add_func ("/Gsock/Endpoint/null-self/refused-before-anything-is-computed",
+                   test_null_self_is_refused);
 
   return g_test_run ();
 }
