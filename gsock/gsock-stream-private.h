@@ -86,6 +86,7 @@ typedef struct
   gboolean write_shut;    /* the writing side is shut down */
   guint answers_held;     /* answers still to come: a peer's end of file waits for them */
   GError *close_reason;   /* why, once flushed, the stream ends (or NULL) */
+  gboolean graceful_end;  /* it ends with everything said: TLS owes its close_notify */
 
   guint64 max_queued_bytes;
   guint64 high_water_mark;

@@ -21,6 +21,8 @@
 #define MAX_READS_PER_DISPATCH 16
 /* Queued buffers handed to one writev. */
 #define MAX_WRITE_VECTORS 16
+/* How long a graceful TLS close may wait for the peer to take its close_notify. */
+#define TLS_CLOSE_TIMEOUT_MS 5000
 /* A thread's batch buffer that grew past this for one read is not kept for the next. */
 #define MAX_KEPT_BATCH (4 * READ_CHUNK)
 
@@ -189,6 +191,8 @@ output_done (GsockStream *self)
     {
       g_autoptr(GError) reason = g_steal_pointer (&self->close_reason);
 
+      /* Everything was said: a TLS peer is owed its close_notify. */
+      self->graceful_end = reason == NULL;
       ended (self, reason);
     }
 }
@@ -761,6 +765,71 @@ _gsock_stream_attach (GsockStream *self,
     _gsock_stream_flush (self);
 }
 
+/* A TLS close under way: it is given TLS_CLOSE_TIMEOUT_MS, then its socket is closed. */
+typedef struct
+{
+  GSocket *socket; /* the connection's, or NULL */
+  GSource *timeout;
+} TlsClose;
+
+static gboolean
+tls_close_timeout_cb (gpointer user_data)
+{
+  TlsClose *close = user_data;
+
+  /* The peer has not read its close_notify in time (nor what was before it): nothing more is
+   * owed to it. A shutdown wakes the thread that waits to write it (a close alone would not),
+   * and the close, failing, lets everything go. */
+  if (close->socket != NULL)
+    {
+      g_socket_shutdown (close->socket, TRUE, TRUE, NULL);
+      g_socket_close (close->socket, NULL);
+    }
+  g_clear_pointer (&close->timeout, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tls_closed_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  TlsClose *close = user_data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  _gsock_source_clear (&close->timeout);
+  g_clear_object (&close->socket);
+  g_free (close);
+}
+
+/* TLS says goodbye (close_notify) at a graceful end, which may have to wait for the peer to
+ * read: that runs in one of GIO's threads, for TLS_CLOSE_TIMEOUT_MS at most. A connection
+ * dropped, lost or timed out is owed nothing: its socket is closed first, so the TLS close
+ * fails at once and its descriptor, thread and buffers go (a close_notify to a peer that never
+ * reads would wait for ever). */
+static void
+close_tls (GIOStream    *io,
+           gboolean      graceful,
+           GMainContext *context)
+{
+  GSocketConnection *connection = _gsock_socket_connection_of (io);
+  GSocket *socket = connection != NULL ? g_socket_connection_get_socket (connection) : NULL;
+  TlsClose *close;
+
+  if (!graceful && socket != NULL)
+    g_socket_close (socket, NULL);
+
+  close = g_new0 (TlsClose, 1);
+  close->socket = socket != NULL ? g_object_ref (socket) : NULL;
+  close->timeout = g_timeout_source_new (TLS_CLOSE_TIMEOUT_MS);
+  g_source_set_callback (close->timeout, tls_close_timeout_cb, close, NULL);
+  g_source_attach (close->timeout, context);
+  /* Its end is told on the endpoint's context, like the timeout. */
+  g_main_context_push_thread_default (context);
+  g_io_stream_close_async (io, G_PRIORITY_DEFAULT, NULL, tls_closed_cb, close);
+  g_main_context_pop_thread_default (context);
+}
+
 void
 _gsock_stream_release (GsockStream *self,
                        gboolean     keep_messages)
@@ -796,12 +865,11 @@ _gsock_stream_release (GsockStream *self,
   if (self->batch != NULL)
     g_byte_array_set_size (self->batch, 0);
   g_clear_pointer (&self->in, g_byte_array_unref);
-  /* TLS says goodbye (close_notify) before the socket closes, which may have to wait for the
-   * socket: that part runs on its own. */
   if (self->tls != NULL)
-    g_io_stream_close_async (self->io, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+    close_tls (self->io, self->graceful_end, _gsock_endpoint_get_context (self->owner));
   else if (self->io != NULL)
     g_io_stream_close (self->io, NULL, NULL);
+  self->graceful_end = FALSE;
   self->tls = NULL;
   g_clear_object (&self->io);
   self->input = NULL;

@@ -72,6 +72,9 @@ gboolean        gsock_test_address_equal       (GSocketAddress *a,
 /* The real port, read back from the local-address property. */
 guint16         gsock_test_endpoint_get_port   (gpointer endpoint);
 
+/* How many descriptors the process has open now (/proc/self/fd). */
+guint           gsock_test_count_open_fds      (void);
+
 /* A TCP port on 127.0.0.1 that was just bound and released: nothing listens there. */
 guint16         gsock_test_unused_tcp_port     (void);
 

@@ -201,6 +201,43 @@ assert_echo (GsockTcpClient *client,
   g_assert_cmpstr (reply, ==, text);
 }
 
+/* A TLS peer that never reads, dropped: nothing is owed to it, not even a close_notify, so
+ * its connection lets go of everything at once (a close_notify waited for ever, in a thread,
+ * with the descriptor, before). */
+static void
+test_dropped_peer_that_never_reads (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
+  GListModel *clients = gsock_tcp_server_get_clients (fixture->server);
+  g_autoptr(GsockTcpClient) served = NULL;
+  g_autoptr(GBytes) chunk = gsock_test_pattern_bytes (16 * 1024);
+  g_autoptr(GError) error = NULL;
+  guint before;
+
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  gsock_tcp_client_set_read_paused (client, TRUE);
+  gsock_test_wait_until (g_list_model_get_n_items (clients) == 1);
+  served = g_list_model_get_item (clients, 0);
+  gsock_tcp_client_set_max_queued_bytes (served, 256 * 1024);
+
+  /* Until the kernel's buffers on both sides are full and the queue is too. */
+  for (guint i = 0; i < 10000; i++)
+    {
+      if (!gsock_endpoint_send_bytes (GSOCK_ENDPOINT (served), chunk, NULL, &error))
+        break;
+      gsock_test_run_for (NULL, 1);
+    }
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL);
+
+  before = gsock_test_count_open_fds ();
+  gsock_endpoint_abort (GSOCK_ENDPOINT (served));
+  /* Its descriptor is closed by the abort itself. */
+  g_assert_cmpuint (gsock_test_count_open_fds (), ==, before - 1);
+  g_assert_cmpuint (g_list_model_get_n_items (clients), ==, 0);
+}
+
 static void
 test_echo_with_trusted_ca (Fixture       *fixture,
                            gconstpointer  data)
@@ -562,6 +599,8 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/Gsock/Tls/client/echo-with-trusted-ca", test_echo_with_trusted_ca);
+  ADD ("/Gsock/Tls/server/dropped-peer-that-never-reads-lets-go-at-once",
+       test_dropped_peer_that_never_reads);
   ADD ("/Gsock/Tls/client/unknown-ca-is-refused", test_unknown_ca_is_refused);
   ADD ("/Gsock/Tls/client/accept-certificate-signal", test_accept_certificate_signal);
   g_test_add ("/Gsock/Tls/client/wrong-name-is-refused", Fixture, "nameonly", fixture_set_up,

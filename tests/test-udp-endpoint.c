@@ -1621,18 +1621,6 @@ test_receive_from_unnamed_sender (void)
   close_and_finalize (endpoint);
 }
 
-static guint
-count_open_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  g_assert_nonnull (dir);
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
-}
-
 static void
 test_passed_descriptors_are_closed (void)
 {
@@ -1646,7 +1634,7 @@ test_passed_descriptors_are_closed (void)
 
   recorder_init (&rec);
   recorder_connect (&rec, GSOCK_ENDPOINT (endpoint));
-  before = count_open_fds ();
+  before = gsock_test_count_open_fds ();
 
   /* A local peer sends descriptors along with its datagrams: none may stay open here. */
   for (i = 0; i < 20; i++)
@@ -1661,7 +1649,7 @@ test_passed_descriptors_are_closed (void)
       g_assert_no_error (error);
       gsock_test_wait_until (rec.messages->len == i + 1);
     }
-  g_assert_cmpuint (count_open_fds (), ==, before);
+  g_assert_cmpuint (gsock_test_count_open_fds (), ==, before);
 
   recorder_clear (&rec);
   close_and_finalize (endpoint);
