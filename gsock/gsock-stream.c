@@ -374,7 +374,7 @@ take_input (GsockStream  *self,
     self->in_scanned = self->in->len;
 
   /* A framer that neither finds a message nor gives up must not let a peer fill memory. */
-  if (self->in != NULL && self->in->len > max + READ_CHUNK)
+  if (self->in != NULL && self->in->len > READ_CHUNK && self->in->len - READ_CHUNK > max)
     {
       g_autoptr(GError) error = NULL;
 

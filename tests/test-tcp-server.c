@@ -1958,6 +1958,60 @@ test_out_of_descriptors_pauses (void)
                          GSOCK_STATE_CLOSED);
 }
 
+/* A max-message-size near G_MAXSIZE: a long partial message is kept, not refused by a size
+ * check that overflowed ("... without completing a message; the limit is 18446744073709551615
+ * bytes", before). */
+static void
+count_message_cb (GsockEndpoint *endpoint,
+                  GsockMessage  *message,
+                  gpointer       user_data)
+{
+  gsize size = 0;
+
+  gsock_message_get_data (message, &size);
+  *(gsize *) user_data = size;
+}
+
+static void
+test_huge_limit_keeps_long_partial_message (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GSocketClient) connector = g_socket_client_new ();
+  g_autoptr(GSocketConnection) peer = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GBytes) line = gsock_test_pattern_bytes (200000);
+  g_autoptr(GError) error = NULL;
+  GOutputStream *out;
+  gsize received = 0;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (line, &size);
+
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (server), G_MAXSIZE);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_signal_connect (server, "message-received", G_CALLBACK (count_message_cb), &received);
+  address = gsock_test_loopback_address (gsock_test_endpoint_get_port (server));
+  peer = g_socket_client_connect (connector, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_no_error (error);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (peer));
+
+  /* No newline in the pattern: the whole of it is one partial line, sent in pieces. */
+  g_assert_null (memchr (data, '\n', size));
+  for (gsize at = 0; at < size; at += 10000)
+    {
+      g_assert_true (g_output_stream_write_all (out, data + at, MIN (10000, size - at), NULL,
+                                                NULL, &error));
+      gsock_test_run_for (NULL, 2);
+    }
+  g_assert_true (g_output_stream_write_all (out, "\n", 1, NULL, NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (received > 0);
+  g_assert_cmpuint (received, ==, size);
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) ==
+                         GSOCK_STATE_CLOSED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2017,6 +2071,8 @@ main (int   argc,
                    test_nested_loop_in_connected_handler);
   g_test_add_func ("/Gsock/TcpServer/accept/out-of-descriptors-pauses",
                    test_out_of_descriptors_pauses);
+  g_test_add_func ("/Gsock/TcpServer/max-message-size/huge-keeps-long-partial-message",
+                   test_huge_limit_keeps_long_partial_message);
   g_test_add_func ("/Gsock/TcpServer/listen/reuse-port-shares-the-port",
                    test_reuse_port_shares_the_port);
   g_test_add_func ("/Gsock/TcpServer/read/nested-loop-in-handler-keeps-read-data",
