@@ -20,8 +20,10 @@ typedef struct
 } GsockLifecycle;
 
 void _gsock_lifecycle_init   (GsockLifecycle *self);
-/* The endpoint is CLOSED: every close_async completes. */
-void _gsock_lifecycle_closed (GsockLifecycle *self);
+/* The endpoint is CLOSED: every close_async completes, with @error when the close lost
+ * something (or NULL). */
+void _gsock_lifecycle_closed (GsockLifecycle *self,
+                              const GError   *error);
 /* Dispose: no open any more, and every close_async completes. */
 void _gsock_lifecycle_clear  (GsockLifecycle *self);
 

@@ -17,13 +17,17 @@ _gsock_lifecycle_init (GsockLifecycle *self)
 }
 
 void
-_gsock_lifecycle_closed (GsockLifecycle *self)
+_gsock_lifecycle_closed (GsockLifecycle *self,
+                         const GError   *error)
 {
   GTask *task;
 
   while ((task = g_queue_pop_head (&self->closers)) != NULL)
     {
-      g_task_return_boolean (task, TRUE);
+      if (error != NULL)
+        g_task_return_error (task, g_error_copy (error));
+      else
+        g_task_return_boolean (task, TRUE);
       g_object_unref (task);
     }
 }
@@ -32,7 +36,7 @@ void
 _gsock_lifecycle_clear (GsockLifecycle *self)
 {
   _gsock_source_clear (&self->open_source);
-  _gsock_lifecycle_closed (self);
+  _gsock_lifecycle_closed (self, NULL);
 }
 
 static void
@@ -234,6 +238,12 @@ gsock_endpoint_abort (GsockEndpoint *self)
  * @user_data: data for @callback
  *
  * Closes @self as [method@Gsock.Endpoint.close] does and tells when it is done.
+ *
+ * A [class@Gsock.TcpClient] whose close could not write everything it had queued (the
+ * connection was lost, the peer read nothing for
+ * [property@Gsock.TcpClient:drain-timeout], or the endpoint was aborted meanwhile) is closed
+ * all the same, and [method@Gsock.Endpoint.close_finish] fails with why (its domain and
+ * code, `G_IO_ERROR_CLOSED` for an abort), saying how many bytes were not written.
  */
 void
 gsock_endpoint_close_async (GsockEndpoint      *self,
@@ -271,7 +281,8 @@ gsock_endpoint_close_async (GsockEndpoint      *self,
  *
  * Finishes [method@Gsock.Endpoint.close_async].
  *
- * Returns: `TRUE` once the endpoint is closed
+ * Returns: `TRUE` once the endpoint is closed with everything written; `FALSE` with @error
+ *   set when it closed having lost queued bytes
  */
 gboolean
 gsock_endpoint_close_finish (GsockEndpoint *self,

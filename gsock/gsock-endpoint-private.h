@@ -30,6 +30,10 @@ gboolean      _gsock_endpoint_peek_was_open     (GsockEndpoint  *self);
 guint         _gsock_endpoint_peek_closes       (GsockEndpoint  *self);
 void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
                                                  GsockState      state);
+/* (transfer full) What the close ending with the next move to CLOSED lost: the close_async
+ * calls waiting for it fail with it. */
+void          _gsock_endpoint_set_close_error   (GsockEndpoint  *self,
+                                                 GError         *error);
 void          _gsock_endpoint_set_local_address (GsockEndpoint  *self,
                                                  GSocketAddress *address);
 void          _gsock_endpoint_add_bytes_sent     (GsockEndpoint  *self,

@@ -72,6 +72,7 @@ typedef struct
   guint64 messages_received;
 
   GError *last_error;
+  GError *close_error;      /* what the close now ending lost, for close_async */
   GsockLifecycle lifecycle; /* an open asked for through :active, and close_async's waiters */
 
   GsockDelivery delivery; /* pending receives, the message handler and the inbox */
@@ -141,6 +142,7 @@ gsock_endpoint_finalize (GObject *object)
   g_clear_object (&priv->address);
   g_clear_object (&priv->local_address);
   g_clear_error (&priv->last_error);
+  g_clear_error (&priv->close_error);
   g_main_context_unref (priv->context);
 
   G_OBJECT_CLASS (gsock_endpoint_parent_class)->finalize (object);
@@ -1075,9 +1077,20 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
                                                      "The endpoint was closed");
 
       _gsock_delivery_fail_all (&priv->delivery, error);
-      _gsock_lifecycle_closed (&priv->lifecycle);
+      _gsock_lifecycle_closed (&priv->lifecycle, priv->close_error);
+      g_clear_error (&priv->close_error);
     }
   g_object_unref (self);
+}
+
+void
+_gsock_endpoint_set_close_error (GsockEndpoint *self,
+                                 GError        *error)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  g_clear_error (&priv->close_error);
+  priv->close_error = error;
 }
 
 void

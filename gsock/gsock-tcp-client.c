@@ -131,6 +131,21 @@ _gsock_tcp_client_get_reconnect (GsockTcpClient *self)
 static gboolean stop_reconnecting (GsockTcpClient *self);
 static const GsockReconnectCallbacks reconnect_callbacks;
 
+/* What a close_async that ended with @unsent bytes still queued fails with: why it ended,
+ * or that it was aborted. */
+static GError *
+unsent_error (gsize         unsent,
+              const GError *reason)
+{
+  if (reason != NULL)
+    return g_error_new (reason->domain, reason->code,
+                        "%" G_GSIZE_FORMAT " bytes queued were not written: %s", unsent,
+                        reason->message);
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                      "%" G_GSIZE_FORMAT " bytes queued were not written: the connection "
+                      "was aborted", unsent);
+}
+
 /* Ends the connection once: releases it, reports CLOSED and emits disconnected; then, for a
  * connection lost (not closed) with reconnect set, starts getting it back, keeping the whole
  * messages that were still queued. */
@@ -140,13 +155,21 @@ disconnect (GsockTcpClient *self,
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   gboolean will_reconnect = !priv->closed_by_us && priv->reconnect.enabled && !priv->accepted;
+  gboolean keep;
+  gsize unsent;
 
   if (!_gsock_stream_is_attached (&priv->stream))
     return;
 
   g_object_ref (self);
-  _gsock_stream_release (&priv->stream,
-                         will_reconnect && priv->reconnect.queue_while_reconnecting);
+  keep = will_reconnect && priv->reconnect.queue_while_reconnecting;
+  unsent = priv->stream.queued_bytes;
+  _gsock_stream_release (&priv->stream, keep);
+  /* A close that could not write everything says so (a reconnection keeps only whole
+   * messages, so it may lose the head's rest). */
+  unsent -= priv->stream.queued_bytes;
+  if (unsent > 0)
+    _gsock_endpoint_set_close_error (GSOCK_ENDPOINT (self), unsent_error (unsent, reason));
 
   _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);

@@ -309,6 +309,44 @@ test_never_reading_peer_is_pushed_back (Fixture      *fx,
   g_assert_error ((GError *) fx->reasons->pdata[0], GSOCK_ERROR, GSOCK_ERROR_NOT_READING);
 }
 
+/* A graceful close that cannot write what is queued (the peer reads nothing, and the drain
+ * timeout ends it) fails, saying how many bytes were lost (it reported success before). */
+static void
+store_result_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_close_async_reports_unsent_bytes (Fixture      *fx,
+                                       gconstpointer data)
+{
+  g_autoptr(GBytes) lines = make_lines (1024);
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GsockTcpClient *client;
+  gsize len;
+  const guint8 *wire = g_bytes_get_data (lines, &len);
+
+  fixture_listen (fx);
+  raw = gsock_test_tcp_connect (fx->port);
+  gsock_test_wait_until (fx->accepted->len == 1);
+  client = g_object_ref (fx->accepted->pdata[0]);
+  write_until_pushed_back (raw, wire, len);
+  g_assert_cmpuint (gsock_tcp_client_get_queued_bytes (client), >, 0);
+
+  gsock_tcp_client_set_drain_timeout (client, 200);
+  gsock_endpoint_close_async (GSOCK_ENDPOINT (client), NULL, store_result_cb, &result);
+  gsock_test_wait_until (result != NULL);
+  g_assert_false (gsock_endpoint_close_finish (GSOCK_ENDPOINT (client), result, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_NOT_READING);
+  g_assert_nonnull (strstr (error->message, "bytes queued were not written"));
+  g_object_unref (client);
+}
+
 /* A drain timeout does not drop a peer that reads slowly: each bit it reads restarts it.
  * The answers first pile up until the server stops reading the peer (so they do wait), then
  * the peer reads 256 KiB every 50 ms: it all takes far longer than the 2 s timeout, never
@@ -569,6 +607,7 @@ main (int   argc,
   ADD ("flow-control/slow-reader-gets-every-byte", test_slow_reader_gets_every_byte);
   ADD ("flow-control/never-reading-peer-is-pushed-back", test_never_reading_peer_is_pushed_back);
   ADD ("flow-control/drain-timeout-spares-a-slow-reader", test_drain_timeout_spares_slow_reader);
+  ADD ("close-async/reports-unsent-bytes", test_close_async_reports_unsent_bytes);
   ADD ("flow-control/handler-backlog-pushes-back", test_handler_backlog_pushes_back);
   ADD ("flow-control/water-marks-are-inherited", test_water_marks_are_inherited);
   ADD ("flow-control/abort-from-a-queued-bytes-handler", test_abort_from_queued_bytes_handler);
