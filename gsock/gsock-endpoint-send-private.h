@@ -20,9 +20,12 @@ typedef struct
 /* The endpoint's own, embedded in its private struct (defined in gsock-endpoint.c). */
 GsockHandover *_gsock_endpoint_get_handover (GsockEndpoint *self);
 
+/* Whether this is the thread that made the endpoint. */
+gboolean       _gsock_endpoint_on_home_thread (GsockEndpoint *self);
+
 /* gsock_endpoint_send_bytes() for a message whose size and arguments are checked already:
- * sent at once from the thread that owns the endpoint's context (or can acquire it), handed
- * over to it otherwise. */
+ * sent at once from a dispatch of the endpoint's context, or from the thread that made it
+ * while no other thread runs the context; handed over to the context otherwise. */
 gboolean       _gsock_send_checked          (GsockEndpoint  *self,
                                              GBytes         *payload,
                                              GSocketAddress *target,

@@ -108,9 +108,12 @@ _gsock_send_checked (GsockEndpoint  *self,
    * is handed over to it. */
   if (_gsock_endpoint_in_own_dispatch (self))
     return send_now (self, payload, target, error);
-  /* While earlier sends are on their way, this one follows them, so that one thread's sends
-   * arrive in the order it made them. */
-  if (g_atomic_int_get (&handover->pending) > 0 || !g_main_context_acquire (context))
+  /* Outside the loop, only the thread that made the endpoint sends at once (the one that may
+   * also close it there: another thread sending meanwhile would race with it); and not while
+   * earlier sends are on their way, so that one thread's sends arrive in the order it made
+   * them. */
+  if (g_atomic_int_get (&handover->pending) > 0 || !_gsock_endpoint_on_home_thread (self) ||
+      !g_main_context_acquire (context))
     {
       SendData *data = g_new0 (SendData, 1);
       g_autoptr(GSource) source = NULL;
@@ -140,10 +143,13 @@ _gsock_send_checked (GsockEndpoint  *self,
  *
  * Sends @payload as one message, without any conversion.
  *
- * It may be called from any thread. From a thread other than the one running the endpoint's
- * main context, the message is handed to that thread, in order with the others sent the same
- * way, and this returns `TRUE` once the size was checked; an error found there is reported
- * through [signal@Gsock.Endpoint::error].
+ * It may be called from any thread that holds a reference on @self. From a thread other than
+ * the one running the endpoint's main context (or, while none runs it, the one that made the
+ * endpoint), the message is handed over to the context, in order with the others sent the
+ * same way, and sent when it runs; this returns `TRUE` once the size was checked, and an error
+ * found there is reported through [signal@Gsock.Endpoint::error]. Every other call on an
+ * endpoint belongs to the thread running its context, or, while none does, to the thread that
+ * made it.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise:
  *   `GSOCK_ERROR_MESSAGE_TOO_LARGE` above [property@Gsock.Endpoint:max-message-size],

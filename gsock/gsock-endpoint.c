@@ -81,6 +81,7 @@ typedef struct
   guint counters_held;      /* while > 0, the counters' notifications wait */
   guint counters_changed;   /* 1 << property id of each counter changed while held */
   GsockHandover handover; /* sends from other threads on their way to the owner */
+  GThread *home;            /* the thread that made it: its sends outside the loop go at once */
 } GsockEndpointPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockEndpoint, gsock_endpoint, G_TYPE_OBJECT)
@@ -476,6 +477,7 @@ gsock_endpoint_init (GsockEndpoint *self)
   priv->max_message_size = GSOCK_STREAM_MAX_MESSAGE_SIZE;
   priv->state = GSOCK_STATE_CLOSED;
   priv->context = g_main_context_ref_thread_default ();
+  priv->home = g_thread_self ();
   _gsock_delivery_init (&priv->delivery);
   _gsock_lifecycle_init (&priv->lifecycle);
 }
@@ -1149,6 +1151,14 @@ _gsock_endpoint_peek_closes (GsockEndpoint *self)
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
   return priv->closes;
+}
+
+gboolean
+_gsock_endpoint_on_home_thread (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return g_thread_self () == priv->home;
 }
 
 GsockHandover *

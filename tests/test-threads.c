@@ -176,6 +176,68 @@ test_send_from_another_thread (void)
   g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 2000);
 }
 
+/* The owner closes or aborts a client and lets go of it outside any main-loop callback (after
+ * its loop returned) while other threads send on it: their sends are handed over to the
+ * context (they never touch the connection themselves, which raced with the owner's close: a
+ * use after free under ASan), and run there once the context runs again. */
+static gpointer
+owned_sender_main (gpointer data)
+{
+  Sender *sender = data;
+
+  for (guint i = 0; i < sender->count; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", i);
+
+      gsock_endpoint_send (sender->endpoint, text, NULL, NULL);
+    }
+  g_object_unref (sender->endpoint);
+  return NULL;
+}
+
+static void
+owner_lets_go_while_threads_send (gboolean abort)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  GsockTcpClient *client;
+  g_autoptr(GError) error = NULL;
+  /* Two: more would mostly hand over to each other (while one sends, the context is taken), a
+   * narrower race. */
+  GThread *threads[2];
+  Sender senders[2];
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    {
+      senders[i].endpoint = g_object_ref (GSOCK_ENDPOINT (client));
+      senders[i].count = 20000;
+      threads[i] = g_thread_new ("gsock-test-sender", owned_sender_main, &senders[i]);
+    }
+  /* Nobody iterates the context meanwhile: the senders are in full flow when the owner lets
+   * go, a close flushing what is queued, or an abort dropping it. */
+  g_usleep (G_USEC_PER_SEC / 100);
+  if (abort)
+    gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  else
+    gsock_endpoint_close (GSOCK_ENDPOINT (client));
+  g_object_unref (client);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  /* The handed-over sends run now, on this thread. */
+  gsock_test_drain (NULL);
+}
+
+static void
+test_owner_lets_go_while_threads_send (void)
+{
+  for (guint round = 0; round < 20; round++)
+    owner_lets_go_while_threads_send (round % 2 == 0);
+}
+
 /* handler-threads: a handler that blocks does not stall the other clients, and each client's
  * messages stay in order. */
 typedef struct
@@ -280,6 +342,8 @@ main (int   argc,
 
   g_test_add_func ("/Gsock/Threads/server-in-worker-thread", test_server_in_worker_thread);
   g_test_add_func ("/Gsock/Threads/send-from-another-thread", test_send_from_another_thread);
+  g_test_add_func ("/Gsock/Threads/owner-lets-go-while-threads-send",
+                   test_owner_lets_go_while_threads_send);
   g_test_add_func ("/Gsock/TcpServer/handler-threads/block-without-stalling",
                    test_handler_threads);
 
