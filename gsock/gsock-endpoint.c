@@ -295,6 +295,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    *
    * The port to bind, listen on or connect to; 0 asks the system for a free one when
    * binding or listening (read the chosen one from [property@Gsock.Endpoint:local-address]).
+   * A value beyond 65535 is refused, never wrapped: GObject keeps the port and warns, and
+   * bindings raise an error from the methods that take a port.
    */
   properties[PROP_PORT] =
     g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 8080,

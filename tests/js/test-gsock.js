@@ -351,6 +351,31 @@ const cases = [
             obj.disconnect(id);
         }
     }],
+
+    ['a port beyond 16 bits is refused, never wrapped', () => {
+        for (const [what, make] of [
+            ['TcpClient.new', () => Gsock.TcpClient.new(LOCALHOST, 70000)],
+            ['TcpServer.new', () => Gsock.TcpServer.new(LOCALHOST, 70000)],
+            ['UdpEndpoint.new', () => Gsock.UdpEndpoint.new(LOCALHOST, -1)],
+            ['set_port', () => Gsock.TcpClient.new(LOCALHOST, 1234).set_port(70000)],
+        ]) {
+            let refused = null;
+            try {
+                make();
+            } catch (e) {
+                refused = e;
+            }
+            assert(refused !== null && /out of range/.test(refused.message),
+                `${what}: 70000 was not refused (${refused})`);
+        }
+        // Through the property GObject refuses it with a warning and keeps the port.
+        const client = Gsock.TcpClient.new(LOCALHOST, 1234);
+        GLib.test_expect_message('GLib-GObject', GLib.LogLevelFlags.LEVEL_WARNING,
+            '*out of range for property*port*');
+        client.port = 70000;
+        GLib.test_assert_expected_messages_internal('Gsock', 'test-gsock.js', 0, 'port');
+        assertEqual(client.port, 1234, 'the port after 70000 was refused');
+    }],
 ];
 
 async function main() {

@@ -572,6 +572,24 @@ class BindingTests(GsockTestCase):
         self.assertIsNone(endpoint.get_local_address())
         self.assertEqual(Gsock.TcpClient().get_framer().__class__, Gsock.LineFramer)
 
+    def test_out_of_range_port_is_refused(self):
+        # A port is 16 bits; a binding's int beyond that is refused, never wrapped (70000 would
+        # become 4464).
+        for make in (lambda: Gsock.TcpClient.new(LOCALHOST, 70000),
+                     lambda: Gsock.TcpServer.new(LOCALHOST, 70000),
+                     lambda: Gsock.UdpEndpoint.new(LOCALHOST, -1)):
+            with self.assertRaises(OverflowError):
+                make()
+        client = Gsock.TcpClient.new(LOCALHOST, 1234)
+        with self.assertRaises(OverflowError):
+            client.set_port(70000)
+        # Through the property, GObject refuses it with a warning and keeps the port.
+        GLib.test_expect_message('GLib-GObject', GLib.LogLevelFlags.LEVEL_WARNING,
+                                 '*out of range for property*port*')
+        client.set_property('port', 70000)
+        GLib.test_assert_expected_messages_internal('Gsock', __file__, 0, 'port')
+        self.assertEqual(client.get_port(), 1234)
+
 
 # ---------------------------------------------------------------------------------------------
 # The Python (and JavaScript) demos against each other
