@@ -76,6 +76,7 @@ typedef struct
 
   GQueue out;             /* GBytes * of wire bytes; the head is written up to out_offset */
   gsize out_offset;
+  GByteArray *tail;       /* small messages after out's, in one buffer (NULL, or not empty) */
   GByteArray *batch;      /* set during a read: the answers given meanwhile (the thread's) */
   gsize queued_bytes;
   gboolean queued_changed;        /* within a read, to be told at its end */

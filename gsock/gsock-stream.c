@@ -25,6 +25,10 @@
 #define TLS_CLOSE_TIMEOUT_MS 5000
 /* A thread's batch buffer that grew past this for one read is not kept for the next. */
 #define MAX_KEPT_BATCH (4 * READ_CHUNK)
+/* Messages up to this size, sent while others wait, join the queue's open tail; a tail this
+ * long is queued as it is. */
+#define TAIL_MESSAGE_MAX 1024
+#define TAIL_MAX (64 * 1024)
 
 static void watch          (GsockStream  *self,
                             GIOCondition  condition,
@@ -106,11 +110,18 @@ write_some (GsockStream   *self,
   return G_POLLABLE_RETURN_FAILED;
 }
 
+/* Whether the queue (its open tail included) is empty. */
+static gboolean
+queue_is_empty (GsockStream *self)
+{
+  return g_queue_is_empty (&self->out) && self->tail == NULL;
+}
+
 /* Whether anything sent is still to be written. */
 static gboolean
 has_output (GsockStream *self)
 {
-  return !g_queue_is_empty (&self->out) || (self->batch != NULL && self->batch->len > 0);
+  return !queue_is_empty (self) || (self->batch != NULL && self->batch->len > 0);
 }
 
 /* Flow control: reading stops while the queue is at the high mark or above, and goes on
@@ -154,10 +165,20 @@ set_queued_bytes (GsockStream *self,
     update_write_blocked (self);
 }
 
-/* Moves what is left of the batch to the end of the queue. */
+/* Ends the open tail: it is queued as one buffer. */
+static void
+close_tail (GsockStream *self)
+{
+  if (self->tail != NULL)
+    g_queue_push_tail (&self->out, g_byte_array_free_to_bytes (g_steal_pointer (&self->tail)));
+}
+
+/* Moves the open tail, then what is left of the batch (sent later: in a read, every send
+ * goes to the batch), to the end of the queue. */
 static void
 queue_batch (GsockStream *self)
 {
+  close_tail (self);
   if (self->batch == NULL || self->batch->len == 0)
     return;
   g_queue_push_tail (&self->out, g_bytes_new (self->batch->data, self->batch->len));
@@ -215,6 +236,9 @@ _gsock_stream_flush (GsockStream *self)
       gsize n_vectors = 0;
       gsize written = 0;
       gsize done;
+
+      /* Written with the rest (sends from the notifications below may open a new one). */
+      close_tail (self);
 
       for (GList *l = self->out.head; l != NULL && n_vectors < MAX_WRITE_VECTORS; l = l->next)
         {
@@ -280,7 +304,7 @@ _gsock_stream_flush (GsockStream *self)
     }
 
   queue_batch (self);
-  if (!g_queue_is_empty (&self->out))
+  if (!queue_is_empty (self))
     {
       if (self->drain_timeout > 0 && (progress || !self->watching_output))
         {
@@ -644,7 +668,7 @@ next_deadline (GsockStream *self,
   if (self->idle_timeout > 0)
     deadline = (input_stopped (self) ? now : self->last_read) +
                (gint64) self->idle_timeout * 1000;
-  if (self->drain_timeout > 0 && !g_queue_is_empty (&self->out))
+  if (self->drain_timeout > 0 && !queue_is_empty (self))
     deadline = MIN (deadline, self->last_write + (gint64) self->drain_timeout * 1000);
   return deadline == G_MAXINT64 ? -1 : deadline;
 }
@@ -665,7 +689,7 @@ timer_cb (gpointer user_data)
       return G_SOURCE_CONTINUE;
     }
 
-  if (self->drain_timeout > 0 && !g_queue_is_empty (&self->out) &&
+  if (self->drain_timeout > 0 && !queue_is_empty (self) &&
       now >= self->last_write + (gint64) self->drain_timeout * 1000)
     g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_NOT_READING,
                  "The peer read nothing of the %" G_GSIZE_FORMAT " bytes queued for it for %u "
@@ -761,7 +785,7 @@ _gsock_stream_attach (GsockStream *self,
   update_reading (self);
   update_timer (self);
   /* Whatever waited for this connection (a reconnection) goes out now. */
-  if (!g_queue_is_empty (&self->out))
+  if (!queue_is_empty (self))
     _gsock_stream_flush (self);
 }
 
@@ -840,7 +864,8 @@ _gsock_stream_release (GsockStream *self,
   if (keep_messages)
     {
       queue_batch (self);
-      /* A message already half written cannot be sent again whole. */
+      /* A message already half written cannot be sent again whole (nor the rest of the
+       * buffer it is in: like what the kernel held, those may or may not have arrived). */
       if (self->out_offset > 0)
         g_bytes_unref (g_queue_pop_head (&self->out));
       kept = self->out;
@@ -860,6 +885,7 @@ _gsock_stream_release (GsockStream *self,
   self->input_held = FALSE;
   self->send_refused = FALSE;
   g_queue_clear_full (&self->out, (GDestroyNotify) g_bytes_unref);
+  g_clear_pointer (&self->tail, g_byte_array_unref);
   self->out = kept;
   self->out_offset = 0;
   if (self->batch != NULL)
@@ -938,6 +964,26 @@ _gsock_stream_send (GsockStream  *self,
       return TRUE;
     }
 
+  /* Behind others, a small message joins the open tail: one by one, each would hold a GBytes,
+   * a copy and a list link, some 100 bytes of memory for a 2-byte line. */
+  if (!g_queue_is_empty (&self->out) && size <= TAIL_MESSAGE_MAX)
+    {
+      gsize before = self->tail != NULL ? self->tail->len : 0;
+
+      if (self->tail == NULL)
+        self->tail = g_byte_array_new ();
+      if (!_gsock_framer_append (self->framer, data, size, payload, max, self->tail, error))
+        {
+          if (self->tail->len == 0)
+            g_clear_pointer (&self->tail, g_byte_array_unref);
+          return FALSE;
+        }
+      set_queued_bytes (self, self->queued_bytes + (self->tail->len - before));
+      if (self->tail->len >= TAIL_MAX)
+        close_tail (self);
+      return TRUE;
+    }
+
   if (payload != NULL)
     wire = gsock_framer_encode (self->framer, payload, max, error);
   else
@@ -949,6 +995,7 @@ _gsock_stream_send (GsockStream  *self,
   if (wire == NULL)
     return FALSE;
 
+  close_tail (self);
   g_queue_push_tail (&self->out, wire);
   set_queued_bytes (self, self->queued_bytes + g_bytes_get_size (wire));
   if (!self->watching_output)

@@ -5,6 +5,7 @@
  */
 
 #include <gsock/gsock.h>
+#include <malloc.h>
 
 #include "gsock-test-util.h"
 
@@ -309,6 +310,75 @@ test_never_reading_peer_is_pushed_back (Fixture      *fx,
   g_assert_error ((GError *) fx->reasons->pdata[0], GSOCK_ERROR, GSOCK_ERROR_NOT_READING);
 }
 
+/* The heap this process holds now (0 where malloc is not glibc's: the sanitizers', valgrind's). */
+static gsize
+heap_in_use (void)
+{
+  struct mallinfo2 info = mallinfo2 ();
+
+  return info.uordblks + info.hblkhd;
+}
+
+/* Sends line @i: a short number, or every 1,000th a line of 2 KiB (queued apart); adds it
+ * to @expected on success. */
+static gboolean
+send_numbered_line (GsockEndpoint *client,
+                    guint          i,
+                    GString       *expected,
+                    GError       **error)
+{
+  g_autofree char *line = i % 1000 == 999 ? g_strdup_printf ("%u%2048s", i, "")
+                                          : g_strdup_printf ("%u", i);
+
+  if (!gsock_endpoint_send (client, line, NULL, error))
+    return FALSE;
+  g_string_append_printf (expected, "%s\n", line);
+  return TRUE;
+}
+
+/* Small messages to a peer that reads nothing: what the queue holds in memory stays near
+ * max-queued-bytes (queued one by one, each line held about 100 bytes of bookkeeping: 71
+ * times the limit here), and once the peer reads, every line comes, in order. */
+static void
+test_small_messages_keep_the_queue_small (Fixture      *fx,
+                                          gconstpointer data)
+{
+  g_autoptr(GSocket) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GBytes) received = NULL;
+  GsockEndpoint *client;
+  gsize before, before_expected, growth;
+  guint i = 0;
+
+  fixture_listen (fx);
+  raw = gsock_test_tcp_connect (fx->port);
+  gsock_test_wait_until (fx->accepted->len == 1);
+  client = fx->accepted->pdata[0];
+  gsock_tcp_client_set_max_queued_bytes (GSOCK_TCP_CLIENT (client), MIB);
+
+  /* The kernel's buffers take the first ones without any queue. */
+  while (gsock_tcp_client_get_queued_bytes (GSOCK_TCP_CLIENT (client)) == 0)
+    g_assert_true (send_numbered_line (client, i++, expected, NULL));
+  before = heap_in_use ();
+  before_expected = expected->allocated_len;
+  while (send_numbered_line (client, i, expected, &error))
+    i++;
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL);
+  /* What the test itself keeps of the lines is not the queue's. */
+  growth = heap_in_use () - (expected->allocated_len - before_expected);
+  growth = growth > before ? growth - before : 0;
+  g_test_message ("%u lines, %" G_GSIZE_FORMAT " bytes of heap for the queue", i, growth);
+  g_assert_cmpuint (i, >, MIB / 16);
+  /* mallinfo2() sees nothing of the sanitizers' and valgrind's malloc. */
+  if (before > 0)
+    g_assert_cmpuint (growth, <, 2 * MIB);
+
+  received = gsock_test_socket_read (raw, expected->len, 65536, NULL);
+  g_assert_cmpmem (g_bytes_get_data (received, NULL), g_bytes_get_size (received),
+                   expected->str, expected->len);
+}
+
 /* A graceful close that cannot write what is queued (the peer reads nothing, and the drain
  * timeout ends it) fails, saying how many bytes were lost (it reported success before). */
 static void
@@ -607,6 +677,8 @@ main (int   argc,
   ADD ("flow-control/slow-reader-gets-every-byte", test_slow_reader_gets_every_byte);
   ADD ("flow-control/never-reading-peer-is-pushed-back", test_never_reading_peer_is_pushed_back);
   ADD ("flow-control/drain-timeout-spares-a-slow-reader", test_drain_timeout_spares_slow_reader);
+  ADD ("flow-control/small-messages-keep-the-queue-small",
+       test_small_messages_keep_the_queue_small);
   ADD ("close-async/reports-unsent-bytes", test_close_async_reports_unsent_bytes);
   ADD ("flow-control/handler-backlog-pushes-back", test_handler_backlog_pushes_back);
   ADD ("flow-control/water-marks-are-inherited", test_water_marks_are_inherited);
