@@ -86,6 +86,14 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockEndpoint, gsock_endpoint, G_TYPE_OBJECT)
 
+/* The port of an internet address; 0 for none or any other kind. */
+static guint16
+port_of (GSocketAddress *address)
+{
+  return G_IS_INET_SOCKET_ADDRESS (address) ?
+    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) : 0;
+}
+
 enum {
   PROP_0,
   PROP_HOST,
@@ -95,6 +103,7 @@ enum {
   PROP_TIMEOUT,
   PROP_ADDRESS,
   PROP_LOCAL_ADDRESS,
+  PROP_LOCAL_PORT,
   PROP_STATE,
   PROP_ACTIVE,
   PROP_LAST_ERROR,
@@ -180,6 +189,9 @@ gsock_endpoint_get_property (GObject    *object,
       break;
     case PROP_LOCAL_ADDRESS:
       g_value_set_object (value, priv->local_address);
+      break;
+    case PROP_LOCAL_PORT:
+      g_value_set_uint (value, gsock_endpoint_get_local_port (self));
       break;
     case PROP_STATE:
       g_value_set_enum (value, priv->state);
@@ -294,7 +306,7 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * GsockEndpoint:port:
    *
    * The port to bind, listen on or connect to; 0 asks the system for a free one when
-   * binding or listening (read the chosen one from [property@Gsock.Endpoint:local-address]).
+   * binding or listening (read the chosen one from [property@Gsock.Endpoint:local-port]).
    * A value beyond 65535 is refused, never wrapped: GObject keeps the port and warns, and
    * bindings raise an error from the methods that take a port.
    */
@@ -362,6 +374,18 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
   properties[PROP_LOCAL_ADDRESS] =
     g_param_spec_object ("local-address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:local-port:
+   *
+   * The port of [property@Gsock.Endpoint:local-address]: the one really bound when
+   * [property@Gsock.Endpoint:port] is 0, for a client of a server started on a free port.
+   * 0 when not bound or bound to a Unix socket. [property@Gsock.Endpoint:port] keeps what
+   * was asked for, so a server listening again on port 0 gets a fresh port.
+   */
+  properties[PROP_LOCAL_PORT] =
+    g_param_spec_uint ("local-port", NULL, NULL, 0, G_MAXUINT16, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
    * GsockEndpoint:state:
@@ -541,8 +565,8 @@ gsock_endpoint_set_host (GsockEndpoint *self,
  * gsock_endpoint_get_port:
  * @self: an endpoint
  *
- * Gets [property@Gsock.Endpoint:port], the port asked for; the port in use is in
- * [property@Gsock.Endpoint:local-address].
+ * Gets [property@Gsock.Endpoint:port], the port asked for; the port in use is
+ * [property@Gsock.Endpoint:local-port].
  *
  * Returns: the port
  */
@@ -770,6 +794,26 @@ gsock_endpoint_get_local_address (GsockEndpoint *self)
   priv = gsock_endpoint_get_instance_private (self);
 
   return priv->local_address;
+}
+
+/**
+ * gsock_endpoint_get_local_port:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:local-port].
+ *
+ * Returns: the bound port, or 0 when not bound to an internet address
+ */
+guint16
+gsock_endpoint_get_local_port (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
+
+  return port_of (priv->local_address);
 }
 
 /**
@@ -1103,8 +1147,13 @@ _gsock_endpoint_set_local_address (GsockEndpoint  *self,
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
-  if (g_set_object (&priv->local_address, address))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ADDRESS]);
+  guint16 old_port = port_of (priv->local_address);
+
+  if (!g_set_object (&priv->local_address, address))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_ADDRESS]);
+  if (port_of (address) != old_port)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_PORT]);
 }
 
 /* Gives a new endpoint nobody watches yet the settings of @from (for a server's clients:

@@ -147,6 +147,8 @@ void            gsock_endpoint_set_address          (GsockEndpoint  *self,
 GSOCK_AVAILABLE_IN_ALL
 GSocketAddress *gsock_endpoint_get_local_address    (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
+guint16         gsock_endpoint_get_local_port       (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
 GsockState      gsock_endpoint_get_state            (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 guint64         gsock_endpoint_get_bytes_sent       (GsockEndpoint *self);

@@ -380,6 +380,7 @@ test_unix_stream (void)
   g_assert_true (gsock_tcp_server_listen (server, &error));
   g_assert_no_error (error);
   g_assert_true (G_IS_UNIX_SOCKET_ADDRESS (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (server))));
+  g_assert_cmpuint (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (server)), ==, 0);
 
   g_object_set (client, "address", address, "timeout", 5000, NULL);
   g_assert_true (gsock_tcp_client_open (client, NULL, &error));
@@ -1070,6 +1071,72 @@ test_null_self_is_refused (void)
   g_test_assert_expected_messages ();
 }
 
+/* Port 0 gets a free port: local-port reads it (with one notify), port keeps the 0 asked for,
+ * and a peer built from local-port reaches the endpoint. */
+static void
+test_local_port_reads_the_bound_port (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  GsockEndpoint *endpoints[] = { GSOCK_ENDPOINT (server), GSOCK_ENDPOINT (udp) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *reply = NULL;
+      guint notifies = 0;
+      guint port;
+
+      g_signal_connect (endpoints[i], "notify::local-port", G_CALLBACK (count_notify_cb),
+                        &notifies);
+      g_signal_connect (endpoints[i], "message-received", G_CALLBACK (echo_cb), NULL);
+      g_assert_cmpuint (gsock_endpoint_get_local_port (endpoints[i]), ==, 0);
+
+      if (GSOCK_IS_TCP_SERVER (endpoints[i]))
+        g_assert_true (gsock_tcp_server_listen (server, &error));
+      else
+        g_assert_true (gsock_udp_endpoint_bind (udp, &error));
+      g_assert_no_error (error);
+      g_object_get (endpoints[i], "local-port", &port, NULL);
+      g_assert_cmpuint (port, !=, 0);
+      g_assert_cmpuint (port, ==, gsock_endpoint_get_local_port (endpoints[i]));
+      g_assert_cmpuint (port, ==, g_inet_socket_address_get_port (
+                          G_INET_SOCKET_ADDRESS (gsock_endpoint_get_local_address (endpoints[i]))));
+      g_assert_cmpuint (notifies, ==, 1);
+      g_assert_cmpuint (gsock_endpoint_get_port (endpoints[i]), ==, 0);
+
+      if (GSOCK_IS_TCP_SERVER (endpoints[i]))
+        {
+          g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1", port);
+
+          gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+          g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+          g_assert_no_error (error);
+          g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "by local-port", NULL, &error));
+          reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+          gsock_endpoint_close (GSOCK_ENDPOINT (client));
+        }
+      else
+        {
+          g_autoptr(GsockUdpEndpoint) client = gsock_udp_endpoint_new (NULL, 0);
+          g_autoptr(GSocketAddress) target = g_inet_socket_address_new_from_string ("127.0.0.1",
+                                                                                   port);
+
+          gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+          g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "by local-port", target,
+                                              &error));
+          reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+          gsock_endpoint_close (GSOCK_ENDPOINT (client));
+        }
+      g_assert_no_error (error);
+      g_assert_cmpstr (reply, ==, "by local-port");
+      gsock_endpoint_close (endpoints[i]);
+    }
+
+  /* A UDP endpoint lets its address go on close, and its port with it. */
+  g_assert_cmpuint (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (udp)), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1093,6 +1160,8 @@ main (int   argc,
                    test_inbox_outlives_the_connection);
   g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);
   g_test_add_func ("/Gsock/Endpoint/address/unix-stream", test_unix_stream);
+  g_test_add_func ("/Gsock/Endpoint/local-port/reads-the-bound-port",
+                   test_local_port_reads_the_bound_port);
   g_test_add_func ("/Gsock/Endpoint/address/unix-datagram", test_unix_datagram);
   g_test_add_func ("/Gsock/Endpoint/message-received/chain-up-udp", test_chain_up_udp);
   g_test_add_func ("/Gsock/Endpoint/message-received/chain-up-tcp-server",

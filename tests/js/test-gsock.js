@@ -27,7 +27,10 @@ function address(port) {
 }
 
 function localPort(endpoint) {
-    return endpoint.get_local_address().get_port();
+    const port = endpoint.local_port;
+    if (port !== endpoint.get_local_address().get_port())
+        throw new Error(`local-port ${port} is not the local address's`);
+    return port;
 }
 
 function assert(condition, message) {

@@ -45,7 +45,9 @@ def address(port):
 
 
 def local_port(endpoint):
-    return endpoint.get_local_address().get_port()
+    port = endpoint.props.local_port
+    assert port == endpoint.get_local_address().get_port()
+    return port
 
 
 class GsockTestCase(unittest.TestCase):
