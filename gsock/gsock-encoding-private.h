@@ -17,6 +17,9 @@ char   *_gsock_encoding_decode (const char *encoding,
                                 gsize       len,
                                 GError    **error);
 
+/* Whether text converts to and from @encoding; else sets GSOCK_ERROR_UNKNOWN_ENCODING. */
+gboolean _gsock_encoding_check      (const char *encoding,
+                                     GError    **error);
 /* Whether @encoding names UTF-8, whose text needs no conversion. */
 gboolean _gsock_encoding_is_utf8    (const char *encoding);
 /* Whether @data is UTF-8 without a NUL, as decoding it from UTF-8 requires; else sets @error. */

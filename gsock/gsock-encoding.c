@@ -16,6 +16,31 @@ _gsock_encoding_is_utf8 (const char *encoding)
   return g_ascii_strcasecmp (encoding, "UTF-8") == 0 || g_ascii_strcasecmp (encoding, "UTF8") == 0;
 }
 
+/* Whether iconv converts from @from to @to. */
+static gboolean
+converts (const char *to,
+          const char *from)
+{
+  GIConv converter = g_iconv_open (to, from);
+
+  if (converter == (GIConv) -1)
+    return FALSE;
+  g_iconv_close (converter);
+  return TRUE;
+}
+
+gboolean
+_gsock_encoding_check (const char *encoding,
+                       GError    **error)
+{
+  if (_gsock_encoding_is_utf8 (encoding) ||
+      (converts (encoding, "UTF-8") && converts ("UTF-8", encoding)))
+    return TRUE;
+  g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING, "Unknown encoding “%s”",
+               encoding);
+  return FALSE;
+}
+
 /* Turns a GConvertError into the GSOCK_ERROR code a user can act on. */
 static void
 propagate_convert_error (GError    **error,

@@ -320,8 +320,9 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * The character set text travels in on the wire: any name iconv knows, such as `UTF-8`,
    * `GBK` or `ISO-8859-1`.
    *
-   * An unknown name is reported as `GSOCK_ERROR_UNKNOWN_ENCODING` when it is first used.
-   * `NULL` sets the default, `UTF-8`.
+   * An unknown name fails the open (bind, listen or connect) with
+   * `GSOCK_ERROR_UNKNOWN_ENCODING`; an open endpoint keeps its encoding when given one and
+   * reports the error through [signal@Gsock.Endpoint::error]. `NULL` sets the default, `UTF-8`.
    */
   properties[PROP_ENCODING] =
     g_param_spec_string ("encoding", NULL, NULL, "UTF-8",
@@ -369,7 +370,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * GsockEndpoint:local-address:
    *
    * The address the endpoint is bound to, set once it is bound, listening or connected, with
-   * the real port when 0 was asked for; `NULL` before.
+   * the real port when 0 was asked for; `NULL` before, and again once a datagram endpoint or
+   * a server is closed.
    */
   properties[PROP_LOCAL_ADDRESS] =
     g_param_spec_object ("local-address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
@@ -631,18 +633,29 @@ gsock_endpoint_get_encoding (GsockEndpoint *self)
  * @encoding: (nullable): a character set name iconv knows; `NULL` for `UTF-8`
  *
  * Sets [property@Gsock.Endpoint:encoding], used from the next send or decoded message on.
+ * On an endpoint that is not closed, an unknown name is not taken: the endpoint reports
+ * `GSOCK_ERROR_UNKNOWN_ENCODING` through [signal@Gsock.Endpoint::error] and keeps its
+ * encoding.
  */
 void
 gsock_endpoint_set_encoding (GsockEndpoint *self,
                              const char    *encoding)
 {
   GsockEndpointPrivate *priv;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (GSOCK_IS_ENDPOINT (self));
 
   priv = gsock_endpoint_get_instance_private (self);
 
-  if (set_string (&priv->encoding, encoding != NULL ? encoding : "UTF-8"))
+  if (encoding == NULL)
+    encoding = "UTF-8";
+  if (priv->state != GSOCK_STATE_CLOSED && !_gsock_encoding_check (encoding, &error))
+    {
+      _gsock_endpoint_report_error (self, error);
+      return;
+    }
+  if (set_string (&priv->encoding, encoding))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCODING]);
 }
 

@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 
 #include "gsock-connector-private.h"
+#include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-line-framer.h"
@@ -781,8 +782,9 @@ stop_reconnecting (GsockTcpClient *self)
  *
  * Fails with `G_IO_ERROR_CONNECTION_REFUSED` when nothing listens there,
  * `G_IO_ERROR_TIMED_OUT` after [property@Gsock.Endpoint:timeout] milliseconds (when not 0),
- * `G_IO_ERROR_CANCELLED` when cancelled or closed meanwhile, and `G_IO_ERROR_BUSY` when the
- * client is already open or opening.
+ * `G_IO_ERROR_CANCELLED` when cancelled or closed meanwhile, `G_IO_ERROR_BUSY` when the
+ * client is already open or opening, and `GSOCK_ERROR_UNKNOWN_ENCODING` for an
+ * [property@Gsock.Endpoint:encoding] iconv does not know.
  */
 void
 gsock_tcp_client_open_async (GsockTcpClient     *self,
@@ -816,7 +818,8 @@ gsock_tcp_client_open_async (GsockTcpClient     *self,
                                "The client is already open");
       return;
     }
-  if (priv->use_tls && !_gsock_tls_check_available (&error))
+  if ((priv->use_tls && !_gsock_tls_check_available (&error)) ||
+      !_gsock_encoding_check (gsock_endpoint_get_encoding (endpoint), &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

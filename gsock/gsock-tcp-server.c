@@ -111,6 +111,7 @@ stop_listening (GsockTcpServer *self)
   _gsock_acceptor_stop (&priv->acceptor);
   for (guint i = 0; i < priv->handshakes->len; i++)
     g_cancellable_cancel (priv->handshakes->pdata[i]);
+  _gsock_endpoint_set_local_address (GSOCK_ENDPOINT (self), NULL);
 }
 
 /* The clients as an array of new references, safe to walk while clients go away. */
@@ -742,7 +743,9 @@ bind_socket (GsockTcpServer *self,
  *
  * Returns: `TRUE` once listening; `FALSE` with @error set otherwise:
  *   `G_IO_ERROR_ADDRESS_IN_USE` when another socket has the port, `G_IO_ERROR_BUSY` when
- *   already listening, `GSOCK_ERROR_TLS_UNAVAILABLE` when a TLS certificate is set but no TLS
+ *   already listening, `GSOCK_ERROR_UNKNOWN_ENCODING` for an
+ *   [property@Gsock.Endpoint:encoding] iconv does not know,
+ *   `GSOCK_ERROR_TLS_UNAVAILABLE` when a TLS certificate is set but no TLS
  *   backend is installed, the error of loading
  *   [property@Gsock.TcpServer:tls-certificate-file], or a resolver error for an unknown host
  */
@@ -790,6 +793,8 @@ listen_at (GsockEndpoint  *endpoint,
       gsock_tcp_server_set_tls_certificate (self, certificate);
     }
   if (priv->settings.tls.certificate != NULL && !_gsock_tls_check_available (error))
+    return FALSE;
+  if (!_gsock_encoding_check (gsock_endpoint_get_encoding (endpoint), error))
     return FALSE;
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);

@@ -13,6 +13,7 @@
 #include "gsock-datagram-queue-private.h"
 #include "gsock-datagram-receiver-private.h"
 #include "gsock-datagram-sender-private.h"
+#include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-view-private.h"
@@ -464,6 +465,8 @@ open_socket (GsockUdpEndpoint *self,
   g_autoptr(GSocketAddress) local = NULL;
   guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
+  if (!_gsock_encoding_check (gsock_endpoint_get_encoding (endpoint), error))
+    return FALSE;
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
 
   socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
@@ -828,7 +831,9 @@ gsock_udp_endpoint_new (const char *host,
  * without blocking.
  *
  * Returns: `TRUE` once bound; `FALSE` with @error set otherwise: `G_IO_ERROR_ADDRESS_IN_USE`,
- *   `G_IO_ERROR_BUSY` when already bound, or a resolver error for an unknown host
+ *   `G_IO_ERROR_BUSY` when already bound, `GSOCK_ERROR_UNKNOWN_ENCODING` for an
+ *   [property@Gsock.Endpoint:encoding] iconv does not know, or a resolver error for an
+ *   unknown host
  */
 gboolean
 gsock_udp_endpoint_bind (GsockUdpEndpoint *self,

@@ -260,6 +260,18 @@ def test_tcp_client_refused():
     assert result.stdout == ''
 
 
+def test_unknown_encoding_fails_at_start():
+    # Before the open checked it, the servers listened and then failed on every line.
+    for name, verb in (('gsock-chat-server', 'listen on'), ('gsock-udp-server', 'bind'),
+                       ('gsock-tcp-client', 'reach')):
+        result = run(name, '--port', '0' if name != 'gsock-tcp-client' else '1',
+                     '--encoding', 'NO-SUCH-CHARSET')
+        assert result.returncode == 1, result
+        line = one_line(result.stderr)
+        assert line.startswith(f'{name}: cannot {verb} 127.0.0.1:'), line
+        assert line.endswith('Unknown encoding “NO-SUCH-CHARSET”'), line
+
+
 def test_tcp_client_connect_times_out():
     # A listener whose backlog is full: Linux drops further SYNs, so connecting hangs.
     with socket.socket() as listener:

@@ -1137,6 +1137,76 @@ test_local_port_reads_the_bound_port (void)
   g_assert_cmpuint (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (udp)), ==, 0);
 }
 
+/* An unknown encoding fails every kind of open at once, not every message later; an open
+ * endpoint keeps its encoding when given an unknown one, and says so. */
+static void
+test_encoding_unknown_fails_the_open (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) reported = NULL;
+  GsockEndpoint *endpoints[3];
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_endpoint_get_local_port (GSOCK_ENDPOINT (server)));
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  endpoints[0] = GSOCK_ENDPOINT (server);
+  endpoints[1] = GSOCK_ENDPOINT (udp);
+  endpoints[2] = GSOCK_ENDPOINT (client);
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      gboolean opened;
+
+      gsock_endpoint_set_encoding (endpoints[i], "NO-SUCH-CHARSET-GSOCK");
+      g_assert_cmpstr (gsock_endpoint_get_encoding (endpoints[i]), ==, "NO-SUCH-CHARSET-GSOCK");
+      if (GSOCK_IS_TCP_SERVER (endpoints[i]))
+        opened = gsock_tcp_server_listen (server, &error);
+      else if (GSOCK_IS_UDP_ENDPOINT (endpoints[i]))
+        opened = gsock_udp_endpoint_bind (udp, &error);
+      else
+        opened = gsock_tcp_client_open (client, NULL, &error);
+      g_assert_false (opened);
+      g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING);
+      g_assert_nonnull (strstr (error->message, "NO-SUCH-CHARSET-GSOCK"));
+      g_clear_error (&error);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_CLOSED);
+      g_assert_null (gsock_endpoint_get_local_address (endpoints[i]));
+
+      /* Also through open_async. */
+      {
+        g_autoptr(GAsyncResult) result = NULL;
+
+        gsock_endpoint_open_async (endpoints[i], NULL, store_result_cb, &result);
+        gsock_test_wait_until (result != NULL);
+        g_assert_false (gsock_endpoint_open_finish (endpoints[i], result, &error));
+        g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING);
+        g_clear_error (&error);
+        g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_CLOSED);
+      }
+      gsock_endpoint_set_encoding (endpoints[i], "GBK");
+    }
+
+  /* Open, it keeps GBK and reports the unknown name. */
+  g_assert_true (gsock_udp_endpoint_bind (udp, &error));
+  g_assert_no_error (error);
+  g_signal_connect (udp, "error", G_CALLBACK (store_error_cb), &reported);
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), "NO-SUCH-CHARSET-GSOCK");
+  g_assert_error (reported, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING);
+  g_assert_error (gsock_endpoint_get_last_error (GSOCK_ENDPOINT (udp)), GSOCK_ERROR,
+                  GSOCK_ERROR_UNKNOWN_ENCODING);
+  g_assert_cmpstr (gsock_endpoint_get_encoding (GSOCK_ENDPOINT (udp)), ==, "GBK");
+  g_clear_error (&reported);
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), "ISO-8859-1");
+  g_assert_null (reported);
+  g_assert_cmpstr (gsock_endpoint_get_encoding (GSOCK_ENDPOINT (udp)), ==, "ISO-8859-1");
+  gsock_endpoint_close (GSOCK_ENDPOINT (udp));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1160,6 +1230,8 @@ main (int   argc,
                    test_inbox_outlives_the_connection);
   g_test_add_func ("/Gsock/Endpoint/inbox/is-bounded", test_inbox_is_bounded);
   g_test_add_func ("/Gsock/Endpoint/address/unix-stream", test_unix_stream);
+  g_test_add_func ("/Gsock/Endpoint/encoding/unknown-fails-the-open",
+                   test_encoding_unknown_fails_the_open);
   g_test_add_func ("/Gsock/Endpoint/local-port/reads-the-bound-port",
                    test_local_port_reads_the_bound_port);
   g_test_add_func ("/Gsock/Endpoint/address/unix-datagram", test_unix_datagram);

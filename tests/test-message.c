@@ -484,12 +484,7 @@ test_reply_unrepresentable_text (UdpPair       *pair,
   g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_INVALID_TEXT);
   g_clear_error (&error);
 
-  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (pair->server), "NO-SUCH-CHARSET-GSOCK");
-  g_assert_false (gsock_message_reply (message, "ok", &error));
-  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_UNKNOWN_ENCODING);
-  g_clear_error (&error);
-
-  /* Neither failed reply put anything on the wire: the client times out. */
+  /* The failed reply put nothing on the wire: the client times out. */
   gsock_endpoint_set_timeout (GSOCK_ENDPOINT (pair->client), 200);
   answer = gsock_endpoint_receive_message (GSOCK_ENDPOINT (pair->client), NULL, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
