@@ -211,9 +211,12 @@ typedef struct
 static gboolean read_ready (GsockUdpEndpoint *self,
                             GIOCondition      condition);
 
-/* Called while a read is handled, this is an iteration of a handler's nested main loop: the
- * datagrams that handler sent so far should leave now (from the dispatch), not wait for it to
- * return, since it may be waiting for their answers. */
+/* Ready without the descriptor in two cases. Called while a read is handled, this is an
+ * iteration of a handler's nested main loop: the datagrams that handler sent so far should
+ * leave now (from the dispatch), not wait for it to return, since it may be waiting for their
+ * answers. And after a dispatch stopped at its limit, the next one must come even if that
+ * limit was all the kernel held: it finds the queue empty and takes in the drops no datagram
+ * carried. */
 static gboolean
 read_source_prepare (GSource *source,
                      gint    *timeout)
@@ -222,7 +225,9 @@ read_source_prepare (GSource *source,
     gsock_udp_endpoint_get_instance_private (((ReadSource *) source)->self);
 
   *timeout = -1;
-  return priv->reading && _gsock_datagram_sender_pending (&priv->sender);
+  if (priv->reading)
+    return _gsock_datagram_sender_pending (&priv->sender);
+  return priv->backlog;
 }
 
 static gboolean

@@ -1523,6 +1523,78 @@ test_datagrams_dropped (Fixture      *fx,
   g_signal_handlers_disconnect_by_data (fx->server, &notifies);
 }
 
+#define BURST_DATAGRAMS 400
+#define BURST_DATAGRAM_SIZE 100
+
+/* How many datagrams of BURST_DATAGRAM_SIZE bytes a socket with SO_RCVBUF @rcvbuf holds of a
+ * burst it does not read. */
+static guint
+datagrams_held (gint rcvbuf)
+{
+  guint16 port;
+  g_autoptr(GSocket) socket = gsock_test_udp_socket (&port);
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  char buffer[BURST_DATAGRAM_SIZE] = { 0 };
+  guint held = 0;
+
+  g_assert_true (g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, rcvbuf, NULL));
+  for (guint i = 0; i < BURST_DATAGRAMS; i++)
+    gsock_test_socket_send_to (peer, port, buffer, sizeof buffer);
+  while (g_socket_receive (socket, buffer, sizeof buffer, NULL, NULL) > 0)
+    held++;
+  return held;
+}
+
+/* A burst the kernel held exactly a multiple of 64 datagrams of (the most one dispatch reads)
+ * ends with a dispatch that read a whole batch: the drops after the last datagram held are
+ * carried by no datagram, and were counted only once another datagram came. */
+static void
+test_datagrams_dropped_current_after_a_whole_batch (void)
+{
+  g_autoptr(GsockUdpEndpoint) endpoint = NULL;
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  GsockEndpoint *server;
+  char text[BURST_DATAGRAM_SIZE];
+  gint rcvbuf = 0;
+  guint16 port;
+
+  /* The receive buffer that holds exactly 64 datagrams of the burst on this machine. */
+  for (gint size = 2048; size <= 256 * 1024 && rcvbuf == 0; size += 64)
+    {
+      guint held = datagrams_held (size);
+
+      if (held == 64 && datagrams_held (size) == 64)
+        rcvbuf = size;
+      else if (held > 64)
+        break;
+    }
+  if (rcvbuf == 0)
+    {
+      g_test_skip ("no receive buffer size holds exactly 64 datagrams here");
+      return;
+    }
+
+  endpoint = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  server = GSOCK_ENDPOINT (endpoint);
+  gsock_endpoint_set_max_message_size (server, BURST_DATAGRAM_SIZE);
+  gsock_udp_endpoint_set_receive_buffer_size (endpoint, rcvbuf);
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, NULL));
+  port = gsock_endpoint_get_local_port (server);
+
+  memset (text, 'x', sizeof text);
+  for (guint i = 0; i < BURST_DATAGRAMS; i++)
+    gsock_test_socket_send_to (peer, port, text, sizeof text);
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (server) >= 64);
+  gsock_test_run_for (NULL, 50);
+
+  g_test_message ("SO_RCVBUF %d: %" G_GUINT64_FORMAT " received, %" G_GUINT64_FORMAT
+                  " dropped of %u", rcvbuf, gsock_endpoint_get_messages_received (server),
+                  gsock_udp_endpoint_get_datagrams_dropped (endpoint), BURST_DATAGRAMS);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (server) +
+                    gsock_udp_endpoint_get_datagrams_dropped (endpoint), ==, BURST_DATAGRAMS);
+  gsock_endpoint_close (server);
+}
+
 /* ---- datagrams over Unix sockets: sizes, descriptors, the send queue ---- */
 
 static GSocketAddress *
@@ -2741,6 +2813,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/receive-buffer-size/reads-what-the-kernel-set",
                    test_receive_buffer_size);
   ADD ("datagrams-dropped/counts-a-flood-the-buffer-cannot-hold", test_datagrams_dropped);
+  g_test_add_func ("/Gsock/UdpEndpoint/datagrams-dropped/current-after-a-whole-batch",
+                   test_datagrams_dropped_current_after_a_whole_batch);
   g_test_add_func ("/Gsock/UdpEndpoint/max-message-size/large-unix-datagrams-whole-or-refused",
                    test_large_unix_datagrams);
   g_test_add_func ("/Gsock/UdpEndpoint/receive/from-an-unnamed-sender",
