@@ -90,11 +90,12 @@ void          _gsock_endpoint_wait              (GsockEndpoint  *self,
 
 /* gsock-endpoint-resolve.c: the address to open at, resolved first. */
 
-/* Opens (binds, listens) at @address, resolved already; called in the CLOSED state, or in
- * OPENING after an asynchronous resolution. On failure the state is CLOSED or left OPENING
- * (the caller then moves it to CLOSED). */
+/* Opens (binds, listens) at @addresses (a list of GSocketAddress, never empty: :address, the
+ * host literal or every address the host name resolves to, each once), resolved already;
+ * called in the CLOSED state, or in OPENING after an asynchronous resolution. On failure the
+ * state is CLOSED or left OPENING (the caller then moves it to CLOSED). */
 typedef gboolean (*GsockOpenAtFunc) (GsockEndpoint  *self,
-                                     GSocketAddress *address,
+                                     GList          *addresses,
                                      GError        **error);
 /* open_async for the kinds whose open does not block once the address is known (binding and
  * listening): :address or a literal host is used at once; a name is resolved asynchronously
@@ -105,9 +106,9 @@ void          _gsock_endpoint_open_with         (GsockEndpoint      *self,
                                                  GCancellable       *cancellable,
                                                  GAsyncReadyCallback callback,
                                                  gpointer            user_data);
-/* The address to bind or listen on: :address, the host literal, or the host name resolved
- * with the blocking g_resolver_lookup_by_name(), for the blocking calls only. */
-GSocketAddress *_gsock_endpoint_resolve         (GsockEndpoint  *self,
+/* The addresses to bind or listen on, as for GsockOpenAtFunc (transfer full), the host name
+ * resolved with the blocking g_resolver_lookup_by_name(), for the blocking calls only. */
+GList        *_gsock_endpoint_resolve           (GsockEndpoint  *self,
                                                  GError        **error);
 
 void          _gsock_endpoint_inherit_settings  (GsockEndpoint  *self,

@@ -9,21 +9,44 @@
 
 /* The functions declared in gsock-endpoint-private.h for the kinds that bind or listen
  * (GsockUdpEndpoint, GsockTcpServer): _gsock_endpoint_open_with(), the asynchronous open
- * that never blocks on DNS, and _gsock_endpoint_resolve(), the blocking calls' lookup. */
+ * that never blocks on DNS, and _gsock_endpoint_resolve(), the blocking calls' lookup. Both
+ * give every address a name resolves to, in the resolver's order, each once. */
 
-/* :address, or the host if it is an address literal; NULL when it is a name. */
-static GSocketAddress *
+/* :address, or the host if it is an address literal, as a list of one; NULL for a name. */
+static GList *
 address_without_lookup (GsockEndpoint *self)
 {
   GSocketAddress *address = gsock_endpoint_get_address (self);
   g_autoptr(GInetAddress) literal = NULL;
 
   if (address != NULL)
-    return g_object_ref (address);
+    return g_list_prepend (NULL, g_object_ref (address));
   literal = g_inet_address_new_from_string (gsock_endpoint_get_host (self));
   if (literal != NULL)
-    return g_inet_socket_address_new (literal, gsock_endpoint_get_port (self));
+    return g_list_prepend (NULL, g_inet_socket_address_new (literal,
+                                                            gsock_endpoint_get_port (self)));
   return NULL;
+}
+
+/* The resolver's addresses (consumed) as socket addresses at the endpoint's port. */
+static GList *
+socket_addresses (GsockEndpoint *self,
+                  GList         *addresses)
+{
+  GList *result = NULL;
+
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      gboolean seen = FALSE;
+
+      for (GList *r = result; r != NULL && !seen; r = r->next)
+        seen = g_inet_address_equal (l->data, g_inet_socket_address_get_address (r->data));
+      if (!seen)
+        result = g_list_prepend (result, g_inet_socket_address_new (l->data,
+                                                                    gsock_endpoint_get_port (self)));
+    }
+  g_resolver_free_addresses (addresses);
+  return g_list_reverse (result);
 }
 
 /* An open whose host name is being resolved. */
@@ -37,12 +60,12 @@ typedef struct
 static void
 open_at_for_task (GsockEndpoint  *self,
                   GsockOpenAtFunc open_at,
-                  GSocketAddress *address,
+                  GList          *addresses,
                   GTask          *task)
 {
   GError *error = NULL;
 
-  if (open_at (self, address, &error))
+  if (open_at (self, addresses, &error))
     {
       g_task_return_boolean (task, TRUE);
       return;
@@ -61,16 +84,13 @@ open_resolved_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   GsockEndpoint *self = g_task_get_source_object (task);
   OpenData *data = g_task_get_task_data (task);
-  g_autoptr(GSocketAddress) address = NULL;
+  g_autolist(GSocketAddress) addresses = NULL;
   GError *error = NULL;
-  GList *addresses;
+  GList *found;
 
-  addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  if (addresses != NULL)
-    {
-      address = g_inet_socket_address_new (addresses->data, gsock_endpoint_get_port (self));
-      g_resolver_free_addresses (addresses);
-    }
+  found = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (found != NULL)
+    addresses = socket_addresses (self, found);
 
   /* Closed (or aborted) meanwhile: it stays closed, as a client's connect does. */
   if (_gsock_endpoint_peek_closes (self) != data->closes)
@@ -80,7 +100,7 @@ open_resolved_cb (GObject      *source,
                                "The endpoint was closed while its host name was resolved");
       return;
     }
-  if (address == NULL || g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
+  if (addresses == NULL || g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
                                                                &error))
     {
       if (_gsock_endpoint_peek_state (self) == GSOCK_STATE_OPENING)
@@ -90,7 +110,7 @@ open_resolved_cb (GObject      *source,
     }
 
   /* A datagram endpoint may have been bound by a send meanwhile: open_at then says BUSY. */
-  open_at_for_task (self, data->open_at, address, task);
+  open_at_for_task (self, data->open_at, addresses, task);
 }
 
 void
@@ -102,7 +122,7 @@ _gsock_endpoint_open_with (GsockEndpoint      *self,
 {
   GMainContext *context = _gsock_endpoint_get_context (self);
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GSocketAddress) address = NULL;
+  g_autolist(GSocketAddress) addresses = NULL;
   g_autoptr(GResolver) resolver = NULL;
   OpenData *data;
 
@@ -116,10 +136,10 @@ _gsock_endpoint_open_with (GsockEndpoint      *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY, "The endpoint is already open");
       return;
     }
-  address = address_without_lookup (self);
-  if (address != NULL)
+  addresses = address_without_lookup (self);
+  if (addresses != NULL)
     {
-      open_at_for_task (self, open_at, address, task);
+      open_at_for_task (self, open_at, addresses, task);
       return;
     }
 
@@ -136,22 +156,20 @@ _gsock_endpoint_open_with (GsockEndpoint      *self,
   g_main_context_pop_thread_default (context);
 }
 
-GSocketAddress *
+GList *
 _gsock_endpoint_resolve (GsockEndpoint *self,
                          GError       **error)
 {
   g_autoptr(GResolver) resolver = NULL;
-  GSocketAddress *address = address_without_lookup (self);
-  GList *addresses;
+  GList *addresses = address_without_lookup (self);
+  GList *found;
 
-  if (address != NULL)
-    return address;
+  if (addresses != NULL)
+    return addresses;
 
   resolver = g_resolver_get_default ();
-  addresses = g_resolver_lookup_by_name (resolver, gsock_endpoint_get_host (self), NULL, error);
-  if (addresses == NULL)
+  found = g_resolver_lookup_by_name (resolver, gsock_endpoint_get_host (self), NULL, error);
+  if (found == NULL)
     return NULL;
-  address = g_inet_socket_address_new (addresses->data, gsock_endpoint_get_port (self));
-  g_resolver_free_addresses (addresses);
-  return address;
+  return socket_addresses (self, found);
 }

@@ -296,7 +296,10 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    *
    * The host name or address literal to bind, listen on or connect to.
    *
-   * A name is resolved when the endpoint opens. `NULL` sets the default, `127.0.0.1`.
+   * A name is resolved when the endpoint opens. A server listens on every address the name
+   * resolves to (`localhost` may be both `127.0.0.1` and `::1`), on one port, and
+   * [property@Gsock.Endpoint:local-address] is the first of them; a datagram endpoint binds
+   * the first, and a client tries them in turn. `NULL` sets the default, `127.0.0.1`.
    */
   properties[PROP_HOST] =
     g_param_spec_string ("host", NULL, NULL, "127.0.0.1",

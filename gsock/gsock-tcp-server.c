@@ -56,7 +56,10 @@
 
 typedef struct
 {
-  GsockAcceptor acceptor; /* the listening socket */
+  /* GsockAcceptor *, one per address listened on (the first listening ones); kept until
+   * finalize, since an accept callback may close the server under its acceptor's feet */
+  GPtrArray *acceptors;
+  guint n_listening;
   GsockClientList *clients;
   GsockTcpServerSettings settings; /* what each accepted connection is given */
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
@@ -108,7 +111,9 @@ stop_listening (GsockTcpServer *self)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
-  _gsock_acceptor_stop (&priv->acceptor);
+  for (guint i = 0; i < priv->n_listening; i++)
+    _gsock_acceptor_stop (priv->acceptors->pdata[i]);
+  priv->n_listening = 0;
   for (guint i = 0; i < priv->handshakes->len; i++)
     g_cancellable_cancel (priv->handshakes->pdata[i]);
   _gsock_endpoint_set_local_address (GSOCK_ENDPOINT (self), NULL);
@@ -159,6 +164,7 @@ gsock_tcp_server_finalize (GObject *object)
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
   g_ptr_array_unref (priv->handshakes);
+  g_ptr_array_unref (priv->acceptors);
   g_free (priv->settings.tls_certificate_file);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->finalize (object);
@@ -280,7 +286,8 @@ client_gone (GsockEndpoint  *endpoint,
 
   _gsock_tcp_client_forget_owner (client);
   /* Its descriptor is free now. */
-  _gsock_acceptor_resume (&priv->acceptor);
+  for (guint i = 0; i < priv->n_listening; i++)
+    _gsock_acceptor_resume (priv->acceptors->pdata[i]);
   /* Held for the items-changed and client-disconnected handlers, which may drop the rest. */
   g_object_ref (self);
   if (!_gsock_client_list_remove (priv->clients, client))
@@ -303,13 +310,15 @@ static const GsockTcpClientOwner client_owner = {
 
 /* A connection accepted by a server listening on one IP address has that address and port
  * as its own: the server's object serves, with no system call and no new object per
- * connection. NULL when the server listens on a wildcard address (or is not an IP one). */
+ * connection. NULL when the server listens on a wildcard address, on several addresses (or
+ * is not an IP one). */
 static GSocketAddress *
 accepted_local_address (GsockTcpServer *self)
 {
+  GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
   GSocketAddress *listening = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (self));
 
-  if (!G_IS_INET_SOCKET_ADDRESS (listening) ||
+  if (priv->n_listening != 1 || !G_IS_INET_SOCKET_ADDRESS (listening) ||
       g_inet_address_get_is_any (
         g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (listening))))
     return NULL;
@@ -479,9 +488,9 @@ gsock_tcp_server_close (GsockEndpoint *endpoint)
     gsock_endpoint_close (clients->pdata[i]);
 }
 
-static gboolean listen_at (GsockEndpoint  *endpoint,
-                           GSocketAddress *address,
-                           GError        **error);
+static gboolean listen_at (GsockEndpoint *endpoint,
+                           GList         *addresses,
+                           GError       **error);
 
 static void
 gsock_tcp_server_open_async (GsockEndpoint      *endpoint,
@@ -670,7 +679,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->settings.connection.high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
   priv->settings.connection.low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
   priv->handshakes = g_ptr_array_new_with_free_func (g_object_unref);
-  _gsock_acceptor_init (&priv->acceptor, GSOCK_ENDPOINT (self), &acceptor_callbacks);
+  priv->acceptors = g_ptr_array_new_with_free_func (g_free);
   _gsock_tls_init (&priv->settings.tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
 }
 
@@ -754,7 +763,7 @@ gsock_tcp_server_listen (GsockTcpServer *self,
                          GError        **error)
 {
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
-  g_autoptr(GSocketAddress) address = NULL;
+  g_autolist(GSocketAddress) addresses = NULL;
 
   g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -764,24 +773,104 @@ gsock_tcp_server_listen (GsockTcpServer *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY, "The server is already open");
       return FALSE;
     }
-  address = _gsock_endpoint_resolve (endpoint, error);
-  if (address == NULL)
+  addresses = _gsock_endpoint_resolve (endpoint, error);
+  if (addresses == NULL)
     return FALSE;
 
-  return listen_at (endpoint, address, error);
+  return listen_at (endpoint, addresses, error);
+}
+
+/* A listening socket at @address, or NULL with @error set. */
+static GSocket *
+listen_on (GsockTcpServer *self,
+           GSocketAddress *address,
+           GError        **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
+                         _gsock_protocol_for (address, G_SOCKET_TYPE_STREAM), error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  /* The kernel caps it at net.core.somaxconn; a storm of connections should queue, not fail. */
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!bind_socket (self, socket, address, error) || !g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+/* The port of an internet socket address; 0 for any other. */
+static guint16
+port_of (GSocketAddress *address)
+{
+  return G_IS_INET_SOCKET_ADDRESS (address) ?
+    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) : 0;
+}
+
+/* Listening sockets for @addresses: with port 0, the first gets a free port and the others
+ * the same one. A later address the system cannot listen on (an IPv6 one on a host without
+ * IPv6, say) is left out; one whose port is taken is not, or a client could meet another
+ * program at that name. */
+static GPtrArray *
+listen_on_all (GsockTcpServer *self,
+               GList          *addresses,
+               GError        **error)
+{
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  guint16 port = port_of (addresses->data);
+
+  for (GList *l = addresses; l != NULL; l = l->next)
+    {
+      g_autoptr(GSocketAddress) address = g_object_ref (l->data);
+      g_autoptr(GError) local_error = NULL;
+      GSocket *socket;
+
+      if (port != port_of (address))
+        {
+          g_object_unref (address);
+          address = g_inet_socket_address_new (
+            g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (l->data)), port);
+        }
+      socket = listen_on (self, address, &local_error);
+      if (socket == NULL)
+        {
+          g_autofree char *name = NULL;
+
+          if (l == addresses ||
+              g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return NULL;
+            }
+          name = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (address));
+          g_debug ("Not listening on %s: %s", name, local_error->message);
+          continue;
+        }
+      g_ptr_array_add (sockets, socket);
+      if (port == 0)
+        {
+          g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, error);
+
+          if (local == NULL)
+            return NULL;
+          port = port_of (local);
+        }
+    }
+  return g_steal_pointer (&sockets);
 }
 
 /* gsock_tcp_server_listen() once the address is known; the caller checked that the server is
  * closed (or OPENING while its name was resolved). */
 static gboolean
-listen_at (GsockEndpoint  *endpoint,
-           GSocketAddress *address,
-           GError        **error)
+listen_at (GsockEndpoint *endpoint,
+           GList         *addresses,
+           GError       **error)
 {
   GsockTcpServer *self = GSOCK_TCP_SERVER (endpoint);
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
   g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GPtrArray) sockets = NULL;
 
   if (priv->settings.tls_certificate_file != NULL)
     {
@@ -798,21 +887,38 @@ listen_at (GsockEndpoint  *endpoint,
     return FALSE;
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
-  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
-                         _gsock_protocol_for (address, G_SOCKET_TYPE_STREAM), error);
-  if (socket == NULL)
-    goto failed;
-  g_socket_set_blocking (socket, FALSE);
-  /* The kernel caps it at net.core.somaxconn; a storm of connections should queue, not fail. */
-  g_socket_set_listen_backlog (socket, SOMAXCONN);
-  if (!bind_socket (self, socket, address, error) ||
-      !g_socket_listen (socket, error))
-    goto failed;
-  local = g_socket_get_local_address (socket, error);
+  /* With port 0, another program may hold the first address's free port at the next one. */
+  for (guint attempt = 0; sockets == NULL; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      sockets = listen_on_all (self, addresses, &local_error);
+      if (sockets == NULL && (port_of (addresses->data) != 0 || attempt == 2 ||
+                              !g_error_matches (local_error, G_IO_ERROR,
+                                                G_IO_ERROR_ADDRESS_IN_USE)))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          goto failed;
+        }
+    }
+  local = g_socket_get_local_address (sockets->pdata[0], error);
   if (local == NULL)
     goto failed;
 
-  _gsock_acceptor_start (&priv->acceptor, _gsock_endpoint_get_context (endpoint), socket);
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      GsockAcceptor *acceptor;
+
+      if (i == priv->acceptors->len)
+        {
+          acceptor = g_new0 (GsockAcceptor, 1);
+          _gsock_acceptor_init (acceptor, endpoint, &acceptor_callbacks);
+          g_ptr_array_add (priv->acceptors, acceptor);
+        }
+      _gsock_acceptor_start (priv->acceptors->pdata[i], _gsock_endpoint_get_context (endpoint),
+                             sockets->pdata[i]);
+    }
+  priv->n_listening = sockets->len;
 
   _gsock_endpoint_set_local_address (endpoint, local);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);

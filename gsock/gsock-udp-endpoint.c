@@ -696,15 +696,15 @@ check_unbound (GsockUdpEndpoint *self,
   return FALSE;
 }
 
-/* gsock_udp_endpoint_bind() once the address is known. */
+/* gsock_udp_endpoint_bind() once the address is known: the first a name resolves to. */
 static gboolean
-bind_at (GsockEndpoint  *endpoint,
-         GSocketAddress *address,
-         GError        **error)
+bind_at (GsockEndpoint *endpoint,
+         GList         *addresses,
+         GError       **error)
 {
   GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (endpoint);
 
-  return check_unbound (self, error) && open_socket (self, address, error);
+  return check_unbound (self, error) && open_socket (self, addresses->data, error);
 }
 
 static void
@@ -844,7 +844,7 @@ gboolean
 gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
                          GError          **error)
 {
-  g_autoptr(GSocketAddress) address = NULL;
+  g_autolist(GSocketAddress) addresses = NULL;
 
   g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -852,11 +852,11 @@ gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
   /* Checked before the name is resolved, so a bound endpoint does not wait for a lookup. */
   if (!check_unbound (self, error))
     return FALSE;
-  address = _gsock_endpoint_resolve (GSOCK_ENDPOINT (self), error);
-  if (address == NULL)
+  addresses = _gsock_endpoint_resolve (GSOCK_ENDPOINT (self), error);
+  if (addresses == NULL)
     return FALSE;
 
-  return bind_at (GSOCK_ENDPOINT (self), address, error);
+  return bind_at (GSOCK_ENDPOINT (self), addresses, error);
 }
 
 /**

@@ -791,8 +791,9 @@ test_send_data_override_tcp_client (void)
 
 /* ---- names are resolved without blocking the main loop in an asynchronous open ---- */
 
-/* A resolver that answers 127.0.0.1 for every name: at once and counted when asked to block,
- * from an idle of the caller's thread-default context when asked asynchronously. */
+/* A resolver that answers 127.0.0.1 for every name (and 127.0.0.1, ::1 and 127.0.0.1 again for
+ * "both-loopbacks"): at once and counted when asked to block, from an idle of the caller's
+ * thread-default context when asked asynchronously. */
 #define TEST_TYPE_RESOLVER (test_resolver_get_type ())
 G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
 
@@ -807,9 +808,16 @@ struct _TestResolver
 G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
 
 static GList *
-loopback_addresses (void)
+loopback_addresses (const char *hostname)
 {
-  return g_list_prepend (NULL, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+  GList *addresses = g_list_prepend (NULL, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+
+  if (g_str_equal (hostname, "both-loopbacks"))
+    {
+      addresses = g_list_prepend (addresses, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
+      addresses = g_list_prepend (addresses, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+    }
+  return addresses;
 }
 
 static GList *
@@ -819,7 +827,7 @@ test_resolver_lookup_by_name (GResolver     *resolver,
                               GError       **error)
 {
   TEST_RESOLVER (resolver)->sync_calls++;
-  return loopback_addresses ();
+  return loopback_addresses (hostname);
 }
 
 static gboolean
@@ -827,7 +835,8 @@ test_resolver_answer_cb (gpointer user_data)
 {
   GTask *task = user_data;
 
-  g_task_return_pointer (task, loopback_addresses (), (GDestroyNotify) g_resolver_free_addresses);
+  g_task_return_pointer (task, loopback_addresses (g_task_get_task_data (task)),
+                         (GDestroyNotify) g_resolver_free_addresses);
   return G_SOURCE_REMOVE;
 }
 
@@ -844,6 +853,7 @@ test_resolver_lookup_by_name_async (GResolver           *resolver,
 
   /* Like GLib's own resolvers, it answers even when cancelled (GTask then says CANCELLED). */
   g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, g_strdup (hostname), g_free);
   self->async_calls++;
   g_clear_pointer (&self->async_context, g_main_context_unref);
   self->async_context = g_main_context_ref_thread_default ();
@@ -1207,6 +1217,107 @@ test_encoding_unknown_fails_the_open (void)
   gsock_endpoint_close (GSOCK_ENDPOINT (udp));
 }
 
+/* Whether this host can listen on ::1. */
+static gboolean
+has_ipv6_loopback (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+
+  return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
+}
+
+/* An echo over a new client of @host:@port. */
+static void
+assert_echoes_at (const char *host,
+                  guint16     port)
+{
+  g_autoptr(GsockTcpClient) client = gsock_tcp_client_new (host, port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), host, NULL, &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, host);
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+}
+
+/* A server given a name listens on every address it resolves to (as "localhost" may to
+ * 127.0.0.1 and ::1), on one port, listening and through open_async; a port taken at one of
+ * them fails the listen, leaving none listening. */
+static void
+test_listen_every_address_of_a_name (ResolverFixture *fx,
+                                     gconstpointer    data)
+{
+  gboolean ipv6 = has_ipv6_loopback ();
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("both-loopbacks", 0);
+      g_autoptr(GError) error = NULL;
+      guint16 port;
+
+      g_signal_connect (server, "message-received", G_CALLBACK (echo_cb), NULL);
+      if (i == 0)
+        g_assert_true (gsock_tcp_server_listen (server, &error));
+      else
+        {
+          g_autoptr(GAsyncResult) result = NULL;
+
+          gsock_endpoint_open_async (GSOCK_ENDPOINT (server), NULL, store_result_cb, &result);
+          gsock_test_wait_until (result != NULL);
+          g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (server), result, &error));
+        }
+      g_assert_no_error (error);
+      port = gsock_endpoint_get_local_port (GSOCK_ENDPOINT (server));
+      g_assert_cmpuint (port, !=, 0);
+      assert_echoes_at ("127.0.0.1", port);
+      if (ipv6)
+        assert_echoes_at ("::1", port);
+      else
+        g_test_message ("no ::1 here: the IPv6 address was left out");
+      gsock_endpoint_close (GSOCK_ENDPOINT (server));
+    }
+
+  if (ipv6)
+    {
+      g_autoptr(GSocket) squatter = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                                  G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+      g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) taken = NULL;
+      g_autoptr(GsockTcpServer) server = NULL;
+      g_autoptr(GsockTcpClient) client = NULL;
+      g_autoptr(GError) error = NULL;
+      guint16 port;
+
+      g_assert_true (g_socket_bind (squatter, any_port, FALSE, &error));
+      g_assert_true (g_socket_listen (squatter, &error));
+      taken = g_socket_get_local_address (squatter, &error);
+      g_assert_no_error (error);
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (taken));
+
+      server = gsock_tcp_server_new ("both-loopbacks", port);
+      g_assert_false (gsock_tcp_server_listen (server, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+      g_clear_error (&error);
+      g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)), ==, GSOCK_STATE_CLOSED);
+
+      /* 127.0.0.1 was let go again: nothing answers there. */
+      client = gsock_tcp_client_new ("127.0.0.1", port);
+      gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+      g_assert_false (gsock_tcp_client_open (client, NULL, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+      g_socket_close (squatter, NULL);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1244,6 +1355,9 @@ main (int   argc,
                    test_send_data_override_udp);
   g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-answers-in-a-read",
                    test_send_data_override_tcp_client);
+  g_test_add ("/Gsock/Endpoint/listen/every-address-of-a-name", ResolverFixture, NULL,
+              resolver_fixture_setup, test_listen_every_address_of_a_name,
+              resolver_fixture_teardown);
   g_test_add ("/Gsock/Endpoint/open-async/resolves-names-asynchronously", ResolverFixture, NULL,
               resolver_fixture_setup, test_open_async_resolves_asynchronously,
               resolver_fixture_teardown);
