@@ -54,8 +54,8 @@ typedef struct
                       GError      **error);
 } GsockFramerFastPath;
 
-/* Registers @fast_path (static, never freed) for @self, from its init or its construct-only
- * properties (a line framer's depends on its delimiter): _gsock_framer_cut() and
+/* Registers @fast_path (static, never freed) for @self, from its init or constructed (a line
+ * framer's depends on its delimiter and encoding): _gsock_framer_cut() and
  * _gsock_framer_append() then use it instead of decode() and encode(). Only for a final class
  * whose encode() and decode() frame exactly as @fast_path does. */
 void     _gsock_framer_set_fast_path (GsockFramer               *self,

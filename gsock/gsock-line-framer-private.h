@@ -14,4 +14,10 @@ G_BEGIN_DECLS
  * saves making one per accepted connection. */
 GsockFramer *_gsock_line_framer_get_default (void);
 
+/* The framer a connection in @encoding uses for @framer (transfer full): for a line framer
+ * whose delimiter @encoding writes otherwise than UTF-8 does, one that writes and finds it
+ * so (kept by @framer for the next connection in @encoding); else @framer itself. */
+GsockFramer *_gsock_line_framer_for_encoding (GsockFramer *framer,
+                                              const char  *encoding);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <gsock/gsock.h>
 
 #include "gsock-framer-private.h"
+#include "gsock-line-framer-private.h"
 #include "gsock-test-util.h"
 
 #define MAX_SIZE 1024
@@ -1923,6 +1924,173 @@ test_line_framer_stream_searches_partial_line_once (void)
   gsock_endpoint_close (GSOCK_ENDPOINT (server));
 }
 
+/* any-newline: lines end with "\n" or "\r\n" whichever the delimiter, the "\r" is not part of
+ * the message, sends end with the delimiter, and what would not come back whole is refused. */
+static void
+test_line_framer_any_newline (void)
+{
+  static const char wire[] = "a\r\nb\nc\r\n\r\n\nd\re\n";
+  static const char *const lines[] = { "a", "b", "c", "", "", "d\re", NULL };
+  const char *delimiters[] = { "\n", "\r\n" };
+
+  for (gsize d = 0; d < G_N_ELEMENTS (delimiters); d++)
+    {
+      g_autoptr (GsockFramer) framer = g_object_new (GSOCK_TYPE_LINE_FRAMER,
+                                                     "delimiter", delimiters[d],
+                                                     "any-newline", TRUE, NULL);
+      g_autoptr (GBytes) stream = g_bytes_new_static (wire, sizeof wire - 1);
+      g_autoptr (GPtrArray) expected = messages_from_strings (lines);
+      g_autoptr (GBytes) sent = NULL;
+      g_autoptr (GBytes) payload = g_bytes_new_static ("x", 1);
+      g_autoptr (GBytes) with_newline = g_bytes_new_static ("x\ny", 3);
+      gsize cuts[sizeof wire - 1];
+      gboolean any_newline = FALSE;
+
+      g_object_get (framer, "any-newline", &any_newline, NULL);
+      g_assert_true (any_newline);
+      for (gsize i = 0; i < G_N_ELEMENTS (cuts); i++)
+        cuts[i] = i + 1;
+      {
+        g_autoptr (GPtrArray) got = decode_in_pieces (framer, stream, MAX_SIZE, cuts,
+                                                      G_N_ELEMENTS (cuts));
+        assert_messages_equal (got, expected);
+      }
+      {
+        gsize whole = sizeof wire - 1;
+        g_autoptr (GPtrArray) got = decode_in_pieces (framer, stream, MAX_SIZE, &whole, 1);
+        assert_messages_equal (got, expected);
+      }
+
+      sent = gsock_framer_encode (framer, payload, MAX_SIZE, NULL);
+      g_assert_nonnull (sent);
+      {
+        g_autofree char *framed = g_strconcat ("x", delimiters[d], NULL);
+
+        g_assert_cmpmem (g_bytes_get_data (sent, NULL), g_bytes_get_size (sent), framed,
+                         strlen (framed));
+      }
+      assert_encode_error (framer, with_newline, MAX_SIZE, GSOCK_ERROR,
+                           GSOCK_ERROR_INVALID_FRAME);
+    }
+}
+
+/* A payload ending with "\r" would lose it under "\n" with any-newline, not under "\r\n"
+ * (the line is then "a\r\r\n"); a line is too long by its bytes without the "\r". */
+static void
+test_line_framer_any_newline_edges (void)
+{
+  g_autoptr (GsockFramer) lf = g_object_new (GSOCK_TYPE_LINE_FRAMER, "any-newline", TRUE, NULL);
+  g_autoptr (GsockFramer) crlf = g_object_new (GSOCK_TYPE_LINE_FRAMER, "delimiter", "\r\n",
+                                               "any-newline", TRUE, NULL);
+  g_autoptr (GsockFramer) bar = g_object_new (GSOCK_TYPE_LINE_FRAMER, "delimiter", "|",
+                                              "any-newline", TRUE, NULL);
+  g_autoptr (GBytes) ends_with_cr = g_bytes_new_static ("a\r", 2);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GBytes) line = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  assert_encode_error (lf, ends_with_cr, MAX_SIZE, GSOCK_ERROR, GSOCK_ERROR_INVALID_FRAME);
+  wire = gsock_framer_encode (crlf, ends_with_cr, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  line = gsock_framer_decode (crlf, g_bytes_get_data (wire, NULL), g_bytes_get_size (wire),
+                              MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (line, "a\r", 2);
+  g_assert_cmpuint (consumed, ==, 4);
+  g_clear_pointer (&line, g_bytes_unref);
+
+  /* Three bytes fit in three, with or without the "\r"; four do not. */
+  line = gsock_framer_decode (lf, (const guint8 *) "abc\r\n", 5, 3, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (line, "abc", 3);
+  g_clear_pointer (&line, g_bytes_unref);
+  line = gsock_framer_decode (lf, (const guint8 *) "abcd\n", 5, 3, &consumed, &error);
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  g_assert_null (line);
+  g_clear_error (&error);
+
+  /* With another delimiter it changes nothing: the "\r" stays. */
+  line = gsock_framer_decode (bar, (const guint8 *) "a\r|", 3, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (line, "a\r", 2);
+}
+
+/* The delimiter is text: a UTF-16 or UTF-32 connection writes and finds it in its encoding,
+ * only at a character's start; an encoding that writes it as UTF-8 does keeps the framer. */
+static void
+test_line_framer_for_encoding (void)
+{
+  g_autoptr (GsockFramer) lf = gsock_line_framer_new (NULL);
+  g_autoptr (GsockFramer) any = g_object_new (GSOCK_TYPE_LINE_FRAMER, "delimiter", "\r\n",
+                                              "any-newline", TRUE, NULL);
+  g_autoptr (GsockFramer) raw = gsock_line_framer_new ("\xff");
+  g_autoptr (GsockFramer) length = gsock_length_framer_new (4);
+  g_autoptr (GsockFramer) utf16 = _gsock_line_framer_for_encoding (lf, "UTF-16LE");
+  g_autoptr (GsockFramer) again = _gsock_line_framer_for_encoding (lf, "UTF-16LE");
+  g_autoptr (GsockFramer) with_bom = NULL;
+  g_autoptr (GsockFramer) utf32 = NULL;
+  g_autoptr (GsockFramer) any16 = NULL;
+  /* U+0A41 U+0100 "\n" in UTF-16LE: 41 0A 00 01 0A 00, with "0A 00" at byte 1 too. */
+  static const guint8 misaligned[] = { 0x41, 0x0a, 0x00, 0x01, 0x0a, 0x00 };
+  static const guint8 crlf16[] = { 'a', 0, '\r', 0, '\n', 0, 'b', 0, '\n', 0 };
+  g_autoptr (GBytes) payload = g_bytes_new_static ("h\0i\0", 4);
+  g_autoptr (GBytes) wire = NULL;
+  g_autoptr (GBytes) line = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  g_assert_true (utf16 != lf);
+  g_assert_true (again == utf16);
+  g_assert_cmpstr (gsock_line_framer_get_delimiter (GSOCK_LINE_FRAMER (utf16)), ==, "\n");
+  wire = gsock_framer_encode (utf16, payload, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (wire, "h\0i\0\n\0", 6);
+
+  line = gsock_framer_decode (utf16, misaligned, sizeof misaligned, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (line, misaligned, 4);
+  g_assert_cmpuint (consumed, ==, 6);
+  g_clear_pointer (&line, g_bytes_unref);
+  /* The old framer cut it at the raw newline byte. */
+  line = gsock_framer_decode (lf, misaligned, sizeof misaligned, MAX_SIZE, &consumed, &error);
+  assert_bytes_equal (line, misaligned, 1);
+  g_clear_pointer (&line, g_bytes_unref);
+
+  /* No byte order mark in the delimiter, whatever the encoding puts first. */
+  with_bom = _gsock_line_framer_for_encoding (lf, "UTF-16");
+  g_clear_pointer (&wire, g_bytes_unref);
+  wire = gsock_framer_encode (with_bom, payload, MAX_SIZE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (wire), ==, 6);
+
+  utf32 = _gsock_line_framer_for_encoding (lf, "UTF-32BE");
+  line = gsock_framer_decode (utf32, (const guint8 *) "\0\0\0a\0\0\0\n", 8, MAX_SIZE, &consumed,
+                              &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (line, "\0\0\0a", 4);
+  g_clear_pointer (&line, g_bytes_unref);
+
+  any16 = _gsock_line_framer_for_encoding (any, "UTF-16LE");
+  line = gsock_framer_decode (any16, crlf16, sizeof crlf16, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (line, "a\0", 2);
+  g_assert_cmpuint (consumed, ==, 6);
+  g_clear_pointer (&line, g_bytes_unref);
+  line = gsock_framer_decode (any16, crlf16 + 6, 4, MAX_SIZE, &consumed, &error);
+  assert_bytes_equal (line, "b\0", 2);
+
+  /* Encodings that write it as UTF-8 does, delimiters that are not text, other framers. */
+  for (guint i = 0; i < 4; i++)
+    {
+      GsockFramer *framers[] = { lf, lf, raw, length };
+      const char *encodings[] = { "ISO-8859-1", "GBK", "UTF-16LE", "UTF-16LE" };
+      g_autoptr (GsockFramer) same = _gsock_line_framer_for_encoding (framers[i], encodings[i]);
+
+      g_assert_true (same == framers[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1952,6 +2120,9 @@ main (int   argc,
 
   g_test_add_func ("/Gsock/LineFramer/delimiter/defaults-to-newline", test_line_framer_delimiter);
   g_test_add_func ("/Gsock/LineFramer/round-trip", test_line_framer_round_trip);
+  g_test_add_func ("/Gsock/LineFramer/any-newline/accepts-both", test_line_framer_any_newline);
+  g_test_add_func ("/Gsock/LineFramer/any-newline/edges", test_line_framer_any_newline_edges);
+  g_test_add_func ("/Gsock/LineFramer/encoding/delimiter-is-text", test_line_framer_for_encoding);
   g_test_add_func ("/Gsock/LineFramer/decode/split-at-every-byte",
                    test_line_framer_split_at_every_byte);
   g_test_add_func ("/Gsock/LineFramer/decode/crlf-split-inside-delimiter",
