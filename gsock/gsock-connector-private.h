@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * @tls's certificate and authorities when @tls is not NULL, within @endpoint's timeout.
  * Either cancellable stops it (@cancellable: the caller's, @close_cancellable: the owner's
  * close). Fails with G_IO_ERROR_TIMED_OUT after the timeout, G_IO_ERROR_CANCELLED, GIO's
- * errors, or a refused certificate explained. */
+ * errors, a refused certificate explained, or GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD. */
 void               _gsock_connector_connect_async  (GsockEndpoint       *endpoint,
                                                     GsockTls            *tls,
                                                     GCancellable        *cancellable,

@@ -82,6 +82,16 @@ connected_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  if (connection != NULL && data->tls != NULL)
+    {
+      /* GSocketClient hands a TLS connection over in a wrapper that makes it a
+       * GSocketConnection. */
+      GIOStream *tls = g_tcp_wrapper_connection_get_base_io_stream (
+        G_TCP_WRAPPER_CONNECTION (connection));
+
+      if (!_gsock_tls_check_version (data->tls, G_TLS_CONNECTION (tls), &error))
+        g_clear_object (&connection);
+    }
   if (connection != NULL)
     {
       g_task_return_pointer (task, connection, g_object_unref);

@@ -95,6 +95,7 @@ enum {
   PROP_TLS,
   PROP_TLS_CERTIFICATE,
   PROP_TLS_DATABASE,
+  PROP_TLS_MINIMUM_VERSION,
   PROP_PEER_CERTIFICATE,
   N_PROPS,
   /* Those installed by gsock-tcp-client-flow.c and gsock-tcp-client-reconnect.c. */
@@ -481,6 +482,9 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_TLS_DATABASE:
       g_value_set_object (value, priv->tls.database);
       break;
+    case PROP_TLS_MINIMUM_VERSION:
+      g_value_set_enum (value, priv->tls.minimum_version);
+      break;
     case PROP_PEER_CERTIFICATE:
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
       break;
@@ -512,6 +516,9 @@ gsock_tcp_client_set_property (GObject      *object,
       break;
     case PROP_TLS_DATABASE:
       gsock_tcp_client_set_tls_database (self, g_value_get_object (value));
+      break;
+    case PROP_TLS_MINIMUM_VERSION:
+      gsock_tcp_client_set_tls_minimum_version (self, g_value_get_enum (value));
       break;
     default:
       if (!_gsock_tcp_client_flow_set_property (self, prop_id, value) &&
@@ -595,6 +602,21 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
   properties[PROP_TLS_DATABASE] =
     g_param_spec_object ("tls-database", NULL, NULL, G_TYPE_TLS_DATABASE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:tls-minimum-version:
+   *
+   * The oldest TLS version [method@Gsock.TcpClient.open] accepts: TLS 1.2 by default, so a
+   * server that offers only TLS 1.0 or 1.1 (whose ciphers and handshake are no longer
+   * considered safe) is refused.
+   *
+   * The TLS backend agrees on a version first; a connection that speaks an older one is then
+   * closed and the open fails with `GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD`, naming both versions.
+   * `G_TLS_PROTOCOL_VERSION_TLS_1_3` accepts only TLS 1.3; `G_TLS_PROTOCOL_VERSION_UNKNOWN`
+   * accepts whatever the backend agrees to. A version the backend cannot name (a newer one)
+   * is accepted. DTLS versions are not stream versions and cannot be set.
+   */
+  properties[PROP_TLS_MINIMUM_VERSION] = _gsock_tls_minimum_version_param_new ();
 
   /**
    * GsockTcpClient:peer-certificate:
@@ -1072,6 +1094,50 @@ gsock_tcp_client_set_tls_database (GsockTcpClient *self,
 
   if (g_set_object (&priv->tls.database, database))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_DATABASE]);
+}
+
+/**
+ * gsock_tcp_client_get_tls_minimum_version:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:tls-minimum-version].
+ *
+ * Returns: the oldest TLS version the client accepts
+ */
+GTlsProtocolVersion
+gsock_tcp_client_get_tls_minimum_version (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), G_TLS_PROTOCOL_VERSION_UNKNOWN);
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  return priv->tls.minimum_version;
+}
+
+/**
+ * gsock_tcp_client_set_tls_minimum_version:
+ * @self: a client
+ * @version: the oldest TLS version to accept, `G_TLS_PROTOCOL_VERSION_UNKNOWN` for any
+ *
+ * Sets [property@Gsock.TcpClient:tls-minimum-version], used by the next open.
+ */
+void
+gsock_tcp_client_set_tls_minimum_version (GsockTcpClient      *self,
+                                          GTlsProtocolVersion  version)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (_gsock_tls_is_stream_version (version));
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->tls.minimum_version == version)
+    return;
+  priv->tls.minimum_version = version;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_MINIMUM_VERSION]);
 }
 
 /**
