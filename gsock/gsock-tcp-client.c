@@ -172,7 +172,7 @@ disconnect (GsockTcpClient *self,
   if (unsent > 0)
     _gsock_endpoint_set_close_error (GSOCK_ENDPOINT (self), unsent_error (unsent, reason));
 
-  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
+  _gsock_endpoint_set_closed_by (GSOCK_ENDPOINT (self), reason);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
   if (priv->owner != NULL)
     priv->owner->gone (priv->owner_endpoint, self, reason);

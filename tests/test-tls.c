@@ -330,6 +330,51 @@ test_dropped_peer_that_never_reads (Fixture       *fixture,
 }
 
 static void
+store_disconnect_reason_cb (GsockTcpClient *client,
+                            const GError   *reason,
+                            GError        **out)
+{
+  g_assert_nonnull (reason);
+  *out = g_error_copy (reason);
+}
+
+static void store_result_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data);
+
+/* A TLS failure that ends a connection (here the server drops it without a close_notify) is
+ * what a pending receive fails with, as the disconnected signal says, not only "closed". */
+static void
+test_pending_receive_gets_the_reason (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
+  GListModel *clients = gsock_tcp_server_get_clients (fixture->server);
+  g_autoptr(GsockTcpClient) served = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) reason = NULL;
+  g_autoptr(GError) error = NULL;
+  GsockMessage *message;
+
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (client, "disconnected", G_CALLBACK (store_disconnect_reason_cb), &reason);
+  gsock_test_wait_until (g_list_model_get_n_items (clients) == 1);
+  served = g_list_model_get_item (clients, 0);
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (client), NULL, store_result_cb, &result);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (served));
+  gsock_test_wait_until (result != NULL);
+
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (client), result, &error);
+  g_assert_null (message);
+  g_assert_nonnull (reason);
+  g_assert_true (reason->domain == G_TLS_ERROR);
+  g_assert_error (error, reason->domain, reason->code);
+  g_assert_nonnull (strstr (error->message, reason->message));
+}
+
+static void
 test_echo_with_trusted_ca (Fixture       *fixture,
                            gconstpointer  data)
 {
@@ -825,6 +870,8 @@ main (int   argc,
   ADD ("/Gsock/Tls/server/dropped-peer-that-never-reads-lets-go-at-once",
        test_dropped_peer_that_never_reads);
   ADD ("/Gsock/Tls/client/unknown-ca-is-refused", test_unknown_ca_is_refused);
+  ADD ("/Gsock/Tls/client/pending-receive-fails-with-the-reason",
+       test_pending_receive_gets_the_reason);
   ADD ("/Gsock/Tls/client/accept-certificate-signal", test_accept_certificate_signal);
   g_test_add ("/Gsock/Tls/client/wrong-name-is-refused", Fixture, "nameonly", fixture_set_up,
               test_wrong_name_is_refused, fixture_tear_down);
