@@ -303,11 +303,13 @@ static const GsockStreamCallbacks stream_callbacks = {
 };
 
 /* Takes over an established connection: the end of open, or a server's accept. @local is
- * the local address when the caller knows it without a system call (NULL to ask). */
+ * the local address when the caller knows it without a system call (NULL to ask);
+ * @first_input what the open read of it already (or NULL). */
 static void
 attach_stream (GsockTcpClient *self,
                GIOStream      *stream,
-               GSocketAddress *local)
+               GSocketAddress *local,
+               GBytes         *first_input)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
@@ -332,7 +334,7 @@ attach_stream (GsockTcpClient *self,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
     }
 
-  _gsock_stream_attach (&priv->stream, stream);
+  _gsock_stream_attach (&priv->stream, stream, first_input);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   if (priv->stream.tls != NULL)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
@@ -579,6 +581,12 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
    * otherwise [signal@Gsock.TcpClient::accept-certificate] decides, and the open fails with a
    * `G_TLS_ERROR` when nothing accepts it. Without a TLS backend the open fails with
    * `GSOCK_ERROR_TLS_UNAVAILABLE`.
+   *
+   * When the server asks for a client certificate
+   * ([property@Gsock.TcpClient:tls-certificate]) under TLS 1.3, it judges it only after the
+   * client's handshake is done: the open then waits briefly for its verdict (twice the
+   * handshake's time, at least 100 ms) and fails with the server's refusal rather than
+   * reporting a connection the server is closing.
    */
   properties[PROP_TLS] =
     g_param_spec_boolean ("tls", NULL, NULL, FALSE,
@@ -710,9 +718,10 @@ open_cb (GObject      *source,
   GsockTcpClient *self = GSOCK_TCP_CLIENT (source);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GBytes) first_input = NULL;
   GError *error = NULL;
 
-  connection = _gsock_connector_connect_finish (result, &error);
+  connection = _gsock_connector_connect_finish (result, &first_input, &error);
   g_clear_object (&priv->open_cancellable);
   if (connection == NULL)
     {
@@ -722,7 +731,7 @@ open_cb (GObject      *source,
       return;
     }
 
-  attach_stream (self, G_IO_STREAM (connection), NULL);
+  attach_stream (self, G_IO_STREAM (connection), NULL, first_input);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1191,7 +1200,7 @@ _gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
   priv->owner_endpoint = owner_endpoint;
   priv->accepted = TRUE;
   priv->use_tls = G_IS_TLS_CONNECTION (stream);
-  attach_stream (self, stream, settings->local_address);
+  attach_stream (self, stream, settings->local_address, NULL);
   return self;
 }
 

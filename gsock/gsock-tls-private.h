@@ -24,6 +24,10 @@ typedef struct
   GTlsDatabase *database;        /* the authorities the peer's is checked against */
   GTlsCertificateFlags refused;  /* what was wrong with the last peer certificate refused */
   GTlsProtocolVersion minimum_version; /* the oldest accepted; UNKNOWN: any */
+  /* A client's last handshake: when it began, and whether the server asked for a
+   * certificate. */
+  gint64 handshake_began;
+  gboolean certificate_requested;
 } GsockTls;
 
 /* Registers the accept-certificate signal of @type (GsockTcpClient or GsockTcpServer); both
@@ -37,7 +41,8 @@ void     _gsock_tls_clear             (GsockTls        *self);
 
 /* Makes @socket_client open TLS connections with @self's certificate and authorities; a
  * server certificate that fails verification is the judge's call (and, when refused, in
- * @self->refused). */
+ * @self->refused). The handshake's start and whether the server asked for a certificate are
+ * noted in @self. */
 void     _gsock_tls_set_up_client     (GsockTls        *self,
                                        GSocketClient   *socket_client);
 /* Says, in front of @error when it is G_TLS_ERROR_BAD_CERTIFICATE, what was wrong with the

@@ -216,6 +216,17 @@ prepare (GsockTls       *self,
 }
 
 static void
+certificate_requested_cb (GTlsConnection *connection,
+                          GParamSpec     *pspec,
+                          GsockEndpoint  *judge)
+{
+  /* Valid while the judge is, which this handler does not outlive. */
+  GsockTls *self = g_object_get_data (G_OBJECT (connection), "gsock-tls");
+
+  self->certificate_requested = TRUE;
+}
+
+static void
 socket_client_event_cb (GSocketClient      *socket_client,
                         GSocketClientEvent  event,
                         GSocketConnectable *connectable,
@@ -224,8 +235,17 @@ socket_client_event_cb (GSocketClient      *socket_client,
 {
   GsockTls *self = g_object_get_data (G_OBJECT (socket_client), "gsock-tls");
 
-  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
-    prepare (self, G_TLS_CONNECTION (connection));
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    return;
+  prepare (self, G_TLS_CONNECTION (connection));
+  self->handshake_began = g_get_monotonic_time ();
+  self->certificate_requested = FALSE;
+  /* The backend sets the authorities the server named in its certificate request, and
+   * notifies them (even none) on the owner's context once the handshake is done: the one way
+   * GIO tells that a certificate was asked for. */
+  g_object_set_data (G_OBJECT (connection), "gsock-tls", self);
+  g_signal_connect_object (connection, "notify::accepted-cas",
+                           G_CALLBACK (certificate_requested_cb), judge, 0);
 }
 
 void

@@ -476,7 +476,6 @@ test_client_certificate_required (Fixture       *fixture,
   g_autoptr(GsockTcpClient) anonymous = new_tls_client (fixture, "localhost", TRUE);
   g_autoptr(GsockTcpClient) accepted = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *reply = NULL;
 
   gsock_tcp_server_set_tls_authentication_mode (fixture->server, G_TLS_AUTHENTICATION_REQUIRED);
   gsock_tcp_server_set_tls_database (fixture->server, ca);
@@ -492,15 +491,13 @@ test_client_certificate_required (Fixture       *fixture,
   g_assert_true (g_tls_certificate_is_same (gsock_tcp_client_get_peer_certificate (accepted),
                                             client_certificate));
 
-  /* Without a certificate the server refuses the handshake; with TLS 1.3 the client may only
-   * learn it at its first read. */
-  if (gsock_tcp_client_open (anonymous, NULL, &error))
-    {
-      gsock_endpoint_send (GSOCK_ENDPOINT (anonymous), "let me in", NULL, NULL);
-      reply = gsock_endpoint_receive (GSOCK_ENDPOINT (anonymous), NULL, NULL, &error);
-      g_assert_null (reply);
-    }
-  g_assert_nonnull (error);
+  /* Without a certificate the server refuses the handshake; under TLS 1.3 that comes after
+   * the client's handshake is done, and the open still fails with it (it looked like a
+   * success, until the first read). */
+  g_assert_false (gsock_tcp_client_open (anonymous, NULL, &error));
+  g_assert_true (error->domain == G_TLS_ERROR);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (anonymous)), ==,
+                   GSOCK_STATE_CLOSED);
   gsock_test_wait_until (fixture->server_error != NULL);
   g_assert_cmpuint (fixture->connected, ==, 1);
 }
@@ -528,7 +525,6 @@ test_untrusted_client_certificate_explained (Fixture       *fixture,
   g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
   g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
   g_autoptr(GError) error = NULL;
-  g_autofree char *reply = NULL;
   guint asked = 0;
 
   not_the_ca = g_tls_file_database_new (server_only, &error);
@@ -538,13 +534,10 @@ test_untrusted_client_certificate_explained (Fixture       *fixture,
   g_signal_connect (fixture->server, "accept-certificate", G_CALLBACK (refuse_cb), &asked);
   gsock_tcp_client_set_tls_certificate (client, client_certificate);
 
-  if (gsock_tcp_client_open (client, NULL, &error))
-    {
-      gsock_endpoint_send (GSOCK_ENDPOINT (client), "let me in", NULL, NULL);
-      reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
-      g_assert_null (reply);
-    }
-  g_assert_nonnull (error);
+  /* GnuTLS, refusing it, sends no alert but closes: the open fails with the reset, saying
+   * when it came. */
+  g_assert_false (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "after the TLS handshake"));
   gsock_test_wait_until (fixture->server_error != NULL);
   g_assert_cmpuint (asked, ==, 1);
   g_assert_error (fixture->server_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
@@ -552,6 +545,88 @@ test_untrusted_client_certificate_explained (Fixture       *fixture,
                             "The client's certificate was refused (it is not signed by a "
                             "trusted authority)"));
   g_assert_cmpuint (fixture->connected, ==, 0);
+}
+
+static void
+welcome_cb (GsockTcpServer *server,
+            GsockTcpClient *client,
+            gpointer        user_data)
+{
+  gsock_endpoint_send (GSOCK_ENDPOINT (client), "welcome", NULL, NULL);
+}
+
+/* A server that speaks first, to a client it asked for a certificate: what it says while the
+ * client waits for the verdict is the client's first message, not lost. */
+static void
+test_greeting_during_the_verdict_wait (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  g_autoptr(GTlsDatabase) ca = load_ca ();
+  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *greeting = NULL;
+
+  gsock_tcp_server_set_tls_authentication_mode (fixture->server, G_TLS_AUTHENTICATION_REQUIRED);
+  gsock_tcp_server_set_tls_database (fixture->server, ca);
+  g_signal_connect (fixture->server, "client-connected", G_CALLBACK (welcome_cb), NULL);
+  gsock_tcp_client_set_tls_certificate (client, client_certificate);
+
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  greeting = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (greeting, ==, "welcome");
+  assert_echo (client, "and then");
+}
+
+/* openssl s_server asking for a client certificate under TLS 1.3 (-Verify 1): none, or one
+ * from an authority it does not trust, fails the open with its alert; the right one opens. */
+static void
+test_openssl_server_refuses_client_certificate (void)
+{
+  g_autofree char *ca = cert_path ("ca.pem");
+  g_autofree char *not_the_ca = cert_path ("nameonly.pem");
+  guint16 port = gsock_test_unused_tcp_port ();
+  guint16 other_port = gsock_test_unused_tcp_port ();
+  g_autoptr(GSubprocess) openssl = NULL;
+  g_autoptr(GSubprocess) distrustful = NULL;
+  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GsockTcpClient) anonymous = new_client_of (port);
+  g_autoptr(GsockTcpClient) untrusted = new_client_of (other_port);
+  g_autoptr(GsockTcpClient) client = new_client_of (port);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  openssl = start_openssl_server (port, (const char *const[]) { "-tls1_3", "-Verify", "1",
+                                                                "-CAfile", ca, NULL });
+  distrustful = start_openssl_server (other_port,
+                                      (const char *const[]) { "-tls1_3", "-Verify", "1",
+                                                              "-verify_return_error",
+                                                              "-CAfile", not_the_ca, NULL });
+
+  g_assert_false (open_when_listening (anonymous, &error));
+  g_assert_true (error->domain == G_TLS_ERROR);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (anonymous)), ==,
+                   GSOCK_STATE_CLOSED);
+
+  g_clear_error (&error);
+  gsock_tcp_client_set_tls_certificate (untrusted, client_certificate);
+  g_assert_false (open_when_listening (untrusted, &error));
+  g_assert_true (error->domain == G_TLS_ERROR);
+
+  g_clear_error (&error);
+  gsock_tcp_client_set_tls_certificate (client, client_certificate);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "trusted", NULL, &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "detsurt");
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  stop_openssl (distrustful);
+  stop_openssl (openssl);
 }
 
 static void
@@ -879,6 +954,8 @@ main (int   argc,
   ADD ("/Gsock/Tls/server/untrusted-client-certificate-is-explained",
        test_untrusted_client_certificate_explained);
   ADD ("/Gsock/Tls/interop/openssl-s-client", test_openssl_client);
+  ADD ("/Gsock/Tls/client/greeting-during-the-verdict-wait-is-kept",
+       test_greeting_during_the_verdict_wait);
   ADD ("/Gsock/Tls/minimum-version/server-refuses-older-clients", test_server_minimum_version);
 #undef ADD
   g_test_add_func ("/Gsock/Tls/minimum-version/is-tls-1-2-unless-set",
@@ -892,6 +969,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/Tls/minimum-version/client-at-1-3-accepts-tls-1-3",
                    test_client_minimum_version_met);
   g_test_add_func ("/Gsock/Tls/interop/openssl-s-server", test_openssl_server);
+  g_test_add_func ("/Gsock/Tls/interop/openssl-s-server-refuses-client-certificate",
+                   test_openssl_server_refuses_client_certificate);
   g_test_add_func ("/Gsock/Tls/server/certificate-file", test_certificate_file);
 
   status = g_test_run ();
