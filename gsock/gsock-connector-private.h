@@ -14,7 +14,10 @@ G_BEGIN_DECLS
  * @tls's certificate and authorities when @tls is not NULL, within @endpoint's timeout.
  * Either cancellable stops it (@cancellable: the caller's, @close_cancellable: the owner's
  * close). Fails with G_IO_ERROR_TIMED_OUT after the timeout, G_IO_ERROR_CANCELLED, GIO's
- * errors, or a refused certificate explained. */
+ * errors, a refused certificate explained (under TLS 1.3 too: a client asked for its
+ * certificate waits briefly for the server's verdict on it), or
+ * GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD. @first_input is what that wait read of the connection
+ * already (NULL if nothing), for the stream to take first. */
 void               _gsock_connector_connect_async  (GsockEndpoint       *endpoint,
                                                     GsockTls            *tls,
                                                     GCancellable        *cancellable,
@@ -22,6 +25,7 @@ void               _gsock_connector_connect_async  (GsockEndpoint       *endpoin
                                                     GAsyncReadyCallback  callback,
                                                     gpointer             user_data);
 GSocketConnection *_gsock_connector_connect_finish (GAsyncResult        *result,
+                                                    GBytes             **first_input,
                                                     GError             **error);
 
 G_END_DECLS

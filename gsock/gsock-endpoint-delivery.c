@@ -484,8 +484,11 @@ receive_cancelled_cb (GCancellable *cancellable,
  * Pending receives are served oldest first. The receive fails with `G_IO_ERROR_TIMED_OUT`
  * after [property@Gsock.Endpoint:timeout] milliseconds (when not 0), with
  * `G_IO_ERROR_CANCELLED` when @cancellable is cancelled, with `G_IO_ERROR_CLOSED` when the
- * endpoint closes or is closed (`G_IO_ERROR_NOT_CONNECTED` if it was never open), and with the error of a message that could not be received (an oversize
- * datagram, say).
+ * endpoint closes or is closed (`G_IO_ERROR_NOT_CONNECTED` if it was never open), with the
+ * reason a connection ended while it waited, in that reason's domain and code (the
+ * [signal@Gsock.TcpClient::disconnected] reason: a reset, a TLS failure, an idle timeout
+ * ...), and with the error of a message that could not be received (an oversize datagram,
+ * say).
  */
 void
 gsock_endpoint_receive_async (GsockEndpoint      *self,

@@ -30,6 +30,10 @@ gboolean      _gsock_endpoint_peek_was_open     (GsockEndpoint  *self);
 guint         _gsock_endpoint_peek_closes       (GsockEndpoint  *self);
 void          _gsock_endpoint_set_state         (GsockEndpoint  *self,
                                                  GsockState      state);
+/* Moves to CLOSED because of @reason (NULL: an orderly end), which the pending receives then
+ * fail with (in its domain and code); _gsock_endpoint_set_state() fails them as closed. */
+void          _gsock_endpoint_set_closed_by     (GsockEndpoint  *self,
+                                                 const GError   *reason);
 /* (transfer full) What the close ending with the next move to CLOSED lost: the close_async
  * calls waiting for it fail with it. */
 void          _gsock_endpoint_set_close_error   (GsockEndpoint  *self,

@@ -1116,9 +1116,12 @@ _gsock_endpoint_get_context (GsockEndpoint *self)
   return priv->context;
 }
 
-void
-_gsock_endpoint_set_state (GsockEndpoint *self,
-                           GsockState     state)
+/* Moves to @state; a move to CLOSED fails the pending receives with @reason (NULL: closed in
+ * order). */
+static void
+set_state (GsockEndpoint *self,
+           GsockState     state,
+           const GError  *reason)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
 
@@ -1137,14 +1140,32 @@ _gsock_endpoint_set_state (GsockEndpoint *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACTIVE]);
   if (state == GSOCK_STATE_CLOSED)
     {
-      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
-                                                     "The endpoint was closed");
+      g_autoptr(GError) error = NULL;
 
+      if (reason != NULL)
+        error = g_error_new (reason->domain, reason->code, "The connection ended: %s",
+                             reason->message);
+      else
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint was closed");
       _gsock_delivery_fail_all (&priv->delivery, error);
       _gsock_lifecycle_closed (&priv->lifecycle, priv->close_error);
       g_clear_error (&priv->close_error);
     }
   g_object_unref (self);
+}
+
+void
+_gsock_endpoint_set_state (GsockEndpoint *self,
+                           GsockState     state)
+{
+  set_state (self, state, NULL);
+}
+
+void
+_gsock_endpoint_set_closed_by (GsockEndpoint *self,
+                               const GError  *reason)
+{
+  set_state (self, GSOCK_STATE_CLOSED, reason);
 }
 
 void

@@ -51,6 +51,9 @@ G_BEGIN_DECLS
  * @GSOCK_ERROR_OUT_OF_DESCRIPTORS: the process (or the system) has no file descriptor left,
  *   so a server stops accepting connections for a while (see
  *   [property@Gsock.TcpServer:accept-pauses])
+ * @GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD: the TLS peer negotiated a protocol version older than
+ *   [property@Gsock.TcpClient:tls-minimum-version] (or the server's
+ *   [property@Gsock.TcpServer:tls-minimum-version]), so the connection was closed
  *
  * The error codes of the [error@Gsock.Error] domain.
  */
@@ -69,6 +72,7 @@ typedef enum {
   GSOCK_ERROR_TLS_UNAVAILABLE,
   GSOCK_ERROR_NOT_READING,
   GSOCK_ERROR_OUT_OF_DESCRIPTORS,
+  GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD,
 } GsockError;
 
 GSOCK_AVAILABLE_IN_ALL

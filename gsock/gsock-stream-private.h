@@ -72,6 +72,7 @@ typedef struct
 
   gboolean in_read;       /* inside one read's handling (handle_input) */
   GByteArray *in;         /* the start of a message whose end has not come yet; NULL when none */
+  GBytes *first_input;    /* read before the stream was attached, decoded first; or NULL */
   gsize in_scanned;       /* of in, the bytes the framer searched and found no message in */
 
   GQueue out;             /* GBytes * of wire bytes; the head is written up to out_offset */
@@ -104,9 +105,11 @@ void      _gsock_stream_init      (GsockStream                *self,
 /* Releases the connection and frees everything (the owner's finalize). */
 void      _gsock_stream_clear     (GsockStream                *self);
 
-/* Takes over an established connection and starts reading it. */
+/* Takes over an established connection and starts reading it, with @first_input (nullable:
+ * what was read from it already, the connector's wait for a TLS verdict) as its first read. */
 void      _gsock_stream_attach    (GsockStream                *self,
-                                   GIOStream                  *io);
+                                   GIOStream                  *io,
+                                   GBytes                     *first_input);
 /* Drops the connection without a word. With @keep_messages, the whole messages still queued
  * stay queued (a half-written head is dropped: it cannot be sent again whole), to be
  * written to the next connection attached; otherwise the queue is emptied. */

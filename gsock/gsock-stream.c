@@ -504,9 +504,21 @@ handle_input (GsockStream *self)
   for (guint i = 0; i < MAX_READS_PER_DISPATCH && self->watching_input; i++)
     {
       g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) first = g_steal_pointer (&self->first_input);
+      const guint8 *data = buffer->data;
       gssize n;
 
-      n = read_some (self, buffer->data, READ_CHUNK, &error);
+      if (first != NULL)
+        {
+          gsize size;
+
+          /* Read by the connector (a pollable source only; see watch ()). */
+          g_source_set_ready_time (self->read_source, -1);
+          data = g_bytes_get_data (first, &size);
+          n = size;
+        }
+      else
+        n = read_some (self, buffer->data, READ_CHUNK, &error);
       if (n < 0)
         {
           if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -522,7 +534,7 @@ handle_input (GsockStream *self)
       if (self->idle_timeout > 0)
         self->last_read = g_get_monotonic_time ();
       self->callbacks->received (owner, n);
-      if (!take_input (self, buffer->data, n))
+      if (!take_input (self, data, n))
         break;
       /* A short read emptied the socket: asking again would cost a system call to learn
        * that it would block. The epoll watch is level-triggered, so whatever comes next
@@ -639,6 +651,9 @@ watch (GsockStream  *self,
         *source = g_pollable_output_stream_create_source (self->output, NULL);
       g_source_set_callback (*source, input ? G_SOURCE_FUNC (read_cb) : G_SOURCE_FUNC (write_cb),
                              self, NULL);
+      /* What was read before the stream was attached is there at once. */
+      if (input && self->first_input != NULL)
+        g_source_set_ready_time (*source, 0);
       g_source_attach (*source, _gsock_endpoint_get_context (self->owner));
     }
 }
@@ -754,7 +769,8 @@ _gsock_stream_clear (GsockStream *self)
 
 void
 _gsock_stream_attach (GsockStream *self,
-                      GIOStream   *io)
+                      GIOStream   *io,
+                      GBytes      *first_input)
 {
   GSocketConnection *connection = _gsock_socket_connection_of (io);
 
@@ -774,6 +790,9 @@ _gsock_stream_attach (GsockStream *self,
   self->closing = FALSE;
   self->shutting_down = FALSE;
   self->write_shut = FALSE;
+  /* Only TLS is read before it is attached, and TLS is watched with GIO's sources. */
+  g_return_if_fail (first_input == NULL || self->tls != NULL);
+  self->first_input = first_input != NULL ? g_bytes_ref (first_input) : NULL;
 
   if (self->tls == NULL && connection != NULL)
     {
@@ -891,6 +910,7 @@ _gsock_stream_release (GsockStream *self,
   if (self->batch != NULL)
     g_byte_array_set_size (self->batch, 0);
   g_clear_pointer (&self->in, g_byte_array_unref);
+  g_clear_pointer (&self->first_input, g_bytes_unref);
   if (self->tls != NULL)
     close_tls (self->io, self->graceful_end, _gsock_endpoint_get_context (self->owner));
   else if (self->io != NULL)

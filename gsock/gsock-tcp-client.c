@@ -96,6 +96,7 @@ enum {
   PROP_TLS,
   PROP_TLS_CERTIFICATE,
   PROP_TLS_DATABASE,
+  PROP_TLS_MINIMUM_VERSION,
   PROP_PEER_CERTIFICATE,
   N_PROPS,
   /* Those installed by gsock-tcp-client-flow.c and gsock-tcp-client-reconnect.c. */
@@ -172,7 +173,7 @@ disconnect (GsockTcpClient *self,
   if (unsent > 0)
     _gsock_endpoint_set_close_error (GSOCK_ENDPOINT (self), unsent_error (unsent, reason));
 
-  _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
+  _gsock_endpoint_set_closed_by (GSOCK_ENDPOINT (self), reason);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
   if (priv->owner != NULL)
     priv->owner->gone (priv->owner_endpoint, self, reason);
@@ -303,11 +304,13 @@ static const GsockStreamCallbacks stream_callbacks = {
 };
 
 /* Takes over an established connection: the end of open, or a server's accept. @local is
- * the local address when the caller knows it without a system call (NULL to ask). */
+ * the local address when the caller knows it without a system call (NULL to ask);
+ * @first_input what the open read of it already (or NULL). */
 static void
 attach_stream (GsockTcpClient *self,
                GIOStream      *stream,
-               GSocketAddress *local)
+               GSocketAddress *local,
+               GBytes         *first_input)
 {
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
@@ -332,7 +335,7 @@ attach_stream (GsockTcpClient *self,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
     }
 
-  _gsock_stream_attach (&priv->stream, stream);
+  _gsock_stream_attach (&priv->stream, stream, first_input);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   if (priv->stream.tls != NULL)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
@@ -482,6 +485,9 @@ gsock_tcp_client_get_property (GObject    *object,
     case PROP_TLS_DATABASE:
       g_value_set_object (value, priv->tls.database);
       break;
+    case PROP_TLS_MINIMUM_VERSION:
+      g_value_set_enum (value, priv->tls.minimum_version);
+      break;
     case PROP_PEER_CERTIFICATE:
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
       break;
@@ -513,6 +519,9 @@ gsock_tcp_client_set_property (GObject      *object,
       break;
     case PROP_TLS_DATABASE:
       gsock_tcp_client_set_tls_database (self, g_value_get_object (value));
+      break;
+    case PROP_TLS_MINIMUM_VERSION:
+      gsock_tcp_client_set_tls_minimum_version (self, g_value_get_enum (value));
       break;
     default:
       if (!_gsock_tcp_client_flow_set_property (self, prop_id, value) &&
@@ -573,6 +582,12 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
    * otherwise [signal@Gsock.TcpClient::accept-certificate] decides, and the open fails with a
    * `G_TLS_ERROR` when nothing accepts it. Without a TLS backend the open fails with
    * `GSOCK_ERROR_TLS_UNAVAILABLE`.
+   *
+   * When the server asks for a client certificate
+   * ([property@Gsock.TcpClient:tls-certificate]) under TLS 1.3, it judges it only after the
+   * client's handshake is done: the open then waits briefly for its verdict (twice the
+   * handshake's time, at least 100 ms) and fails with the server's refusal rather than
+   * reporting a connection the server is closing.
    */
   properties[PROP_TLS] =
     g_param_spec_boolean ("tls", NULL, NULL, FALSE,
@@ -596,6 +611,21 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
   properties[PROP_TLS_DATABASE] =
     g_param_spec_object ("tls-database", NULL, NULL, G_TYPE_TLS_DATABASE,
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockTcpClient:tls-minimum-version:
+   *
+   * The oldest TLS version [method@Gsock.TcpClient.open] accepts: TLS 1.2 by default, so a
+   * server that offers only TLS 1.0 or 1.1 (whose ciphers and handshake are no longer
+   * considered safe) is refused.
+   *
+   * The TLS backend agrees on a version first; a connection that speaks an older one is then
+   * closed and the open fails with `GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD`, naming both versions.
+   * `G_TLS_PROTOCOL_VERSION_TLS_1_3` accepts only TLS 1.3; `G_TLS_PROTOCOL_VERSION_UNKNOWN`
+   * accepts whatever the backend agrees to. A version the backend cannot name (a newer one)
+   * is accepted. DTLS versions are not stream versions and cannot be set.
+   */
+  properties[PROP_TLS_MINIMUM_VERSION] = _gsock_tls_minimum_version_param_new ();
 
   /**
    * GsockTcpClient:peer-certificate:
@@ -689,9 +719,10 @@ open_cb (GObject      *source,
   GsockTcpClient *self = GSOCK_TCP_CLIENT (source);
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
   g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GBytes) first_input = NULL;
   GError *error = NULL;
 
-  connection = _gsock_connector_connect_finish (result, &error);
+  connection = _gsock_connector_connect_finish (result, &first_input, &error);
   g_clear_object (&priv->open_cancellable);
   if (connection == NULL)
     {
@@ -701,7 +732,7 @@ open_cb (GObject      *source,
       return;
     }
 
-  attach_stream (self, G_IO_STREAM (connection), NULL);
+  attach_stream (self, G_IO_STREAM (connection), NULL, first_input);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1078,6 +1109,50 @@ gsock_tcp_client_set_tls_database (GsockTcpClient *self,
 }
 
 /**
+ * gsock_tcp_client_get_tls_minimum_version:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:tls-minimum-version].
+ *
+ * Returns: the oldest TLS version the client accepts
+ */
+GTlsProtocolVersion
+gsock_tcp_client_get_tls_minimum_version (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), G_TLS_PROTOCOL_VERSION_UNKNOWN);
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  return priv->tls.minimum_version;
+}
+
+/**
+ * gsock_tcp_client_set_tls_minimum_version:
+ * @self: a client
+ * @version: the oldest TLS version to accept, `G_TLS_PROTOCOL_VERSION_UNKNOWN` for any
+ *
+ * Sets [property@Gsock.TcpClient:tls-minimum-version], used by the next open.
+ */
+void
+gsock_tcp_client_set_tls_minimum_version (GsockTcpClient      *self,
+                                          GTlsProtocolVersion  version)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+  g_return_if_fail (_gsock_tls_is_stream_version (version));
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  if (priv->tls.minimum_version == version)
+    return;
+  priv->tls.minimum_version = version;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS_MINIMUM_VERSION]);
+}
+
+/**
  * gsock_tcp_client_get_peer_certificate:
  * @self: a client
  *
@@ -1128,7 +1203,7 @@ _gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
   priv->owner_endpoint = owner_endpoint;
   priv->accepted = TRUE;
   priv->use_tls = G_IS_TLS_CONNECTION (stream);
-  attach_stream (self, stream, settings->local_address);
+  attach_stream (self, stream, settings->local_address, NULL);
   return self;
 }
 

@@ -87,6 +87,11 @@ GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_client_set_tls_database    (GsockTcpClient  *self,
                                                        GTlsDatabase    *database);
 GSOCK_AVAILABLE_IN_ALL
+GTlsProtocolVersion gsock_tcp_client_get_tls_minimum_version (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_client_set_tls_minimum_version (GsockTcpClient      *self,
+                                                           GTlsProtocolVersion  version);
+GSOCK_AVAILABLE_IN_ALL
 GTlsCertificate *gsock_tcp_client_get_peer_certificate (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL
 gboolean         gsock_tcp_client_get_reconnect       (GsockTcpClient  *self);

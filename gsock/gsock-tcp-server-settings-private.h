@@ -23,8 +23,8 @@ typedef struct
 } GsockTcpServerSettings;
 
 /* GsockTcpServer's framer, idle-timeout, max-queued-bytes, high-water-mark, low-water-mark,
- * drain-timeout, tls-certificate, tls-certificate-file, tls-database and
- * tls-authentication-mode: their specs, values and public accessors live in
+ * drain-timeout, tls-certificate, tls-certificate-file, tls-database, tls-authentication-mode
+ * and tls-minimum-version: their specs, values and public accessors live in
  * gsock-tcp-server-settings.c; the class gives them the ids from @first on. */
 void     _gsock_tcp_server_settings_install_properties (GObjectClass           *object_class,
                                                         guint                   first);

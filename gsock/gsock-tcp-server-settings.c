@@ -24,6 +24,7 @@ enum {
   SETTING_TLS_CERTIFICATE_FILE,
   SETTING_TLS_DATABASE,
   SETTING_TLS_AUTHENTICATION_MODE,
+  SETTING_TLS_MINIMUM_VERSION,
   N_SETTINGS
 };
 
@@ -151,6 +152,19 @@ _gsock_tcp_server_settings_install_properties (GObjectClass *object_class,
                        G_TLS_AUTHENTICATION_NONE,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockTcpServer:tls-minimum-version:
+   *
+   * The oldest TLS version the server accepts from a client: TLS 1.2 by default, so a client
+   * that offers only TLS 1.0 or 1.1 is refused.
+   *
+   * The TLS backend agrees on a version first; a connection that speaks an older one is then
+   * closed before it becomes a client, and [signal@Gsock.Endpoint::error] reports
+   * `GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD`, naming both versions. `G_TLS_PROTOCOL_VERSION_UNKNOWN`
+   * accepts whatever the backend agrees to; see [property@Gsock.TcpClient:tls-minimum-version].
+   */
+  settings_properties[SETTING_TLS_MINIMUM_VERSION] = _gsock_tls_minimum_version_param_new ();
+
   first_prop = first;
   for (guint i = 0; i < N_SETTINGS; i++)
     g_object_class_install_property (object_class, first + i, settings_properties[i]);
@@ -193,6 +207,9 @@ _gsock_tcp_server_settings_get_property (GsockTcpServerSettings *self,
     case SETTING_TLS_AUTHENTICATION_MODE:
       g_value_set_enum (value, self->tls_authentication_mode);
       return TRUE;
+    case SETTING_TLS_MINIMUM_VERSION:
+      g_value_set_enum (value, self->tls.minimum_version);
+      return TRUE;
     default:
       return FALSE;
     }
@@ -234,6 +251,9 @@ _gsock_tcp_server_settings_set_property (GsockTcpServer *server,
       return TRUE;
     case SETTING_TLS_AUTHENTICATION_MODE:
       gsock_tcp_server_set_tls_authentication_mode (server, g_value_get_enum (value));
+      return TRUE;
+    case SETTING_TLS_MINIMUM_VERSION:
+      gsock_tcp_server_set_tls_minimum_version (server, g_value_get_enum (value));
       return TRUE;
     default:
       return FALSE;
@@ -669,4 +689,49 @@ gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
     return;
   settings->tls_authentication_mode = mode;
   g_object_notify_by_pspec (G_OBJECT (self), settings_properties[SETTING_TLS_AUTHENTICATION_MODE]);
+}
+
+/**
+ * gsock_tcp_server_get_tls_minimum_version:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:tls-minimum-version].
+ *
+ * Returns: the oldest TLS version the server accepts
+ */
+GTlsProtocolVersion
+gsock_tcp_server_get_tls_minimum_version (GsockTcpServer *self)
+{
+  GsockTcpServerSettings *settings;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), G_TLS_PROTOCOL_VERSION_UNKNOWN);
+
+  settings = _gsock_tcp_server_get_settings (self);
+
+  return settings->tls.minimum_version;
+}
+
+/**
+ * gsock_tcp_server_set_tls_minimum_version:
+ * @self: a server
+ * @version: the oldest TLS version to accept, `G_TLS_PROTOCOL_VERSION_UNKNOWN` for any
+ *
+ * Sets [property@Gsock.TcpServer:tls-minimum-version], used for handshakes that end from now
+ * on.
+ */
+void
+gsock_tcp_server_set_tls_minimum_version (GsockTcpServer      *self,
+                                          GTlsProtocolVersion  version)
+{
+  GsockTcpServerSettings *settings;
+
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+  g_return_if_fail (_gsock_tls_is_stream_version (version));
+
+  settings = _gsock_tcp_server_get_settings (self);
+
+  if (settings->tls.minimum_version == version)
+    return;
+  settings->tls.minimum_version = version;
+  g_object_notify_by_pspec (G_OBJECT (self), settings_properties[SETTING_TLS_MINIMUM_VERSION]);
 }

@@ -115,6 +115,11 @@ GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
                                                                GTlsAuthenticationMode  mode);
 GSOCK_AVAILABLE_IN_ALL
+GTlsProtocolVersion gsock_tcp_server_get_tls_minimum_version (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_ALL
+void             gsock_tcp_server_set_tls_minimum_version (GsockTcpServer      *self,
+                                                           GTlsProtocolVersion  version);
+GSOCK_AVAILABLE_IN_ALL
 guint           gsock_tcp_server_get_handler_threads  (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_tcp_server_set_handler_threads  (GsockTcpServer *self,

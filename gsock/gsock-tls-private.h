@@ -23,6 +23,11 @@ typedef struct
   GTlsCertificate *certificate;  /* ours, with its key */
   GTlsDatabase *database;        /* the authorities the peer's is checked against */
   GTlsCertificateFlags refused;  /* what was wrong with the last peer certificate refused */
+  GTlsProtocolVersion minimum_version; /* the oldest accepted; UNKNOWN: any */
+  /* A client's last handshake: when it began, and whether the server asked for a
+   * certificate. */
+  gint64 handshake_began;
+  gboolean certificate_requested;
 } GsockTls;
 
 /* Registers the accept-certificate signal of @type (GsockTcpClient or GsockTcpServer); both
@@ -36,7 +41,8 @@ void     _gsock_tls_clear             (GsockTls        *self);
 
 /* Makes @socket_client open TLS connections with @self's certificate and authorities; a
  * server certificate that fails verification is the judge's call (and, when refused, in
- * @self->refused). */
+ * @self->refused). The handshake's start and whether the server asked for a certificate are
+ * noted in @self. */
 void     _gsock_tls_set_up_client     (GsockTls        *self,
                                        GSocketClient   *socket_client);
 /* Says, in front of @error when it is G_TLS_ERROR_BAD_CERTIFICATE, what was wrong with the
@@ -45,8 +51,20 @@ void     _gsock_tls_explain_refusal   (GTlsCertificateFlags   refused,
                                        const char            *whose,
                                        GError               **error);
 
+/* The tls-minimum-version property of both classes (documented in each class). */
+GParamSpec *_gsock_tls_minimum_version_param_new (void);
+/* Whether @version can be a minimum: UNKNOWN (none), or SSL 3.0 to TLS 1.3. */
+gboolean _gsock_tls_is_stream_version (GTlsProtocolVersion version);
+
+/* TRUE if @connection, handshaken, speaks @self's minimum version or a newer one; else
+ * GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD naming both versions, and the socket under @connection
+ * is closed at once (nothing is owed to such a peer, not even a close_notify). */
+gboolean _gsock_tls_check_version     (GsockTls        *self,
+                                       GTlsConnection  *connection,
+                                       GError         **error);
+
 /* The server's handshake over an accepted connection, bounded by @timeout_ms (0: none) and
- * by @cancellable; the result is the TLS stream (transfer full). */
+ * by @cancellable, the version checked; the result is the TLS stream (transfer full). */
 void       _gsock_tls_handshake_async  (GsockTls               *self,
                                         GIOStream              *base,
                                         GTlsAuthenticationMode  mode,

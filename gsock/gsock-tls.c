@@ -10,6 +10,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-marshal.h"
+#include "gsock-stream-private.h"
 
 gboolean
 _gsock_tls_check_available (GError **error)
@@ -73,6 +74,7 @@ _gsock_tls_init (GsockTls      *self,
 {
   self->judge = judge;
   self->accept_signal = accept_signal;
+  self->minimum_version = G_TLS_PROTOCOL_VERSION_TLS_1_2;
 }
 
 void
@@ -80,6 +82,73 @@ _gsock_tls_clear (GsockTls *self)
 {
   g_clear_object (&self->certificate);
   g_clear_object (&self->database);
+}
+
+GParamSpec *
+_gsock_tls_minimum_version_param_new (void)
+{
+  return g_param_spec_enum ("tls-minimum-version", NULL, NULL, G_TYPE_TLS_PROTOCOL_VERSION,
+                            G_TLS_PROTOCOL_VERSION_TLS_1_2,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                              G_PARAM_STATIC_STRINGS);
+}
+
+gboolean
+_gsock_tls_is_stream_version (GTlsProtocolVersion version)
+{
+  return version == G_TLS_PROTOCOL_VERSION_UNKNOWN ||
+         (version >= G_TLS_PROTOCOL_VERSION_SSL_3_0 && version <= G_TLS_PROTOCOL_VERSION_TLS_1_3);
+}
+
+static const char *
+version_name (GTlsProtocolVersion version)
+{
+  switch (version)
+    {
+    case G_TLS_PROTOCOL_VERSION_SSL_3_0:
+      return "SSL 3.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_0:
+      return "TLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_1:
+      return "TLS 1.1";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_2:
+      return "TLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_TLS_1_3:
+      return "TLS 1.3";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_0:
+      return "DTLS 1.0";
+    case G_TLS_PROTOCOL_VERSION_DTLS_1_2:
+      return "DTLS 1.2";
+    case G_TLS_PROTOCOL_VERSION_UNKNOWN:
+    default:
+      return "an unknown version";
+    }
+}
+
+gboolean
+_gsock_tls_check_version (GsockTls        *self,
+                          GTlsConnection  *connection,
+                          GError         **error)
+{
+  GTlsProtocolVersion version = g_tls_connection_get_protocol_version (connection);
+  GSocketConnection *base;
+
+  /* GnuTLS (glib-networking) still agrees to TLS 1.0 and 1.1 when the peer offers nothing
+   * newer, and GIO has no say in what the backend offers: the version is checked once it is
+   * agreed. A version the backend cannot name (UNKNOWN) is newer than those it can. */
+  if (self->minimum_version == G_TLS_PROTOCOL_VERSION_UNKNOWN ||
+      version == G_TLS_PROTOCOL_VERSION_UNKNOWN || version >= self->minimum_version)
+    return TRUE;
+
+  g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD,
+               "The peer speaks %s, older than the minimum of %s (tls-minimum-version): "
+               "the connection was closed",
+               version_name (version), version_name (self->minimum_version));
+  /* No close_notify for it: a peer that may never read must not hold a thread. */
+  base = _gsock_socket_connection_of (G_IO_STREAM (connection));
+  if (base != NULL)
+    g_socket_close (g_socket_connection_get_socket (base), NULL);
+  return FALSE;
 }
 
 /* What was wrong with the peer certificate a connection refused, as its data. */
@@ -147,6 +216,17 @@ prepare (GsockTls       *self,
 }
 
 static void
+certificate_requested_cb (GTlsConnection *connection,
+                          GParamSpec     *pspec,
+                          GsockEndpoint  *judge)
+{
+  /* Valid while the judge is, which this handler does not outlive. */
+  GsockTls *self = g_object_get_data (G_OBJECT (connection), "gsock-tls");
+
+  self->certificate_requested = TRUE;
+}
+
+static void
 socket_client_event_cb (GSocketClient      *socket_client,
                         GSocketClientEvent  event,
                         GSocketConnectable *connectable,
@@ -155,8 +235,17 @@ socket_client_event_cb (GSocketClient      *socket_client,
 {
   GsockTls *self = g_object_get_data (G_OBJECT (socket_client), "gsock-tls");
 
-  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
-    prepare (self, G_TLS_CONNECTION (connection));
+  if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    return;
+  prepare (self, G_TLS_CONNECTION (connection));
+  self->handshake_began = g_get_monotonic_time ();
+  self->certificate_requested = FALSE;
+  /* The backend sets the authorities the server named in its certificate request, and
+   * notifies them (even none) on the owner's context once the handshake is done: the one way
+   * GIO tells that a certificate was asked for. */
+  g_object_set_data (G_OBJECT (connection), "gsock-tls", self);
+  g_signal_connect_object (connection, "notify::accepted-cas",
+                           G_CALLBACK (certificate_requested_cb), judge, 0);
 }
 
 void
@@ -204,6 +293,7 @@ _gsock_tls_explain_refusal (GTlsCertificateFlags   refused,
  * cancellable. */
 typedef struct
 {
+  GsockTls *tls; /* the server's: alive with the task, which holds the server */
   GCancellable *cancellable;
   gulong cancelled_id;
   GCancellable *caller_cancellable;
@@ -245,13 +335,16 @@ handshake_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  if (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+  Handshake *handshake = g_task_get_task_data (task);
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    _gsock_tls_explain_refusal (GPOINTER_TO_UINT (g_object_get_data (source, REFUSED_KEY)),
+                                "client", &error);
+  else if (_gsock_tls_check_version (handshake->tls, G_TLS_CONNECTION (source), &error))
     {
       g_task_return_pointer (task, g_object_ref (source), g_object_unref);
       return;
     }
-  _gsock_tls_explain_refusal (GPOINTER_TO_UINT (g_object_get_data (source, REFUSED_KEY)),
-                              "client", &error);
   g_task_return_error (task, error);
 }
 
@@ -280,6 +373,7 @@ _gsock_tls_handshake_async (GsockTls               *self,
   prepare (self, G_TLS_CONNECTION (tls));
 
   handshake = g_new0 (Handshake, 1);
+  handshake->tls = self;
   handshake->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
