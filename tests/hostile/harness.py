@@ -26,16 +26,18 @@ MAX_DATAGRAM = 65507  # the largest UDP payload over IPv4
 CLOSED_ERRNOS = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED, errno.ESHUTDOWN)
 
 
-def command_line(doc, seeded):
+def command_line(doc, seeded, server='gsock-echo-server'):
     """--server and --seed: returns (the server to run, the seed), having printed the seed.
 
-    By default the server is gsock-echo-server in _build, for running by hand, and the seed a
-    new one each run; SEEDED says what the seed decides."""
+    By default the server is SERVER in _build, for running by hand, and the seed a new one
+    each run; SEEDED says what the seed decides (None: nothing, and there is no --seed)."""
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=doc.split('\n', 1)[0])
     parser.add_argument('--server', default=os.path.join(here, '..', '..', '_build', 'demos',
-                                                         'gsock-echo-server'),
-                        help='the gsock-echo-server to run (default: _build/demos)')
+                                                         server),
+                        help=f'the {server} to run (default: _build/demos)')
+    if seeded is None:
+        return parser.parse_args().server, None
     parser.add_argument('--seed', type=int, default=None,
                         help=f'seed for {seeded} (default: a new one, printed)')
     args = parser.parse_args()
@@ -65,15 +67,22 @@ def proc_status(pid):
 class EchoServer:
     """gsock-echo-server on a free loopback port: its stderr collected, its memory sampled.
 
+    A server that prints more on stdout after its "listening on" line (gsock-chat-server
+    prints every line it passes on) has it collected too, in stdout_lines. PREEXEC_FN runs in
+    the child before the server starts (to set its resource limits, say).
+
     stop() sends SIGTERM and returns the exit status; close() kills it if it still runs, so a
     failing test never leaves it behind.
     """
 
-    def __init__(self, path, *args, sample_interval=0.02):
+    def __init__(self, path, *args, sample_interval=0.02, preexec_fn=None):
         self.args = [path, '--host', LOCALHOST, '--port', '0', *args]
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     preexec_fn=preexec_fn)
         self.stderr_lines = []
+        self.stdout_lines = []
+        self._stdout_thread = None  # started once the port is read
         self.peak_rss_kib = 0  # the largest VmRSS sampled
         self.window_peak_kib = 0  # the same since the last reset_window()
         self._stop_sampling = threading.Event()
@@ -86,6 +95,9 @@ class EchoServer:
             self.close()
             raise
         self.address = (LOCALHOST, self.port)
+        # Drained too: a server blocked on a full stdout would look hung as well.
+        self._stdout_thread = threading.Thread(target=self._drain_stdout, daemon=True)
+        self._stdout_thread.start()
         self.sanitized = self._links('libasan')
         self._sampler = threading.Thread(target=self._sample, args=(sample_interval,),
                                          daemon=True)
@@ -95,18 +107,19 @@ class EchoServer:
         fd = self.proc.stdout.fileno()
         data = b''
         deadline = time.monotonic() + TIMEOUT * 3  # a sanitized build starts slowly
-        while b'\n' not in data:
+        # Byte by byte, so that what follows the line stays in the pipe for _drain_stdout.
+        while not data.endswith(b'\n'):
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise AssertionError(f'no "listening on" line within the timeout: {data!r}')
-            chunk = os.read(fd, 4096)
+            chunk = os.read(fd, 1)
             if not chunk:
                 self.proc.wait(TIMEOUT)
                 self._stderr_thread.join(TIMEOUT)
                 raise AssertionError(f'{self.args} exited {self.proc.returncode} before '
                                      f'listening: {self.stderr_text()!r}')
             data += chunk
-        line = data.split(b'\n', 1)[0].decode()
+        line = data[:-1].decode()
         match = re.fullmatch(r'listening on (.+):(\d+)', line)
         assert match and int(match.group(2)) != 0, f'unexpected first line {line!r}'
         return int(match.group(2))
@@ -114,6 +127,10 @@ class EchoServer:
     def _drain_stderr(self):
         for line in self.proc.stderr:
             self.stderr_lines.append(line.decode('utf-8', 'replace').rstrip('\n'))
+
+    def _drain_stdout(self):
+        for line in self.proc.stdout:
+            self.stdout_lines.append(line.decode('utf-8', 'replace').rstrip('\n'))
 
     def _links(self, library):
         with open(f'/proc/{self.proc.pid}/maps') as maps:
@@ -185,6 +202,8 @@ class EchoServer:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self._stdout_thread is not None:
+            self._stdout_thread.join(TIMEOUT)
         self.proc.stdout.close()
         self._stderr_thread.join(TIMEOUT)
         self.proc.stderr.close()
