@@ -15,6 +15,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-line-framer.h"
+#include "gsock-line-framer-private.h"
 #include "gsock-message-view-private.h"
 #include "gsock-reconnect-private.h"
 #include "gsock-stream-private.h"
@@ -68,6 +69,7 @@
 typedef struct
 {
   GsockStream stream; /* the connection's reading, writing and flow control */
+  GsockFramer *framer; /* :framer; the stream's is the one for the encoding it opened with */
   GSocketAddress *remote_address;
   GCancellable *open_cancellable;
 
@@ -303,6 +305,19 @@ static const GsockStreamCallbacks stream_callbacks = {
   .ended = stream_ended,
 };
 
+/* Has the stream cut and frame with :framer as the encoding writes it (a line framer's
+ * delimiter is text). */
+static void
+use_framer (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  g_autoptr(GsockFramer) framer =
+    _gsock_line_framer_for_encoding (priv->framer, gsock_endpoint_get_encoding (GSOCK_ENDPOINT (self)));
+
+  if (framer != priv->stream.framer)
+    _gsock_stream_set_framer (&priv->stream, framer);
+}
+
 /* Takes over an established connection: the end of open, or a server's accept. @local is
  * the local address when the caller knows it without a system call (NULL to ask);
  * @first_input what the open read of it already (or NULL). */
@@ -335,6 +350,7 @@ attach_stream (GsockTcpClient *self,
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
     }
 
+  use_framer (self);
   _gsock_stream_attach (&priv->stream, stream, first_input);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   if (priv->stream.tls != NULL)
@@ -454,6 +470,7 @@ gsock_tcp_client_finalize (GObject *object)
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   _gsock_stream_clear (&priv->stream);
+  g_clear_object (&priv->framer);
   g_clear_object (&priv->remote_address);
 
   G_OBJECT_CLASS (gsock_tcp_client_parent_class)->finalize (object);
@@ -474,7 +491,7 @@ gsock_tcp_client_get_property (GObject    *object,
       g_value_set_object (value, priv->remote_address);
       break;
     case PROP_FRAMER:
-      g_value_set_object (value, priv->stream.framer);
+      g_value_set_object (value, priv->framer);
       break;
     case PROP_TLS:
       g_value_set_boolean (value, priv->use_tls);
@@ -690,6 +707,7 @@ gsock_tcp_client_init (GsockTcpClient *self)
   GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
 
   _gsock_stream_init (&priv->stream, GSOCK_ENDPOINT (self), &stream_callbacks);
+  priv->framer = g_object_ref (priv->stream.framer);
   _gsock_tls_init (&priv->tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
   _gsock_reconnect_init (&priv->reconnect, GSOCK_ENDPOINT (self), &reconnect_callbacks);
 }
@@ -949,7 +967,7 @@ gsock_tcp_client_get_framer (GsockTcpClient *self)
 
   priv = gsock_tcp_client_get_instance_private (self);
 
-  return priv->stream.framer;
+  return priv->framer;
 }
 
 /**
@@ -974,9 +992,9 @@ gsock_tcp_client_set_framer (GsockTcpClient *self,
 
   if (framer == NULL)
     framer = line_framer = gsock_line_framer_new (NULL);
-  if (framer == priv->stream.framer)
+  if (!g_set_object (&priv->framer, framer))
     return;
-  _gsock_stream_set_framer (&priv->stream, framer);
+  use_framer (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRAMER]);
 }
 
@@ -1193,7 +1211,7 @@ _gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
   /* Directly rather than as construct properties: this runs for every connection. */
   _gsock_endpoint_inherit_settings (GSOCK_ENDPOINT (self), owner_endpoint);
   priv = gsock_tcp_client_get_instance_private (self);
-  _gsock_stream_set_framer (&priv->stream, settings->framer);
+  g_set_object (&priv->framer, settings->framer);
   priv->stream.idle_timeout = settings->idle_timeout;
   priv->stream.drain_timeout = settings->drain_timeout;
   priv->stream.max_queued_bytes = settings->max_queued_bytes;

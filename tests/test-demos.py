@@ -533,6 +533,22 @@ def test_echo_server_raw():
     check_echo_server('raw')
 
 
+def test_echo_server_utf16_lines():
+    # The newline is text: in UTF-16 it is 0A 00, and the 0A bytes inside "ਊ" (0A 0A) end
+    # nothing. Before, each 0A byte ended a line and a one-byte newline was sent back.
+    with Server('gsock-echo-server', '--encoding', 'UTF-16LE') as server:
+        sk = socket.create_connection(server.address, timeout=TIMEOUT)
+        wire = 'ਊĀ\n'.encode('utf-16-le') + 'x\n'.encode('utf-16-le')
+        sk.sendall(wire)
+        got = b''
+        while len(got) < len(wire):
+            chunk = sk.recv(4096)
+            assert chunk, f'closed after {got!r}'
+            got += chunk
+        sk.close()
+        assert got == wire, got
+
+
 def test_echo_server_threads():
     # Two servers on one port (SO_REUSEPORT), one on a thread of its own: every connection is
     # echoed whichever got it, and a stop closes them all.

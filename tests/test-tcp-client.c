@@ -707,6 +707,36 @@ test_send_gbk (Fixture      *fx,
   g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "你好");
 }
 
+/* A UTF-16 line ends with a UTF-16 newline: sent with one, and cut at one, not at a 0x0A byte
+ * inside a character ("ਊ" is 0A 0A, "Ā" 00 01 in UTF-16LE); a CRLF line framer with
+ * any-newline takes a bare newline too. Set after the client was made, before it opens. */
+static void
+test_send_utf16_lines (Fixture      *fx,
+                       gconstpointer data)
+{
+  static const guint8 wire[] = { 0x60, 0x4f, 0x7d, 0x59, '\n', 0 };     /* 你好 */
+  static const guint8 tricky[] = { 0x0a, 0x0a, 0x00, 0x01, '\n', 0,      /* ਊĀ */
+                                   'x', 0, '\r', 0, '\n', 0 };           /* x */
+  g_autoptr(GsockFramer) framer = g_object_new (GSOCK_TYPE_LINE_FRAMER, "delimiter", "\r\n",
+                                                "any-newline", TRUE, NULL);
+  g_autoptr(GBytes) got = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (fx->client), "UTF-16LE");
+  fixture_open (fx);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (fx->client), "你好", NULL, &error));
+  g_assert_no_error (error);
+  got = peer_read (fx, sizeof wire);
+  gsock_test_assert_bytes (got, wire, sizeof wire);
+
+  gsock_tcp_client_set_framer (fx->client, framer);
+  g_assert_true (gsock_tcp_client_get_framer (fx->client) == framer);
+  gsock_test_socket_send_all (fx->peer, tricky, sizeof tricky);
+  gsock_test_wait_until (fx->rec.messages->len == 2);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "ਊĀ");
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[1]), ==, "x");
+}
+
 static void
 test_send_encoding_errors (Fixture      *fx,
                            gconstpointer data)
@@ -2119,6 +2149,7 @@ main (int   argc,
   ADD ("send/appends-delimiter", test_send_appends_delimiter);
   ADD ("send/ignores-target", test_send_ignores_target);
   ADD ("send/encodes-gbk", test_send_gbk);
+  ADD ("send/utf16-lines-end-with-a-utf16-newline", test_send_utf16_lines);
   ADD ("send/fails-on-encoding-errors", test_send_encoding_errors);
   ADD ("send/fails-on-oversize-payload", test_send_oversize);
   ADD ("send/fails-on-line-containing-delimiter", test_send_line_with_delimiter);
