@@ -872,6 +872,10 @@ listen_at (GsockEndpoint *endpoint,
   g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GPtrArray) sockets = NULL;
 
+  /* Before loading a certificate file, which without a backend fails in GIO's words. */
+  if ((priv->settings.tls_certificate_file != NULL || priv->settings.tls.certificate != NULL) &&
+      !_gsock_tls_check_available (error))
+    return FALSE;
   if (priv->settings.tls_certificate_file != NULL)
     {
       g_autoptr(GTlsCertificate) certificate = NULL;
@@ -881,8 +885,6 @@ listen_at (GsockEndpoint *endpoint,
         return FALSE;
       gsock_tcp_server_set_tls_certificate (self, certificate);
     }
-  if (priv->settings.tls.certificate != NULL && !_gsock_tls_check_available (error))
-    return FALSE;
   if (!_gsock_encoding_check (gsock_endpoint_get_encoding (endpoint), error))
     return FALSE;
 

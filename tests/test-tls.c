@@ -915,6 +915,36 @@ test_no_backend (void)
   g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)), ==, GSOCK_STATE_CLOSED);
 }
 
+/* A server told to load its certificate from a file says the same, before GIO's own
+ * G_TLS_ERROR_UNAVAILABLE from loading it. */
+static void
+test_no_backend_server (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("gsock-test-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "server.pem", NULL);
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, "-----BEGIN CERTIFICATE-----\nAAAA\n"
+                                      "-----END CERTIFICATE-----\n", -1, NULL));
+  g_object_set (server, "tls-certificate-file", path, NULL);
+  g_assert_false (gsock_tcp_server_listen (server, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_TLS_UNAVAILABLE);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)), ==, GSOCK_STATE_CLOSED);
+  g_clear_error (&error);
+
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+
+    gsock_endpoint_open_async (GSOCK_ENDPOINT (server), NULL, store_result_cb, &result);
+    gsock_test_wait_until (result != NULL);
+    g_assert_false (gsock_endpoint_open_finish (GSOCK_ENDPOINT (server), result, &error));
+    g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_TLS_UNAVAILABLE);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -927,6 +957,7 @@ main (int   argc,
   if (g_getenv ("GSOCK_TEST_NO_TLS_BACKEND") != NULL)
     {
       g_test_add_func ("/Gsock/Tls/no-backend/clear-error", test_no_backend);
+      g_test_add_func ("/Gsock/Tls/no-backend/server-certificate-file", test_no_backend_server);
       return g_test_run ();
     }
 
