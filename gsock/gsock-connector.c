@@ -102,7 +102,7 @@ return_error (GTask  *task,
                                "Connecting to %s:%u timed out after %u ms",
                                gsock_endpoint_get_host (endpoint),
                                gsock_endpoint_get_port (endpoint),
-                               gsock_endpoint_get_timeout (endpoint));
+                               gsock_endpoint_get_connect_timeout (endpoint));
       g_error_free (error);
     }
   else
@@ -248,7 +248,7 @@ _gsock_connector_connect_async (GsockEndpoint       *endpoint,
   g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr(GSocketConnectable) connectable = NULL;
   GSocketAddress *address = gsock_endpoint_get_address (endpoint);
-  guint timeout = gsock_endpoint_get_timeout (endpoint);
+  guint timeout = gsock_endpoint_get_connect_timeout (endpoint);
   Connect *data = g_new0 (Connect, 1);
 
   g_task_set_source_tag (task, _gsock_connector_connect_async);

@@ -482,7 +482,7 @@ receive_cancelled_cb (GCancellable *cancellable,
  * [signal@Gsock.Endpoint::error].
  *
  * Pending receives are served oldest first. The receive fails with `G_IO_ERROR_TIMED_OUT`
- * after [property@Gsock.Endpoint:timeout] milliseconds (when not 0), with
+ * after [property@Gsock.Endpoint:receive-timeout] milliseconds (when not 0), with
  * `G_IO_ERROR_CANCELLED` when @cancellable is cancelled, with `G_IO_ERROR_CLOSED` when the
  * endpoint closes or is closed (`G_IO_ERROR_NOT_CONNECTED` if it was never open), with the
  * reason a connection ended while it waited, in that reason's domain and code (the
@@ -507,7 +507,7 @@ gsock_endpoint_receive_async (GsockEndpoint      *self,
 
   delivery = _gsock_endpoint_get_delivery (self);
   state = _gsock_endpoint_peek_state (self);
-  timeout = gsock_endpoint_get_timeout (self);
+  timeout = gsock_endpoint_get_receive_timeout (self);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_endpoint_receive_async);
 
@@ -589,7 +589,7 @@ gsock_endpoint_receive_finish (GsockEndpoint *self,
  * call it from the thread that owns that context).
  *
  * It fails as [method@Gsock.Endpoint.receive_async] does, `G_IO_ERROR_TIMED_OUT` after
- * [property@Gsock.Endpoint:timeout] among others.
+ * [property@Gsock.Endpoint:receive-timeout] among others.
  *
  * Returns: (transfer full): the message, or `NULL` with @error set
  */

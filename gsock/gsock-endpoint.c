@@ -60,7 +60,8 @@ typedef struct
   GSocketAddress *local_address;
   GMainContext *context;
   gsize max_message_size;
-  guint timeout;
+  guint connect_timeout;
+  guint receive_timeout;
   guint16 port;
   GsockState state;
   gboolean was_open; /* it has been open: receiving now fails with CLOSED, not NOT_CONNECTED */
@@ -101,6 +102,8 @@ enum {
   PROP_ENCODING,
   PROP_MAX_MESSAGE_SIZE,
   PROP_TIMEOUT,
+  PROP_CONNECT_TIMEOUT,
+  PROP_RECEIVE_TIMEOUT,
   PROP_ADDRESS,
   PROP_LOCAL_ADDRESS,
   PROP_LOCAL_PORT,
@@ -182,7 +185,13 @@ gsock_endpoint_get_property (GObject    *object,
       g_value_set_uint64 (value, priv->max_message_size);
       break;
     case PROP_TIMEOUT:
-      g_value_set_uint (value, priv->timeout);
+      g_value_set_uint (value, gsock_endpoint_get_timeout (self));
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, priv->connect_timeout);
+      break;
+    case PROP_RECEIVE_TIMEOUT:
+      g_value_set_uint (value, priv->receive_timeout);
       break;
     case PROP_ADDRESS:
       g_value_set_object (value, priv->address);
@@ -243,6 +252,12 @@ gsock_endpoint_set_property (GObject      *object,
       break;
     case PROP_TIMEOUT:
       gsock_endpoint_set_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      gsock_endpoint_set_connect_timeout (self, g_value_get_uint (value));
+      break;
+    case PROP_RECEIVE_TIMEOUT:
+      gsock_endpoint_set_receive_timeout (self, g_value_get_uint (value));
       break;
     case PROP_ADDRESS:
       gsock_endpoint_set_address (self, g_value_get_object (value));
@@ -348,11 +363,34 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
   /**
    * GsockEndpoint:timeout:
    *
-   * How long, in milliseconds, a blocking receive or a connection attempt may take before it
-   * fails with `G_IO_ERROR_TIMED_OUT`; 0 waits for ever.
+   * The shorthand for both [property@Gsock.Endpoint:connect-timeout] and
+   * [property@Gsock.Endpoint:receive-timeout]: setting it sets them both; it reads the longer
+   * of the two, the most any blocking call waits. 0 waits for ever.
    */
   properties[PROP_TIMEOUT] =
     g_param_spec_uint ("timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:connect-timeout:
+   *
+   * How long, in milliseconds, a connection attempt (a client's open, TLS handshake included,
+   * and a server's TLS handshake with a new client when it has no
+   * [property@Gsock.TcpServer:idle-timeout]) may take before it fails with
+   * `G_IO_ERROR_TIMED_OUT`; 0 waits for ever.
+   */
+  properties[PROP_CONNECT_TIMEOUT] =
+    g_param_spec_uint ("connect-timeout", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockEndpoint:receive-timeout:
+   *
+   * How long, in milliseconds, a receive ([method@Gsock.Endpoint.receive] and its kin) waits
+   * for a message before it fails with `G_IO_ERROR_TIMED_OUT`; 0 waits for ever.
+   */
+  properties[PROP_RECEIVE_TIMEOUT] =
+    g_param_spec_uint ("receive-timeout", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
@@ -710,7 +748,7 @@ gsock_endpoint_set_max_message_size (GsockEndpoint *self,
  * gsock_endpoint_get_timeout:
  * @self: an endpoint
  *
- * Gets [property@Gsock.Endpoint:timeout].
+ * Gets [property@Gsock.Endpoint:timeout]: the longer of the connect and receive timeouts.
  *
  * Returns: the timeout in milliseconds, 0 for none
  */
@@ -723,7 +761,35 @@ gsock_endpoint_get_timeout (GsockEndpoint *self)
 
   priv = gsock_endpoint_get_instance_private (self);
 
-  return priv->timeout;
+  if (priv->connect_timeout == 0 || priv->receive_timeout == 0)
+    return 0;
+  return MAX (priv->connect_timeout, priv->receive_timeout);
+}
+
+/* Sets the two timeouts, notifying what changed (:timeout too). */
+static void
+set_timeouts (GsockEndpoint *self,
+              guint          connect_timeout,
+              guint          receive_timeout)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+  guint before = gsock_endpoint_get_timeout (self);
+  GObject *object = G_OBJECT (self);
+
+  g_object_freeze_notify (object);
+  if (priv->connect_timeout != connect_timeout)
+    {
+      priv->connect_timeout = connect_timeout;
+      g_object_notify_by_pspec (object, properties[PROP_CONNECT_TIMEOUT]);
+    }
+  if (priv->receive_timeout != receive_timeout)
+    {
+      priv->receive_timeout = receive_timeout;
+      g_object_notify_by_pspec (object, properties[PROP_RECEIVE_TIMEOUT]);
+    }
+  if (gsock_endpoint_get_timeout (self) != before)
+    g_object_notify_by_pspec (object, properties[PROP_TIMEOUT]);
+  g_object_thaw_notify (object);
 }
 
 /**
@@ -731,12 +797,49 @@ gsock_endpoint_get_timeout (GsockEndpoint *self)
  * @self: an endpoint
  * @timeout_ms: the timeout in milliseconds, 0 for none
  *
- * Sets [property@Gsock.Endpoint:timeout], used by receives and connection attempts that start
- * afterwards.
+ * Sets [property@Gsock.Endpoint:timeout]: both the connect and the receive timeout, used by
+ * the connection attempts and receives that start afterwards.
  */
 void
 gsock_endpoint_set_timeout (GsockEndpoint *self,
                             guint          timeout_ms)
+{
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  set_timeouts (self, timeout_ms, timeout_ms);
+}
+
+/**
+ * gsock_endpoint_get_connect_timeout:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:connect-timeout].
+ *
+ * Returns: the timeout in milliseconds, 0 for none
+ */
+guint
+gsock_endpoint_get_connect_timeout (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->connect_timeout;
+}
+
+/**
+ * gsock_endpoint_set_connect_timeout:
+ * @self: an endpoint
+ * @timeout_ms: the timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.Endpoint:connect-timeout], used by the connection attempts that start
+ * afterwards.
+ */
+void
+gsock_endpoint_set_connect_timeout (GsockEndpoint *self,
+                                    guint          timeout_ms)
 {
   GsockEndpointPrivate *priv;
 
@@ -744,10 +847,47 @@ gsock_endpoint_set_timeout (GsockEndpoint *self,
 
   priv = gsock_endpoint_get_instance_private (self);
 
-  if (priv->timeout == timeout_ms)
-    return;
-  priv->timeout = timeout_ms;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT]);
+  set_timeouts (self, timeout_ms, priv->receive_timeout);
+}
+
+/**
+ * gsock_endpoint_get_receive_timeout:
+ * @self: an endpoint
+ *
+ * Gets [property@Gsock.Endpoint:receive-timeout].
+ *
+ * Returns: the timeout in milliseconds, 0 for none
+ */
+guint
+gsock_endpoint_get_receive_timeout (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_ENDPOINT (self), 0);
+
+  priv = gsock_endpoint_get_instance_private (self);
+
+  return priv->receive_timeout;
+}
+
+/**
+ * gsock_endpoint_set_receive_timeout:
+ * @self: an endpoint
+ * @timeout_ms: the timeout in milliseconds, 0 for none
+ *
+ * Sets [property@Gsock.Endpoint:receive-timeout], used by the receives that start afterwards.
+ */
+void
+gsock_endpoint_set_receive_timeout (GsockEndpoint *self,
+                                    guint          timeout_ms)
+{
+  GsockEndpointPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_ENDPOINT (self));
+
+  priv = gsock_endpoint_get_instance_private (self);
+
+  set_timeouts (self, priv->connect_timeout, timeout_ms);
 }
 
 /**
@@ -1206,7 +1346,8 @@ _gsock_endpoint_inherit_settings (GsockEndpoint *self,
   set_string (&priv->encoding, from_priv->encoding);
   priv->port = from_priv->port;
   priv->max_message_size = from_priv->max_message_size;
-  priv->timeout = from_priv->timeout;
+  priv->connect_timeout = from_priv->connect_timeout;
+  priv->receive_timeout = from_priv->receive_timeout;
 }
 
 GsockState

@@ -140,6 +140,16 @@ GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_set_timeout          (GsockEndpoint *self,
                                                      guint          timeout_ms);
 GSOCK_AVAILABLE_IN_ALL
+guint           gsock_endpoint_get_connect_timeout  (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_connect_timeout  (GsockEndpoint *self,
+                                                     guint          timeout_ms);
+GSOCK_AVAILABLE_IN_ALL
+guint           gsock_endpoint_get_receive_timeout  (GsockEndpoint *self);
+GSOCK_AVAILABLE_IN_ALL
+void            gsock_endpoint_set_receive_timeout  (GsockEndpoint *self,
+                                                     guint          timeout_ms);
+GSOCK_AVAILABLE_IN_ALL
 GSocketAddress *gsock_endpoint_get_address          (GsockEndpoint  *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_set_address          (GsockEndpoint  *self,

@@ -31,7 +31,7 @@
  * [class@Gsock.Framer] (lines by default).
  *
  * Make one with [ctor@Gsock.TcpClient.new] and open it with
- * [method@Gsock.TcpClient.open] (blocking, bounded by [property@Gsock.Endpoint:timeout]) or
+ * [method@Gsock.TcpClient.open] (blocking, bounded by [property@Gsock.Endpoint:connect-timeout]) or
  * [method@Gsock.TcpClient.open_async]; a [class@Gsock.TcpServer] also makes one for every
  * connection it accepts.
  *
@@ -830,7 +830,8 @@ stop_reconnecting (GsockTcpClient *self)
  * the name if needed.
  *
  * Fails with `G_IO_ERROR_CONNECTION_REFUSED` when nothing listens there,
- * `G_IO_ERROR_TIMED_OUT` after [property@Gsock.Endpoint:timeout] milliseconds (when not 0),
+ * `G_IO_ERROR_TIMED_OUT` after [property@Gsock.Endpoint:connect-timeout] milliseconds (when
+ * not 0),
  * `G_IO_ERROR_CANCELLED` when cancelled or closed meanwhile, `G_IO_ERROR_BUSY` when the
  * client is already open or opening, and `GSOCK_ERROR_UNKNOWN_ENCODING` for an
  * [property@Gsock.Endpoint:encoding] iconv does not know.

@@ -374,7 +374,7 @@ start_handshake (GsockTcpServer    *self,
   guint timeout = priv->settings.connection.idle_timeout;
 
   if (timeout == 0)
-    timeout = gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self));
+    timeout = gsock_endpoint_get_connect_timeout (GSOCK_ENDPOINT (self));
   g_ptr_array_add (priv->handshakes, g_object_ref (cancellable));
   _gsock_tls_handshake_async (&priv->settings.tls, G_IO_STREAM (connection),
                               priv->settings.tls_authentication_mode, timeout, cancellable,

@@ -1318,6 +1318,96 @@ test_listen_every_address_of_a_name (ResolverFixture *fx,
     }
 }
 
+/* A listener whose backlog is full: Linux drops further SYNs, so a connection attempt hangs.
+ * NULL when this system accepts beyond the backlog. @port is set; @fillers keep it full. */
+static GSocket *
+full_listener (guint16    *port,
+               GPtrArray  *fillers)
+{
+  g_autoptr(GSocket) listener = gsock_test_tcp_listen (0, port);
+  g_autoptr(GSocketAddress) address = gsock_test_loopback_address (*port);
+  GSocket *probe = NULL;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                            NULL);
+      g_assert_nonnull (probe);
+      g_socket_set_blocking (probe, FALSE);
+      g_socket_connect (probe, address, NULL, NULL); /* pending, or done while there is room */
+      g_ptr_array_add (fillers, probe);
+    }
+  if (g_socket_condition_timed_wait (probe, G_IO_OUT, 300 * 1000, NULL, NULL) &&
+      g_socket_check_connect_result (probe, NULL))
+    return NULL;
+  return g_steal_pointer (&listener);
+}
+
+/* connect-timeout bounds opening and receive-timeout receiving, each alone; timeout sets
+ * both and reads the longer (0, for ever, when either is 0). */
+static void
+test_timeouts_connect_and_receive_apart (void)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GSocket) listener = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (udp);
+  guint connect_notifies = 0, receive_notifies = 0, timeout_notifies = 0;
+  guint value = 1;
+  guint16 port;
+
+  g_signal_connect (udp, "notify::connect-timeout", G_CALLBACK (count_notify_cb),
+                    &connect_notifies);
+  g_signal_connect (udp, "notify::receive-timeout", G_CALLBACK (count_notify_cb),
+                    &receive_notifies);
+  g_signal_connect (udp, "notify::timeout", G_CALLBACK (count_notify_cb), &timeout_notifies);
+  g_assert_cmpuint (gsock_endpoint_get_connect_timeout (endpoint), ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_receive_timeout (endpoint), ==, 0);
+
+  g_object_set (udp, "timeout", 500, NULL);
+  g_assert_cmpuint (gsock_endpoint_get_connect_timeout (endpoint), ==, 500);
+  g_assert_cmpuint (gsock_endpoint_get_receive_timeout (endpoint), ==, 500);
+  g_assert_cmpuint (connect_notifies, ==, 1);
+  g_assert_cmpuint (receive_notifies, ==, 1);
+  g_assert_cmpuint (timeout_notifies, ==, 1);
+  gsock_endpoint_set_receive_timeout (endpoint, 5000);
+  g_object_get (udp, "timeout", &value, NULL);
+  g_assert_cmpuint (value, ==, 5000);
+  g_assert_cmpuint (timeout_notifies, ==, 2);
+  g_assert_cmpuint (connect_notifies, ==, 1);
+  gsock_endpoint_set_connect_timeout (endpoint, 0);
+  g_assert_cmpuint (gsock_endpoint_get_timeout (endpoint), ==, 0);
+  g_assert_cmpuint (timeout_notifies, ==, 3);
+
+  /* A receive that would wait for ever under connect-timeout 0 ends after receive-timeout. */
+  gsock_endpoint_set_receive_timeout (endpoint, 100);
+  g_assert_true (gsock_udp_endpoint_bind (udp, &error));
+  text = gsock_endpoint_receive (endpoint, NULL, NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_null (text);
+  g_clear_error (&error);
+  gsock_endpoint_close (endpoint);
+
+  /* A connection attempt that would wait for ever under receive-timeout 0 ends after
+   * connect-timeout. */
+  listener = full_listener (&port, fillers);
+  if (listener == NULL)
+    {
+      g_test_message ("this system accepts connections beyond the backlog: no hanging connect");
+      return;
+    }
+  {
+    g_autoptr(GsockTcpClient) client = gsock_tcp_client_new ("127.0.0.1", port);
+
+    gsock_endpoint_set_connect_timeout (GSOCK_ENDPOINT (client), 200);
+    g_assert_false (gsock_tcp_client_open (client, NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_assert_nonnull (strstr (error->message, "200 ms"));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1343,6 +1433,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/Endpoint/address/unix-stream", test_unix_stream);
   g_test_add_func ("/Gsock/Endpoint/encoding/unknown-fails-the-open",
                    test_encoding_unknown_fails_the_open);
+  g_test_add_func ("/Gsock/Endpoint/timeouts/connect-and-receive-apart",
+                   test_timeouts_connect_and_receive_apart);
   g_test_add_func ("/Gsock/Endpoint/local-port/reads-the-bound-port",
                    test_local_port_reads_the_bound_port);
   g_test_add_func ("/Gsock/Endpoint/address/unix-datagram", test_unix_datagram);
