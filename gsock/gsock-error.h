@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include "gsock-version-macros.h"
+#include "gsock-version.h"
 
 G_BEGIN_DECLS
 

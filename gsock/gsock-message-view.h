@@ -12,7 +12,7 @@
 #include <gio/gio.h>
 
 #include "gsock-endpoint.h"
-#include "gsock-version-macros.h"
+#include "gsock-version.h"
 
 G_BEGIN_DECLS
 

@@ -6,7 +6,7 @@
 #pragma once
 
 #define GSOCK_INSIDE
-#include "gsock-version-macros.h"
+#include "gsock-version.h"
 #include "gsock-enum-types.h"
 #include "gsock-error.h"
 #include "gsock-endpoint.h"
