@@ -378,6 +378,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * and a server's TLS handshake with a new client when it has no
    * [property@Gsock.TcpServer:idle-timeout]) may take before it fails with
    * `G_IO_ERROR_TIMED_OUT`; 0 waits for ever.
+   *
+   * Since: 1.2
    */
   properties[PROP_CONNECT_TIMEOUT] =
     g_param_spec_uint ("connect-timeout", NULL, NULL, 0, G_MAXUINT, 0,
@@ -388,6 +390,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    *
    * How long, in milliseconds, a receive ([method@Gsock.Endpoint.receive] and its kin) waits
    * for a message before it fails with `G_IO_ERROR_TIMED_OUT`; 0 waits for ever.
+   *
+   * Since: 1.2
    */
   properties[PROP_RECEIVE_TIMEOUT] =
     g_param_spec_uint ("receive-timeout", NULL, NULL, 0, G_MAXUINT, 0,
@@ -425,6 +429,8 @@ gsock_endpoint_class_init (GsockEndpointClass *klass)
    * [property@Gsock.Endpoint:port] is 0, for a client of a server started on a free port.
    * 0 when not bound or bound to a Unix socket. [property@Gsock.Endpoint:port] keeps what
    * was asked for, so a server listening again on port 0 gets a fresh port.
+   *
+   * Since: 1.2
    */
   properties[PROP_LOCAL_PORT] =
     g_param_spec_uint ("local-port", NULL, NULL, 0, G_MAXUINT16, 0,
@@ -816,6 +822,8 @@ gsock_endpoint_set_timeout (GsockEndpoint *self,
  * Gets [property@Gsock.Endpoint:connect-timeout].
  *
  * Returns: the timeout in milliseconds, 0 for none
+ *
+ * Since: 1.2
  */
 guint
 gsock_endpoint_get_connect_timeout (GsockEndpoint *self)
@@ -836,6 +844,8 @@ gsock_endpoint_get_connect_timeout (GsockEndpoint *self)
  *
  * Sets [property@Gsock.Endpoint:connect-timeout], used by the connection attempts that start
  * afterwards.
+ *
+ * Since: 1.2
  */
 void
 gsock_endpoint_set_connect_timeout (GsockEndpoint *self,
@@ -857,6 +867,8 @@ gsock_endpoint_set_connect_timeout (GsockEndpoint *self,
  * Gets [property@Gsock.Endpoint:receive-timeout].
  *
  * Returns: the timeout in milliseconds, 0 for none
+ *
+ * Since: 1.2
  */
 guint
 gsock_endpoint_get_receive_timeout (GsockEndpoint *self)
@@ -876,6 +888,8 @@ gsock_endpoint_get_receive_timeout (GsockEndpoint *self)
  * @timeout_ms: the timeout in milliseconds, 0 for none
  *
  * Sets [property@Gsock.Endpoint:receive-timeout], used by the receives that start afterwards.
+ *
+ * Since: 1.2
  */
 void
 gsock_endpoint_set_receive_timeout (GsockEndpoint *self,
@@ -959,6 +973,8 @@ gsock_endpoint_get_local_address (GsockEndpoint *self)
  * Gets [property@Gsock.Endpoint:local-port].
  *
  * Returns: the bound port, or 0 when not bound to an internet address
+ *
+ * Since: 1.2
  */
 guint16
 gsock_endpoint_get_local_port (GsockEndpoint *self)

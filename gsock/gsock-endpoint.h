@@ -139,14 +139,14 @@ guint           gsock_endpoint_get_timeout          (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 void            gsock_endpoint_set_timeout          (GsockEndpoint *self,
                                                      guint          timeout_ms);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 guint           gsock_endpoint_get_connect_timeout  (GsockEndpoint *self);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 void            gsock_endpoint_set_connect_timeout  (GsockEndpoint *self,
                                                      guint          timeout_ms);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 guint           gsock_endpoint_get_receive_timeout  (GsockEndpoint *self);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 void            gsock_endpoint_set_receive_timeout  (GsockEndpoint *self,
                                                      guint          timeout_ms);
 GSOCK_AVAILABLE_IN_ALL
@@ -156,7 +156,7 @@ void            gsock_endpoint_set_address          (GsockEndpoint  *self,
                                                      GSocketAddress *address);
 GSOCK_AVAILABLE_IN_ALL
 GSocketAddress *gsock_endpoint_get_local_address    (GsockEndpoint *self);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 guint16         gsock_endpoint_get_local_port       (GsockEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 GsockState      gsock_endpoint_get_state            (GsockEndpoint *self);

@@ -53,7 +53,7 @@ G_BEGIN_DECLS
  *   [property@Gsock.TcpServer:accept-pauses])
  * @GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD: the TLS peer negotiated a protocol version older than
  *   [property@Gsock.TcpClient:tls-minimum-version] (or the server's
- *   [property@Gsock.TcpServer:tls-minimum-version]), so the connection was closed
+ *   [property@Gsock.TcpServer:tls-minimum-version]), so the connection was closed (since 1.2)
  *
  * The error codes of the [error@Gsock.Error] domain.
  */

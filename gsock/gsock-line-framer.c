@@ -484,6 +484,8 @@ gsock_line_framer_class_init (GsockLineFramerClass *klass)
    * one that ends with `"\r"` (which would be lost) or holds a `"\n"` is refused.
    *
    * With any other delimiter it changes nothing.
+   *
+   * Since: 1.2
    */
   properties[PROP_ANY_NEWLINE] =
     g_param_spec_boolean ("any-newline", NULL, NULL, FALSE,

@@ -641,6 +641,8 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
    * `G_TLS_PROTOCOL_VERSION_TLS_1_3` accepts only TLS 1.3; `G_TLS_PROTOCOL_VERSION_UNKNOWN`
    * accepts whatever the backend agrees to. A version the backend cannot name (a newer one)
    * is accepted. DTLS versions are not stream versions and cannot be set.
+   *
+   * Since: 1.2
    */
   properties[PROP_TLS_MINIMUM_VERSION] = _gsock_tls_minimum_version_param_new ();
 
@@ -1134,6 +1136,8 @@ gsock_tcp_client_set_tls_database (GsockTcpClient *self,
  * Gets [property@Gsock.TcpClient:tls-minimum-version].
  *
  * Returns: the oldest TLS version the client accepts
+ *
+ * Since: 1.2
  */
 GTlsProtocolVersion
 gsock_tcp_client_get_tls_minimum_version (GsockTcpClient *self)
@@ -1153,6 +1157,8 @@ gsock_tcp_client_get_tls_minimum_version (GsockTcpClient *self)
  * @version: the oldest TLS version to accept, `G_TLS_PROTOCOL_VERSION_UNKNOWN` for any
  *
  * Sets [property@Gsock.TcpClient:tls-minimum-version], used by the next open.
+ *
+ * Since: 1.2
  */
 void
 gsock_tcp_client_set_tls_minimum_version (GsockTcpClient      *self,

@@ -86,9 +86,9 @@ GTlsDatabase    *gsock_tcp_client_get_tls_database    (GsockTcpClient  *self);
 GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_client_set_tls_database    (GsockTcpClient  *self,
                                                        GTlsDatabase    *database);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 GTlsProtocolVersion gsock_tcp_client_get_tls_minimum_version (GsockTcpClient *self);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 void             gsock_tcp_client_set_tls_minimum_version (GsockTcpClient      *self,
                                                            GTlsProtocolVersion  version);
 GSOCK_AVAILABLE_IN_ALL

@@ -162,6 +162,8 @@ _gsock_tcp_server_settings_install_properties (GObjectClass *object_class,
    * closed before it becomes a client, and [signal@Gsock.Endpoint::error] reports
    * `GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD`, naming both versions. `G_TLS_PROTOCOL_VERSION_UNKNOWN`
    * accepts whatever the backend agrees to; see [property@Gsock.TcpClient:tls-minimum-version].
+   *
+   * Since: 1.2
    */
   settings_properties[SETTING_TLS_MINIMUM_VERSION] = _gsock_tls_minimum_version_param_new ();
 
@@ -698,6 +700,8 @@ gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
  * Gets [property@Gsock.TcpServer:tls-minimum-version].
  *
  * Returns: the oldest TLS version the server accepts
+ *
+ * Since: 1.2
  */
 GTlsProtocolVersion
 gsock_tcp_server_get_tls_minimum_version (GsockTcpServer *self)
@@ -718,6 +722,8 @@ gsock_tcp_server_get_tls_minimum_version (GsockTcpServer *self)
  *
  * Sets [property@Gsock.TcpServer:tls-minimum-version], used for handshakes that end from now
  * on.
+ *
+ * Since: 1.2
  */
 void
 gsock_tcp_server_set_tls_minimum_version (GsockTcpServer      *self,

@@ -114,9 +114,9 @@ GTlsAuthenticationMode gsock_tcp_server_get_tls_authentication_mode (GsockTcpSer
 GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
                                                                GTlsAuthenticationMode  mode);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 GTlsProtocolVersion gsock_tcp_server_get_tls_minimum_version (GsockTcpServer *self);
-GSOCK_AVAILABLE_IN_ALL
+GSOCK_AVAILABLE_IN_1_2
 void             gsock_tcp_server_set_tls_minimum_version (GsockTcpServer      *self,
                                                            GTlsProtocolVersion  version);
 GSOCK_AVAILABLE_IN_ALL
