@@ -62,11 +62,14 @@ parse_options (int                *argc,
 {
   g_autofree char *port_help = g_strdup_printf ("Port (default %d; 0 picks a free one)",
                                                 default_port);
+  gboolean version = FALSE;
   const GOptionEntry entries[] = {
     { "host", 0, 0, G_OPTION_ARG_STRING, &demo_host, "Address (default 127.0.0.1)", "HOST" },
     { "port", 0, 0, G_OPTION_ARG_INT, &demo_port, port_help, "PORT" },
     { "encoding", 0, 0, G_OPTION_ARG_STRING, &demo_encoding,
       "Character set of the text on the wire (default UTF-8)", "NAME" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version of gsock and exit",
+      NULL },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new (parameter_string);
@@ -93,6 +96,14 @@ parse_options (int                *argc,
     g_option_context_add_main_entries (context, server_entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     demo_fail ("%s", error->message);
+  if (version)
+    {
+      /* The library the program runs with, which may be newer than the headers it was built
+       * with. */
+      g_print ("%s %u.%u.%u\n", prgname, gsock_get_major_version (), gsock_get_minor_version (),
+               gsock_get_micro_version ());
+      exit (EXIT_SUCCESS);
+    }
 
   if (server_max_clients < 0)
     demo_fail ("--max-clients must not be negative");

@@ -260,6 +260,40 @@ def test_tcp_client_refused():
     assert result.stdout == ''
 
 
+def test_every_demo_prints_its_version():
+    # The library's version, the one the demo runs with, on stdout; nothing else.
+    names = sorted(n for n in os.listdir(DEMOS)
+                   if n.startswith('gsock-') and os.access(demo(n), os.X_OK) and
+                   not n.endswith('.p'))
+    if os.access(demo('gtk/gsock-chat'), os.X_OK):
+        names.append('gtk/gsock-chat')
+    assert len(names) >= 8, names
+    for name in names:
+        result = run(name, '--version')
+        assert result.returncode == 0, (name, result)
+        expected = f'{os.path.basename(name)} {os.environ["GSOCK_VERSION"]}\n'
+        assert result.stdout == expected, (name, result.stdout)
+
+
+def test_man_pages_list_every_option():
+    # The tool-like demos' man pages are written from --help by the build: every option the
+    # program takes is there, and groff (where installed) reads the page without a warning.
+    groff = shutil.which('groff')
+    for name in ('gsock-echo-server', 'gsock-tcp-client', 'gsock-udp-client'):
+        with open(demo(name + '.1'), encoding='utf-8') as f:
+            page = f.read()
+        assert page.startswith(f'.TH {name.upper()} 1 '), page[:80]
+        help_text = run(name, '--help').stdout.split('Application Options:', 1)[1]
+        options = re.findall(r'^\s+(?:-\w, )?(--[\w-]+)', help_text, re.M)
+        assert len(options) >= 5, options
+        for option in options:
+            assert '\n.BR ' + option.replace('-', '\\-') in page, (name, option)
+        if groff:
+            result = subprocess.run([groff, '-k', '-man', '-Tutf8', '-ww', '-z', demo(name + '.1')],
+                                    capture_output=True, text=True, timeout=TIMEOUT)
+            assert result.returncode == 0 and result.stderr == '', (name, result.stderr)
+
+
 def test_unknown_encoding_fails_at_start():
     # Before the open checked it, the servers listened and then failed on every line.
     for name, verb in (('gsock-chat-server', 'listen on'), ('gsock-udp-server', 'bind'),

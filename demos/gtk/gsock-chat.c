@@ -39,6 +39,7 @@ struct _GsockChatApp
   char *screenshot;
   gboolean serve;
   int server_port;
+  gboolean version;
   gboolean chat_here;     /* --serve --connect without --host/--port: join our own room */
 
   GtkBuilder *builder;
@@ -605,6 +606,12 @@ gsock_chat_app_handle_local_options (GApplication *app,
 {
   GsockChatApp *self = GSOCK_CHAT_APP (app);
 
+  if (self->version)
+    {
+      g_print ("%s %u.%u.%u\n", g_get_prgname (), gsock_get_major_version (),
+               gsock_get_minor_version (), gsock_get_micro_version ());
+      return 0;
+    }
   if (self->port > G_MAXUINT16 || self->port < -1)
     {
       g_printerr ("%s: --port must be between 0 and %u\n", g_get_prgname (), G_MAXUINT16);
@@ -685,6 +692,8 @@ gsock_chat_app_init (GsockChatApp *self)
       "Host a chat server at startup (with --connect and no --host/--port: join it)", NULL },
     { "server-port", 0, 0, G_OPTION_ARG_INT, &self->server_port,
       "Port of the hosted server (default 0: a free one)", "PORT" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &self->version, "Print the version of gsock and exit",
+      NULL },
     G_OPTION_ENTRY_NULL
   };
 

@@ -20,6 +20,12 @@ export function parseArgs(defaults = {}) {
             continue;
         }
         const name = arg.slice(2);
+        if (name === 'version') {
+            const version = [Gsock.get_major_version(), Gsock.get_minor_version(),
+                Gsock.get_micro_version()].join('.');
+            print(`${System.programInvocationName.replace(/.*\//, '')} ${version}`);
+            System.exit(0);
+        }
         if (!(name in options) || args.length === 0)
             fail(`unknown option or missing value: ${arg}`);
         options[name] = typeof options[name] === 'number' ? Number(args.shift()) : args.shift();

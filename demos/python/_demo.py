@@ -16,6 +16,9 @@ def parse_args(description, configure=None):
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=8080, help='0: any free port (servers)')
     parser.add_argument('--encoding', default='utf-8')
+    parser.add_argument('--version', action='version', help='print the version of gsock and exit',
+                        version=f'%(prog)s {Gsock.get_major_version()}.'
+                                f'{Gsock.get_minor_version()}.{Gsock.get_micro_version()}')
     if configure:
         configure(parser)
     return parser.parse_args()

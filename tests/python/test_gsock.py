@@ -683,6 +683,17 @@ class DemoTests(GsockTestCase):
         if server_exits:
             self.assertEqual(server.wait(), 0, server.stderr())
 
+    def test_demos_print_their_version(self):
+        version = os.environ['GSOCK_VERSION']
+        demos = [(python_demo('tcp_client.py'), 'tcp_client.py')]
+        if GJS is not None:
+            demos.append((js_demo('tcp-client.js'), 'tcp-client.js'))
+        for command, name in demos:
+            result = subprocess.run(command + ['--version'], capture_output=True, text=True,
+                                    timeout=30, stdin=subprocess.DEVNULL)
+            self.assertEqual(result.returncode, 0, result)
+            self.assertEqual(result.stdout, f'{name} {version}\n')
+
     def test_python_udp_demos(self):
         self.exchange(python_demo('udp_server.py') + ['--reply', 'Hello UDP Client'],
                       python_demo('udp_client.py'),
