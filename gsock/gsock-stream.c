@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "gsock-debug-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-line-framer-private.h"
@@ -124,6 +125,18 @@ has_output (GsockStream *self)
   return !queue_is_empty (self) || (self->batch != NULL && self->batch->len > 0);
 }
 
+/* The peer's address as text, for a debug line (transfer full). */
+static char *
+peer_name (GsockStream *self)
+{
+  GSocketConnection *connection = _gsock_socket_connection_of (self->io);
+  g_autoptr(GSocketAddress) remote = NULL;
+
+  if (connection != NULL)
+    remote = g_socket_connection_get_remote_address (connection, NULL);
+  return _gsock_debug_address (remote);
+}
+
 /* Flow control: reading stops while the queue is at the high mark or above, and goes on
  * once it is down to the low mark. */
 static void
@@ -141,6 +154,14 @@ update_write_blocked (GsockStream *self)
     return;
 
   self->write_blocked = blocked;
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *peer = peer_name (self);
+
+      g_debug ("%s reading from %s: %" G_GSIZE_FORMAT " bytes queued for it (marks %"
+               G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT ")", blocked ? "Stopped" : "Resumed", peer,
+               self->queued_bytes, self->high_water_mark, self->low_water_mark);
+    }
   update_reading (self);
   /* Within a read, told at its end if it differs from what it was at the start. */
   if (!self->in_read)
@@ -954,6 +975,18 @@ _gsock_stream_refuse_send (GsockStream *self,
     }
   if (!_gsock_stream_queue_has_room (self, size))
     {
+      if (!self->send_refused)
+        {
+          g_autofree char *peer = NULL;
+
+          if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+            {
+              peer = peer_name (self);
+              g_debug ("Refusing sends to %s, which is not reading: %" G_GSIZE_FORMAT
+                       " bytes queued (max-queued-bytes %" G_GUINT64_FORMAT ")", peer,
+                       self->queued_bytes, self->max_queued_bytes);
+            }
+        }
       self->send_refused = TRUE;
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_QUEUE_FULL,
                    "The peer is not reading: %" G_GSIZE_FORMAT " bytes are queued already "

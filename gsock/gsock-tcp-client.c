@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 
 #include "gsock-connector-private.h"
+#include "gsock-debug-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
@@ -175,6 +176,14 @@ disconnect (GsockTcpClient *self,
   if (unsent > 0)
     _gsock_endpoint_set_close_error (GSOCK_ENDPOINT (self), unsent_error (unsent, reason));
 
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *remote = _gsock_debug_address (priv->remote_address);
+
+      g_debug ("The connection with %s ended: %s (%" G_GSIZE_FORMAT " bytes unsent)%s", remote,
+               reason != NULL ? reason->message : "closed in order", unsent,
+               will_reconnect ? "; reconnecting" : "");
+    }
   _gsock_endpoint_set_closed_by (GSOCK_ENDPOINT (self), reason);
   g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, reason);
   if (priv->owner != NULL)
@@ -318,6 +327,28 @@ use_framer (GsockTcpClient *self)
     _gsock_stream_set_framer (&priv->stream, framer);
 }
 
+/* The debug line of a connection that starts: who, where, and how TLS went. */
+static void
+debug_attached (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  g_autofree char *remote = NULL;
+  g_autofree char *local = NULL;
+  g_autofree char *tls = NULL;
+
+  if (g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    return;
+  remote = _gsock_debug_address (priv->remote_address);
+  local = _gsock_debug_address (gsock_endpoint_get_local_address (GSOCK_ENDPOINT (self)));
+  if (priv->stream.tls != NULL)
+    tls = g_strdup_printf (" over TLS (%s, %s)",
+                           _gsock_tls_protocol_name (
+                             g_tls_connection_get_protocol_version (priv->stream.tls)),
+                           g_tls_connection_get_ciphersuite_name (priv->stream.tls));
+  g_debug ("%s %s on %s%s", priv->accepted ? "Accepted a connection from" : "Connected to",
+           remote, local, tls != NULL ? tls : "");
+}
+
 /* Takes over an established connection: the end of open, or a server's accept. @local is
  * the local address when the caller knows it without a system call (NULL to ask);
  * @first_input what the open read of it already (or NULL). */
@@ -352,6 +383,7 @@ attach_stream (GsockTcpClient *self,
 
   use_framer (self);
   _gsock_stream_attach (&priv->stream, stream, first_input);
+  debug_attached (self);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   if (priv->stream.tls != NULL)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PEER_CERTIFICATE]);
@@ -746,6 +778,9 @@ open_cb (GObject      *source,
   g_clear_object (&priv->open_cancellable);
   if (connection == NULL)
     {
+      GSOCK_DEBUG ("Connecting to %s:%u failed: %s",
+                   gsock_endpoint_get_host (GSOCK_ENDPOINT (self)),
+                   gsock_endpoint_get_port (GSOCK_ENDPOINT (self)), error->message);
       if (!priv->reconnect.active)
         _gsock_endpoint_set_state (GSOCK_ENDPOINT (self), GSOCK_STATE_CLOSED);
       g_task_return_error (task, error);

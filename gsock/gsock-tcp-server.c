@@ -12,6 +12,7 @@
 
 #include "gsock-acceptor-private.h"
 #include "gsock-client-list-private.h"
+#include "gsock-debug-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
@@ -111,6 +112,9 @@ stop_listening (GsockTcpServer *self)
 {
   GsockTcpServerPrivate *priv = gsock_tcp_server_get_instance_private (self);
 
+  if (priv->n_listening > 0)
+    GSOCK_DEBUG ("Stopped listening on %u address%s", priv->n_listening,
+                 priv->n_listening > 1 ? "es" : "");
   for (guint i = 0; i < priv->n_listening; i++)
     _gsock_acceptor_stop (priv->acceptors->pdata[i]);
   priv->n_listening = 0;
@@ -244,6 +248,8 @@ reject (GsockTcpServer *self,
 
   g_autoptr(GError) error = NULL;
 
+  GSOCK_DEBUG ("Closed a new connection at once: %u clients are connected already",
+               priv->max_clients);
   g_socket_close (socket, NULL);
   priv->clients_rejected++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENTS_REJECTED]);
@@ -357,6 +363,7 @@ handshake_cb (GObject      *source,
   if (tls == NULL)
     {
       g_prefix_error (&error, "TLS handshake with a new client failed: ");
+      GSOCK_DEBUG ("%s", error->message);
       _gsock_endpoint_report_error (GSOCK_ENDPOINT (self), error);
     }
   else if (gsock_endpoint_get_state (GSOCK_ENDPOINT (self)) == GSOCK_STATE_OPEN)
@@ -910,6 +917,16 @@ listen_at (GsockEndpoint *endpoint,
   for (guint i = 0; i < sockets->len; i++)
     {
       GsockAcceptor *acceptor;
+
+      if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+        {
+          g_autoptr(GSocketAddress) address = g_socket_get_local_address (sockets->pdata[i],
+                                                                          NULL);
+          g_autofree char *name = _gsock_debug_address (address);
+
+          g_debug ("Listening on %s%s", name,
+                   priv->settings.tls.certificate != NULL ? " with TLS" : "");
+        }
 
       if (i == priv->acceptors->len)
         {

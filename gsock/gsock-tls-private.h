@@ -53,6 +53,8 @@ void     _gsock_tls_explain_refusal   (GTlsCertificateFlags   refused,
 
 /* The tls-minimum-version property of both classes (documented in each class). */
 GParamSpec *_gsock_tls_minimum_version_param_new (void);
+/* "TLS 1.3" and the like, for messages. */
+const char *_gsock_tls_protocol_name (GTlsProtocolVersion version);
 /* Whether @version can be a minimum: UNKNOWN (none), or SSL 3.0 to TLS 1.3. */
 gboolean _gsock_tls_is_stream_version (GTlsProtocolVersion version);
 

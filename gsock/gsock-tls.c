@@ -100,8 +100,8 @@ _gsock_tls_is_stream_version (GTlsProtocolVersion version)
          (version >= G_TLS_PROTOCOL_VERSION_SSL_3_0 && version <= G_TLS_PROTOCOL_VERSION_TLS_1_3);
 }
 
-static const char *
-version_name (GTlsProtocolVersion version)
+const char *
+_gsock_tls_protocol_name (GTlsProtocolVersion version)
 {
   switch (version)
     {
@@ -143,7 +143,8 @@ _gsock_tls_check_version (GsockTls        *self,
   g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD,
                "The peer speaks %s, older than the minimum of %s (tls-minimum-version): "
                "the connection was closed",
-               version_name (version), version_name (self->minimum_version));
+               _gsock_tls_protocol_name (version),
+               _gsock_tls_protocol_name (self->minimum_version));
   /* No close_notify for it: a peer that may never read must not hold a thread. */
   base = _gsock_socket_connection_of (G_IO_STREAM (connection));
   if (base != NULL)

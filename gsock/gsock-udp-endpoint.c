@@ -13,6 +13,7 @@
 #include "gsock-datagram-queue-private.h"
 #include "gsock-datagram-receiver-private.h"
 #include "gsock-datagram-sender-private.h"
+#include "gsock-debug-private.h"
 #include "gsock-encoding-private.h"
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
@@ -402,7 +403,12 @@ read_ready (GsockUdpEndpoint *self,
         watch_input (self);
     }
   if (priv->receiver.datagrams_dropped != dropped)
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
+    {
+      GSOCK_DEBUG ("The system dropped %" G_GUINT64_FORMAT " datagrams the endpoint did not "
+                   "read in time (%" G_GUINT64_FORMAT " in all)",
+                   priv->receiver.datagrams_dropped - dropped, priv->receiver.datagrams_dropped);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DATAGRAMS_DROPPED]);
+    }
   _gsock_endpoint_read_end (endpoint, TRUE);
   g_object_unref (socket);
   g_object_unref (self);
@@ -495,6 +501,13 @@ open_socket (GsockUdpEndpoint *self,
   if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVE_BUFFER_SIZE]);
   _gsock_endpoint_set_local_address (endpoint, local);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    {
+      g_autofree char *name = _gsock_debug_address (local);
+
+      g_debug ("Bound a datagram socket to %s (receive buffer %u bytes)", name,
+               gsock_udp_endpoint_get_receive_buffer_size (self));
+    }
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   return TRUE;
 

@@ -275,6 +275,36 @@ def test_every_demo_prints_its_version():
         assert result.stdout == expected, (name, result.stdout)
 
 
+def test_debug_lines_with_g_messages_debug():
+    # G_MESSAGES_DEBUG=Gsock shows the library's debug lines: a connection and its end (on
+    # stdout, where GLib's default writer puts debug messages).
+    env = dict(os.environ, G_MESSAGES_DEBUG='Gsock')
+    port = free_port()
+    proc = subprocess.Popen([demo('gsock-echo-server'), '--port', str(port)], env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                sk = socket.create_connection((LOCALHOST, port), timeout=TIMEOUT)
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, 'the echo server did not start'
+                time.sleep(0.05)
+        sk.sendall(b'hello\n')
+        assert sk.recv(100) == b'hello\n'
+        sk.close()
+        time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, err
+    assert re.search(r'Gsock-DEBUG: .*Listening on 127\.0\.0\.1:' + str(port), out), out
+    assert re.search(r'Gsock-DEBUG: .*Accepted a connection from 127\.0\.0\.1:\d+', out), out
+    assert re.search(r'Gsock-DEBUG: .*The connection with 127\.0\.0\.1:\d+ ended', out), out
+
+
 def test_man_pages_list_every_option():
     # The tool-like demos' man pages are written from --help by the build: every option the
     # program takes is there, and groff (where installed) reads the page without a warning.

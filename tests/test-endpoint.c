@@ -791,8 +791,8 @@ test_send_data_override_tcp_client (void)
 
 /* ---- names are resolved without blocking the main loop in an asynchronous open ---- */
 
-/* A resolver that answers 127.0.0.1 for every name (and 127.0.0.1, ::1 and 127.0.0.1 again for
- * "both-loopbacks"): at once and counted when asked to block, from an idle of the caller's
+/* A resolver that answers 127.0.0.1 for every name (127.0.0.1, ::1 and 127.0.0.1 again for
+ * "both-loopbacks", G_RESOLVER_ERROR_NOT_FOUND for "no-such-host"): at once and counted when asked to block, from an idle of the caller's
  * thread-default context when asked asynchronously. */
 #define TEST_TYPE_RESOLVER (test_resolver_get_type ())
 G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
@@ -827,6 +827,11 @@ test_resolver_lookup_by_name (GResolver     *resolver,
                               GError       **error)
 {
   TEST_RESOLVER (resolver)->sync_calls++;
+  if (g_str_equal (hostname, "no-such-host"))
+    {
+      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "No host “%s”", hostname);
+      return NULL;
+    }
   return loopback_addresses (hostname);
 }
 
@@ -834,9 +839,14 @@ static gboolean
 test_resolver_answer_cb (gpointer user_data)
 {
   GTask *task = user_data;
+  const char *hostname = g_task_get_task_data (task);
 
-  g_task_return_pointer (task, loopback_addresses (g_task_get_task_data (task)),
-                         (GDestroyNotify) g_resolver_free_addresses);
+  if (g_str_equal (hostname, "no-such-host"))
+    g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                             "No host “%s”", hostname);
+  else
+    g_task_return_pointer (task, loopback_addresses (hostname),
+                           (GDestroyNotify) g_resolver_free_addresses);
   return G_SOURCE_REMOVE;
 }
 
@@ -1408,6 +1418,38 @@ test_timeouts_connect_and_receive_apart (void)
   }
 }
 
+/* A host name nothing resolves fails bind and listen, blocking or not, in the resolver's own
+ * domain (G_RESOLVER_ERROR), as README says, and opens nothing. */
+static void
+test_unknown_host_is_a_resolver_error (ResolverFixture *fx,
+                                       gconstpointer    data)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("no-such-host", 0);
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new ("no-such-host", 0);
+  GsockEndpoint *endpoints[] = { GSOCK_ENDPOINT (server), GSOCK_ENDPOINT (udp) };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (gsock_tcp_server_listen (server, &error));
+  g_assert_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (gsock_udp_endpoint_bind (udp, &error));
+  g_assert_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      gsock_endpoint_open_async (endpoints[i], NULL, store_result_cb, &result);
+      gsock_test_wait_until (result != NULL);
+      g_assert_false (gsock_endpoint_open_finish (endpoints[i], result, &error));
+      g_assert_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND);
+      g_clear_error (&error);
+      g_assert_cmpint (gsock_endpoint_get_state (endpoints[i]), ==, GSOCK_STATE_CLOSED);
+      g_assert_null (gsock_endpoint_get_local_address (endpoints[i]));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1447,6 +1489,9 @@ main (int   argc,
                    test_send_data_override_udp);
   g_test_add_func ("/Gsock/Endpoint/send-data/override-sees-answers-in-a-read",
                    test_send_data_override_tcp_client);
+  g_test_add ("/Gsock/Endpoint/open/unknown-host-is-a-resolver-error", ResolverFixture, NULL,
+              resolver_fixture_setup, test_unknown_host_is_a_resolver_error,
+              resolver_fixture_teardown);
   g_test_add ("/Gsock/Endpoint/listen/every-address-of-a-name", ResolverFixture, NULL,
               resolver_fixture_setup, test_listen_every_address_of_a_name,
               resolver_fixture_teardown);
