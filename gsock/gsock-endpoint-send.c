@@ -24,7 +24,7 @@
  *
  * Sends @text as one message, converted to [property@Gsock.Endpoint:encoding].
  *
- * This is the tutorial's `send(message, target_addr)`. It never blocks: what cannot be
+ * Like a socket's `sendto (message, address)`, but it never blocks: what cannot be
  * written at once is queued and written from the main context.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise

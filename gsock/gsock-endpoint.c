@@ -22,8 +22,8 @@
  * The abstract base of every gsock socket: it holds the address, the text encoding and the
  * limits, and delivers each received message.
  *
- * An endpoint is what the seed tutorial's `UDPSocket` class is: a socket together with the
- * address it binds or connects to and the character set its text travels in.
+ * An endpoint is a socket together with the address it binds or connects to and the
+ * character set its text travels in.
  * [class@Gsock.UdpEndpoint], [class@Gsock.TcpClient] and [class@Gsock.TcpServer] derive from
  * it and implement its virtual methods `send_bytes`, `close` and `open_async`; the last one
  * lets generic code (and [property@Gsock.Endpoint:active], and so a GtkBuilder file) open any
@@ -34,7 +34,7 @@
  * override [vfunc@Gsock.Endpoint.message_received] instead of connecting to the signal. The
  * blocking [method@Gsock.Endpoint.receive] and the asynchronous
  * [method@Gsock.Endpoint.receive_async] take the next message instead, for code written in
- * the request-and-answer style of the tutorial.
+ * the request-and-answer style of blocking sockets.
  *
  * Text is converted to and from [property@Gsock.Endpoint:encoding]; raw bytes go through
  * [method@Gsock.Endpoint.send_bytes] and [method@Gsock.Message.get_bytes].

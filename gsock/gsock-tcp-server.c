@@ -615,8 +615,8 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
    * How many threads run the server's [signal@Gsock.Endpoint::message-received] handlers;
    * 0, the default, runs them on the server's main context like every other signal.
    *
-   * This is the tutorial's thread-per-client style, as an option: a handler may block (on a
-   * database, a file, a computation) without stalling the other clients. Each client's
+   * This is the thread-per-client style of blocking servers, as an option: a handler may
+   * block (on a database, a file, a computation) without stalling the other clients. Each client's
    * messages are still handled one at a time and in order; different clients' messages run
    * in parallel, up to this many at once. Handlers then run on those threads: whatever they
    * touch must be thread-safe. Sending is (see [method@Gsock.Endpoint.send_bytes]), so
