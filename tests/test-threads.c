@@ -429,6 +429,94 @@ test_order_while_owner_receives (void)
   sends_keep_their_order (TRUE);
 }
 
+/* handler-threads: replies from the handler threads reach each connection in the order they
+ * were made, across the jobs (and so the threads) that handle its messages. */
+#define REPLY_CLIENTS 80
+#define REPLY_MESSAGES 100
+
+typedef struct
+{
+  guint next;
+  guint out_of_order;
+} ReplyChecker;
+
+static void
+reply_twice_cb (GsockEndpoint *server,
+                GsockMessage  *message,
+                gpointer       user_data)
+{
+  const char *text = gsock_message_get_text (message, NULL);
+  guint number = g_ascii_strtoull (text, NULL, 10);
+  g_autofree char *first = g_strdup_printf ("%u", 2 * number);
+  g_autofree char *second = g_strdup_printf ("%u", 2 * number + 1);
+
+  g_assert_true (gsock_message_reply (message, first, NULL));
+  g_assert_true (gsock_message_reply (message, second, NULL));
+}
+
+static void
+check_reply_cb (GsockEndpoint *client,
+                GsockMessage  *message,
+                ReplyChecker  *checker)
+{
+  guint number = g_ascii_strtoull (gsock_message_get_text (message, NULL), NULL, 10);
+
+  if (number != checker->next)
+    checker->out_of_order++;
+  checker->next = number + 1;
+}
+
+static void
+test_handler_replies_in_order (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  GsockTcpClient *clients[REPLY_CLIENTS];
+  ReplyChecker checkers[REPLY_CLIENTS] = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  guint done = 0;
+  guint intact = 0;
+
+  gsock_tcp_server_set_handler_threads (server, 4);
+  g_signal_connect (server, "message-received", G_CALLBACK (reply_twice_cb), NULL);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  for (guint i = 0; i < REPLY_CLIENTS; i++)
+    {
+      clients[i] = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+      g_signal_connect (clients[i], "message-received", G_CALLBACK (check_reply_cb),
+                        &checkers[i]);
+      g_assert_true (gsock_tcp_client_open (clients[i], NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  /* Each message in a write of its own, so that the server reads them apart and its jobs for
+   * a connection come and go (a new job, often on another thread, for each). */
+  for (guint n = 0; n < REPLY_MESSAGES; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", n);
+
+      for (guint i = 0; i < REPLY_CLIENTS; i++)
+        g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (clients[i]), text, NULL, &error));
+      g_main_context_iteration (NULL, FALSE);
+    }
+  gsock_test_wait_until (({
+    done = 0;
+    for (guint i = 0; i < REPLY_CLIENTS; i++)
+      done += checkers[i].next == 2 * REPLY_MESSAGES;
+    done == REPLY_CLIENTS;
+  }));
+
+  for (guint i = 0; i < REPLY_CLIENTS; i++)
+    {
+      intact += checkers[i].out_of_order == 0;
+      g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (clients[i])), ==,
+                        2 * REPLY_MESSAGES);
+      gsock_endpoint_abort (GSOCK_ENDPOINT (clients[i]));
+      g_object_unref (clients[i]);
+    }
+  g_assert_cmpuint (intact, ==, REPLY_CLIENTS);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+}
+
 /* handler-threads: a handler that blocks does not stall the other clients, and each client's
  * messages stay in order. */
 typedef struct
@@ -541,6 +629,8 @@ main (int   argc,
                    test_order_while_owner_iterates);
   g_test_add_func ("/Gsock/Threads/order/kept-while-the-owner-receives",
                    test_order_while_owner_receives);
+  g_test_add_func ("/Gsock/TcpServer/handler-threads/replies-in-order",
+                   test_handler_replies_in_order);
 
   return g_test_run ();
 }
