@@ -12,9 +12,10 @@
  * an unlock releases it; attaching a source, owning a context, an iteration and the dispatch
  * of an idle or timeout callback take the context's lock; pushing to a thread pool or an
  * async queue releases, the job or the pop acquires; an unref, an atomic decrement whose last
- * one frees, releases and acquires.
- * GLib's calls to itself do not go through these (it binds them inside its own library):
- * what GLib does inside is left to the suppressions in tsan.supp.
+ * one frees, releases and acquires. What those calls do to GLib's own memory on the way in
+ * (GLIB_INSIDE below) is not recorded. GLib's calls to itself do not go through these (it
+ * binds them inside its own library): what is left of those is for the suppressions in
+ * tsan.supp.
  */
 
 #define _GNU_SOURCE
@@ -58,7 +59,8 @@ outside_glib (GDestroyNotify notify,
     __tsan_ignore_thread_begin ();
 }
 
-/* The next definition of @name after this library's: GLib's own. */
+/* The next definition of @name after this library's: GLib's own. Looked up on first use; two
+ * threads doing it at once store the same pointer. */
 #define REAL(name)                                                      \
   static __typeof__ (name) *real_##name;                                \
   if (G_UNLIKELY (real_##name == NULL))                                 \
@@ -114,8 +116,10 @@ g_cond_wait_until (GCond  *cond,
   return signalled;
 }
 
-/* An idle or timeout source's callback, which acquires what attaching the source released.
- * Other sources call their callbacks with types of their own: those are left as they are. */
+/* An idle or timeout source's callback, run after taking the context's lock as GLib's
+ * dispatch does (so after whatever was done before attaching the source). Other sources call their callbacks with types of their own: those are left as they are.
+ * (The source's user data is then this wrapper: nothing in gsock or its tests looks a source
+ * up by it.) */
 typedef struct
 {
   GSourceFunc func;
