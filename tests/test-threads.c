@@ -243,7 +243,9 @@ test_owner_lets_go_while_threads_send (void)
  * own calls run the client's context: lines are "SENDER NUMBER", and the peer answers "done"
  * once every sender's lines came. */
 #define ORDER_SENDERS 4
-#define ORDER_LINES 5000
+#define ORDER_LINES 2000
+/* Long enough for valgrind, which runs one thread at a time. */
+#define ORDER_TIMEOUT_MS 60000
 
 typedef struct
 {
@@ -354,6 +356,7 @@ sends_keep_their_order (gboolean blocking_receive)
   GThread *threads[ORDER_SENDERS];
   LineSender senders[ORDER_SENDERS];
   LineSender owner = { 0 };
+  gint64 deadline;
   guint16 port;
 
   peer.context = g_main_context_new ();
@@ -364,7 +367,7 @@ sends_keep_their_order (gboolean blocking_receive)
   g_assert_cmpuint (port, !=, 0);
 
   client = gsock_tcp_client_new ("127.0.0.1", port);
-  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), GSOCK_TEST_TIMEOUT_MS);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), ORDER_TIMEOUT_MS);
   g_assert_true (gsock_tcp_client_open (client, NULL, &error));
   g_assert_no_error (error);
 
@@ -372,13 +375,21 @@ sends_keep_their_order (gboolean blocking_receive)
    * context (at once while nothing is on its way, handed over behind the others' otherwise),
    * and from a dispatch of the context. */
   owner.endpoint = GSOCK_ENDPOINT (client);
-  owner.tick = g_idle_add_full (G_PRIORITY_DEFAULT, owner_tick_cb, &owner, NULL);
   for (guint i = 0; i < ORDER_SENDERS; i++)
     {
       senders[i].endpoint = GSOCK_ENDPOINT (client);
       senders[i].id = i + 1;
       threads[i] = g_thread_new ("gsock-test-sender", line_sender_main, &senders[i]);
     }
+  /* Once the others' first sends wait on the context (nothing runs it meanwhile), the owner's
+   * first line is handed over behind them, and the tick, attached before it, runs ahead. */
+  deadline = g_get_monotonic_time () + ORDER_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  while (!g_main_context_pending (NULL))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100);
+    }
+  owner.tick = g_idle_add_full (G_PRIORITY_DEFAULT, owner_tick_cb, &owner, NULL);
   if (blocking_receive)
     {
       g_autofree char *done = NULL;
@@ -397,7 +408,9 @@ sends_keep_their_order (gboolean blocking_receive)
           send_owner_line (&owner);
           g_main_context_iteration (NULL, FALSE);
         }
-      gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (client)) == 1);
+      gsock_test_wait_until_full (NULL, ORDER_TIMEOUT_MS,
+                                  gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (client))
+                                    == 1);
     }
   for (guint i = 0; i < ORDER_SENDERS; i++)
     g_thread_join (threads[i]);
