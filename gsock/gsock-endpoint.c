@@ -1138,8 +1138,8 @@ _gsock_endpoint_check_message_size (GsockEndpoint *self,
 
 /* Whether this thread is dispatching one of the sources of the endpoint's context (a reply
  * from a handler, most often), and so owns it: cheaper to learn than acquiring it. */
-gboolean
-_gsock_endpoint_in_own_dispatch (GsockEndpoint *self)
+static gboolean
+in_own_dispatch (GsockEndpoint *self)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   GSource *current = g_main_current_source ();
@@ -1217,6 +1217,15 @@ static _Thread_local GsockEndpoint *current_reader
   __attribute__ ((tls_model ("initial-exec")));
 
 gboolean
+_gsock_endpoint_send_may_skip_handover (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return g_atomic_int_get (&priv->handover.pending) == 0 &&
+         (self == current_reader || in_own_dispatch (self));
+}
+
+gboolean
 _gsock_endpoint_send_data (GsockEndpoint  *self,
                            const guint8   *data,
                            gsize           size,
@@ -1229,8 +1238,8 @@ _gsock_endpoint_send_data (GsockEndpoint  *self,
     return FALSE;
   /* Inside one of its reads, or another dispatch of its own context, the endpoint's class
    * sends the bytes as it can (a connection frames them into its read's batch; a datagram
-   * goes out from them). */
-  if (self == current_reader || _gsock_endpoint_in_own_dispatch (self))
+   * goes out from them); behind sends still on their way, they follow them. */
+  if (_gsock_endpoint_send_may_skip_handover (self))
     {
       if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
         return FALSE;
