@@ -78,7 +78,8 @@ case "$what" in
     status=0
     meson test -C "$b" --suite unit --logbase asan-unit --print-errorlogs --num-processes 2 \
       --timeout-multiplier 2 || status=$?
-    meson test -C "$b" demos hostile integrity flow --logbase asan-demos --print-errorlogs \
+    meson test -C "$b" demos hostile integrity flow tls-never-read chat --logbase asan-demos \
+      --print-errorlogs \
       --timeout-multiplier 2 || status=$?
     checks_summary asan "$b/meson-logs/asan-unit.json" "$b/meson-logs/asan-demos.json"
     exit $status

@@ -176,6 +176,70 @@ test_send_from_another_thread (void)
   g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 2000);
 }
 
+/* What a send from another thread causes is emitted on the endpoint's context, never on the
+ * sending thread, even while no thread runs that context: the counters' notifications. (A
+ * caller's error, such as a message over max-message-size, is returned to the sender at
+ * once.) */
+typedef struct
+{
+  GPtrArray *threads; /* GThread * of every emission */
+} Emissions;
+
+static void
+record_notify_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  Emissions  *emissions)
+{
+  g_ptr_array_add (emissions->threads, g_thread_self ());
+}
+
+static gpointer
+oversize_sender_main (gpointer data)
+{
+  Sender *sender = data;
+  g_autoptr(GError) error = NULL;
+
+  sender_main (sender);
+  g_assert_false (gsock_endpoint_send (sender->endpoint, "far too long for the limit", NULL,
+                                       &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  return NULL;
+}
+
+static void
+test_send_from_another_thread_emits_on_the_context (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
+  Emissions emissions = { g_ptr_array_new () };
+  Sender sender;
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (client), 8);
+  g_signal_connect (client, "notify::messages-sent", G_CALLBACK (record_notify_cb), &emissions);
+  g_signal_connect (client, "notify::bytes-sent", G_CALLBACK (record_notify_cb), &emissions);
+
+  /* Nobody runs the context meanwhile. */
+  sender.endpoint = GSOCK_ENDPOINT (client);
+  sender.count = 100;
+  thread = g_thread_new ("gsock-test-sender", oversize_sender_main, &sender);
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_cmpuint (emissions.threads->len, ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 0);
+
+  gsock_test_wait_until (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)) == 100);
+  g_assert_cmpuint (emissions.threads->len, >, 0);
+  for (guint i = 0; i < emissions.threads->len; i++)
+    g_assert_true (emissions.threads->pdata[i] == g_thread_self ());
+  g_signal_handlers_disconnect_by_data (client, &emissions);
+  g_ptr_array_unref (emissions.threads);
+}
+
 /* The owner closes or aborts a client and lets go of it outside any main-loop callback (after
  * its loop returned) while other threads send on it: their sends are handed over to the
  * context (they never touch the connection themselves, which raced with the owner's close: a
@@ -634,6 +698,8 @@ main (int   argc,
 
   g_test_add_func ("/Gsock/Threads/server-in-worker-thread", test_server_in_worker_thread);
   g_test_add_func ("/Gsock/Threads/send-from-another-thread", test_send_from_another_thread);
+  g_test_add_func ("/Gsock/Threads/send-from-another-thread/emits-on-the-context",
+                   test_send_from_another_thread_emits_on_the_context);
   g_test_add_func ("/Gsock/Threads/owner-lets-go-while-threads-send",
                    test_owner_lets_go_while_threads_send);
   g_test_add_func ("/Gsock/TcpServer/handler-threads/block-without-stalling",
