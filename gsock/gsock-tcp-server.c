@@ -685,6 +685,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->settings.connection.max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   priv->settings.connection.high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
   priv->settings.connection.low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
+  _gsock_tcp_options_init (&priv->settings.connection.options);
   priv->handshakes = g_ptr_array_new_with_free_func (g_object_unref);
   priv->acceptors = g_ptr_array_new_with_free_func (g_free);
   _gsock_tls_init (&priv->settings.tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
