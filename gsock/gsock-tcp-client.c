@@ -7,7 +7,6 @@
 
 #include "gsock-tcp-client.h"
 
-
 #include "gsock-connector-private.h"
 #include "gsock-debug-private.h"
 #include "gsock-encoding-private.h"
