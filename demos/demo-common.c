@@ -538,9 +538,7 @@ signal_cb (gpointer user_data)
  * @first: an endpoint that is already listening or bound
  * @...: more endpoints, then `NULL`
  *
- * Prints "listening on HOST:PORT" for @first, with the port the system really gave, runs the
- * main loop until SIGINT or SIGTERM (or demo_shutdown()), then closes the endpoints
- * gracefully.
+ * demo_serve_all() for @first and the others.
  *
  * Returns: the exit status: 0, or 1 if closing failed
  */
@@ -548,16 +546,35 @@ int
 demo_serve (GsockEndpoint *first,
             ...)
 {
-  g_autofree char *address = demo_address_to_string (gsock_endpoint_get_local_address (first));
+  g_autoptr(GPtrArray) endpoints = g_ptr_array_new_null_terminated (2, NULL, TRUE);
   va_list args;
-
-  serve_loop = g_main_loop_new (NULL, FALSE);
-  serve_endpoints = g_ptr_array_new_with_free_func (g_object_unref);
 
   va_start (args, first);
   for (GsockEndpoint *endpoint = first; endpoint != NULL; endpoint = va_arg (args, GsockEndpoint *))
-    g_ptr_array_add (serve_endpoints, g_object_ref (endpoint));
+    g_ptr_array_add (endpoints, endpoint);
   va_end (args);
+  return demo_serve_all ((GsockEndpoint **) endpoints->pdata);
+}
+
+/**
+ * demo_serve_all:
+ * @endpoints: endpoints that are already listening or bound, then `NULL`
+ *
+ * Prints "listening on HOST:PORT" for the first, with the port the system really gave, runs
+ * the main loop until SIGINT or SIGTERM (or demo_shutdown()), then closes the endpoints
+ * gracefully.
+ *
+ * Returns: the exit status: 0, or 1 if closing failed
+ */
+int
+demo_serve_all (GsockEndpoint **endpoints)
+{
+  g_autofree char *address = demo_address_to_string (gsock_endpoint_get_local_address (endpoints[0]));
+
+  serve_loop = g_main_loop_new (NULL, FALSE);
+  serve_endpoints = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; endpoints[i] != NULL; i++)
+    g_ptr_array_add (serve_endpoints, g_object_ref (endpoints[i]));
 
   g_unix_signal_add (SIGINT, signal_cb, NULL);
   g_unix_signal_add (SIGTERM, signal_cb, NULL);

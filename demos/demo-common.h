@@ -54,6 +54,7 @@ void         demo_serve_on_thread     (GMainContext   *context,
                                        GsockEndpoint  *endpoint);
 int          demo_serve               (GsockEndpoint  *first,
                                        ...) G_GNUC_NULL_TERMINATED;
+int          demo_serve_all           (GsockEndpoint **endpoints);
 void         demo_shutdown            (void);
 
 G_END_DECLS

@@ -20,6 +20,10 @@
  *                     --idle-timeout 30000 --drain-timeout 10000
  *   openssl s_client -connect 127.0.0.1:8080
  *
+ * Started by a service manager with a listening TCP socket (systemd's socket activation:
+ * LISTEN_PID and LISTEN_FDS), it serves that socket, and nothing else, instead of --host and
+ * --port.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -91,13 +95,21 @@ client_disconnected_cb (GsockTcpServer *server,
     demo_log_limited ("connections ended by an error", "lost %s: %s", name, reason->message);
 }
 
-/* A listening TCP echo server in the thread-default main context; with @port 0 it picks one. */
+/* A listening TCP echo server in the thread-default main context, on @socket when given,
+ * else on --host and @port (0: it picks one). */
 static GsockTcpServer *
 tcp_server_new (GsockFramer *framer,
-                guint16      port)
+                guint16      port,
+                GSocket     *socket)
 {
-  g_autoptr(GsockTcpServer) tcp = gsock_tcp_server_new (demo_host, port);
+  g_autoptr(GsockTcpServer) tcp = NULL;
   g_autoptr(GError) error = NULL;
+
+  if (socket == NULL)
+    tcp = gsock_tcp_server_new (demo_host, port);
+  else if ((tcp = gsock_tcp_server_new_for_socket (socket, &error)) == NULL)
+    demo_fail ("cannot serve descriptor %d from the service manager: %s",
+               g_socket_get_fd (socket), error->message);
 
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (tcp), demo_encoding);
   gsock_tcp_server_set_framer (tcp, framer);
@@ -111,6 +123,26 @@ tcp_server_new (GsockFramer *framer,
   return g_steal_pointer (&tcp);
 }
 
+/* The sockets a service manager passed, each a TCP echo server: TRUE once served. */
+static gboolean
+serve_activated (GsockFramer *framer,
+                 int         *status)
+{
+  g_autoptr(GPtrArray) sockets = NULL;
+  g_autoptr(GPtrArray) servers = g_ptr_array_new_null_terminated (1, g_object_unref, TRUE);
+  g_autoptr(GError) error = NULL;
+
+  sockets = gsock_activation_take_sockets (&error);
+  if (sockets == NULL)
+    demo_fail ("%s", error->message);
+  if (sockets->len == 0)
+    return FALSE;
+  for (guint i = 0; i < sockets->len; i++)
+    g_ptr_array_add (servers, tcp_server_new (framer, 0, sockets->pdata[i]));
+  *status = demo_serve_all ((GsockEndpoint **) servers->pdata);
+  return TRUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -121,6 +153,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   GSocketAddress *tcp_address;
   guint16 port;
+  int status;
 
   demo_parse_server_options (&argc, &argv, NULL,
                              "Echoes every TCP message and UDP datagram on one port number.",
@@ -128,8 +161,10 @@ main (int   argc,
   if (threads < 1 || threads > 64)
     demo_fail ("--threads must be between 1 and 64");
   framer = demo_framer_new (framing != NULL ? framing : "line");
+  if (serve_activated (framer, &status))
+    return status;
 
-  tcp = tcp_server_new (framer, demo_port);
+  tcp = tcp_server_new (framer, demo_port, NULL);
 
   /* With --port 0 the TCP server picks the port, and UDP takes the same number. */
   tcp_address = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (tcp));
@@ -143,7 +178,7 @@ main (int   argc,
       g_autoptr(GsockTcpServer) other = NULL;
 
       g_main_context_push_thread_default (context);
-      other = tcp_server_new (framer, port);
+      other = tcp_server_new (framer, port, NULL);
       g_main_context_pop_thread_default (context);
       demo_serve_on_thread (context, GSOCK_ENDPOINT (other));
     }

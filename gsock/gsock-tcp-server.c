@@ -61,6 +61,7 @@ typedef struct
    * finalize, since an accept callback may close the server under its acceptor's feet */
   GPtrArray *acceptors;
   guint n_listening;
+  GSocket *given_socket; /* listening already: what the next listen serves (new_for_socket) */
   GsockClientList *clients;
   GsockTcpServerSettings settings; /* what each accepted connection is given */
   GPtrArray *handshakes; /* GCancellable * of the TLS handshakes under way */
@@ -169,6 +170,7 @@ gsock_tcp_server_finalize (GObject *object)
 
   g_ptr_array_unref (priv->handshakes);
   g_ptr_array_unref (priv->acceptors);
+  g_clear_object (&priv->given_socket);
   g_free (priv->settings.tls_certificate_file);
 
   G_OBJECT_CLASS (gsock_tcp_server_parent_class)->finalize (object);
@@ -707,6 +709,55 @@ gsock_tcp_server_new (const char *host,
   return g_object_new (GSOCK_TYPE_TCP_SERVER, "host", host, "port", (guint) port, NULL);
 }
 
+/**
+ * gsock_tcp_server_new_for_socket:
+ * @socket: a TCP socket that is bound and listening, made by someone else (a service manager,
+ *   a parent process, a privileged helper)
+ * @error: return location for an error
+ *
+ * Creates a server that, once [method@Gsock.TcpServer.listen] or
+ * [method@Gsock.Endpoint.open_async] is called, accepts connections on @socket instead of
+ * binding a socket of its own; configure it first, as any server. It takes @socket over: it
+ * makes it non-blocking and closes it when the server closes (listening again then binds
+ * [property@Gsock.Endpoint:address], the address @socket had). See
+ * [func@Gsock.activation_take_sockets] for sockets passed by systemd.
+ *
+ * Returns: (transfer full) (nullable): a new server, or `NULL` with @error set
+ *   (`G_IO_ERROR_INVALID_ARGUMENT`) when @socket is not a listening stream socket
+ *
+ * Since: 1.2
+ */
+GsockTcpServer *
+gsock_tcp_server_new_for_socket (GSocket  *socket,
+                                 GError  **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  GsockTcpServerPrivate *priv;
+  GsockTcpServer *self;
+  gint listening = 0;
+
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_STREAM ||
+      !g_socket_get_option (socket, SOL_SOCKET, SO_ACCEPTCONN, &listening, NULL) ||
+      !listening)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "The socket is not a listening stream socket");
+      return NULL;
+    }
+  local = g_socket_get_local_address (socket, error);
+  if (local == NULL)
+    return NULL;
+
+  self = g_object_new (GSOCK_TYPE_TCP_SERVER, "address", local, NULL);
+  priv = gsock_tcp_server_get_instance_private (self);
+  g_socket_set_blocking (socket, FALSE);
+  priv->given_socket = g_object_ref (socket);
+  return self;
+}
+
 /* g_socket_bind(), but g_socket_bind() clears SO_REUSEPORT on stream sockets: with
  * reuse-port, the bind is done here. */
 static gboolean
@@ -897,6 +948,11 @@ listen_at (GsockEndpoint *endpoint,
     return FALSE;
 
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
+  if (priv->given_socket != NULL)
+    {
+      sockets = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (sockets, g_steal_pointer (&priv->given_socket));
+    }
   /* With port 0, another program may hold the first address's free port at the next one. */
   for (guint attempt = 0; sockets == NULL; attempt++)
     {

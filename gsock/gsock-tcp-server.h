@@ -53,6 +53,9 @@ struct _GsockTcpServerClass
 GSOCK_AVAILABLE_IN_ALL
 GsockTcpServer *gsock_tcp_server_new                  (const char     *host,
                                                        guint16         port) G_GNUC_WARN_UNUSED_RESULT;
+GSOCK_AVAILABLE_IN_1_2
+GsockTcpServer *gsock_tcp_server_new_for_socket       (GSocket        *socket,
+                                                       GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 GSOCK_AVAILABLE_IN_ALL
 gboolean        gsock_tcp_server_listen               (GsockTcpServer *self,
                                                        GError        **error);

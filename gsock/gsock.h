@@ -19,4 +19,5 @@
 #include "gsock-tcp-client.h"
 #include "gsock-tcp-server.h"
 #include "gsock-udp-endpoint.h"
+#include "gsock-activation.h"
 #undef GSOCK_INSIDE

@@ -597,6 +597,78 @@ def test_echo_server_raw():
     check_echo_server('raw')
 
 
+def start_activated(listeners, env_extra, listen_pid='$$', port='1'):
+    """gsock-echo-server started as systemd would: @listeners as descriptors 3, 4, ...,
+    LISTEN_FDS and LISTEN_PID (its own pid: sh sets it, then execs the demo) in its
+    environment."""
+    fds = [sk.fileno() for sk in listeners]
+
+    def place_descriptors():
+        # Above every target first, so no dup2 overwrites a descriptor still to be moved.
+        high = [os.dup(fd) for fd in fds]
+        for i, fd in enumerate(high):
+            os.dup2(fd, 3 + i)
+            os.close(fd)
+
+    env = dict(os.environ, LISTEN_FDS=str(len(fds)))
+    env.update(env_extra)
+    return subprocess.Popen(['sh', '-c', f'LISTEN_PID={listen_pid} exec "$0" "$@"',
+                             demo('gsock-echo-server'), '--port', port],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=place_descriptors, close_fds=False)
+
+
+def test_echo_server_socket_activation():
+    # The test plays the service manager: it binds and listens, passes the sockets and the
+    # variables, and execs the demo, which must serve them (not --port 1, which it cannot bind).
+    listeners = []
+    for _ in range(2):
+        sk = socket.socket()
+        sk.bind((LOCALHOST, 0))
+        sk.listen()
+        listeners.append(sk)
+    proc = start_activated(listeners, {})
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith('listening on 127.0.0.1:'), (line, proc.stderr.read())
+        for listener in listeners:
+            with socket.create_connection(listener.getsockname(), timeout=TIMEOUT) as sk:
+                sk.sendall(b'activated\n')
+                assert sk.recv(100) == b'activated\n'
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=TIMEOUT)
+        for sk in listeners:
+            sk.close()
+    assert proc.returncode == 0, err
+
+    # Descriptors that are no sockets, or malformed variables: one clear line, exit 1.
+    with open(os.devnull) as not_a_socket:
+        proc = start_activated([not_a_socket], {})
+        _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1, err
+    assert one_line(err).startswith('gsock-echo-server: Descriptor 3 passed by the service '
+                                    'manager is not a socket'), err
+    proc = start_activated([], {'LISTEN_FDS': 'two'})
+    _, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 1, err
+    assert 'Malformed socket activation variables' in one_line(err), err
+
+    # Variables meant for another process (its LISTEN_PID): not taken; --port is served.
+    with socket.socket() as other:
+        other.bind((LOCALHOST, 0))
+        other.listen()
+        proc = start_activated([other], {}, listen_pid='1', port='0')
+        try:
+            line = proc.stdout.readline()
+            assert line.startswith('listening on 127.0.0.1:'), (line, proc.stderr.read())
+            assert int(line.strip().rsplit(':', 1)[1]) != other.getsockname()[1], line
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=TIMEOUT)
+
+
 def test_echo_server_keepalive():
     # --keepalive S: the server's side of a connection carries the kernel's keepalive timer.
     if shutil.which('ss') is None:

@@ -2100,6 +2100,59 @@ test_tcp_options_reach_the_socket (Fixture      *fx,
   g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_NODELAY), ==, 0);
 }
 
+static void
+echo_text_cb (GsockEndpoint *endpoint,
+              GsockMessage  *message,
+              gpointer       user_data)
+{
+  gsock_message_reply (message, gsock_message_get_text (message, NULL), NULL);
+}
+
+/* A listening socket made elsewhere is served as it is (its address, its port), closed with
+ * the server; anything else is refused. */
+static void
+test_new_for_socket_serves_it (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) listener = gsock_test_tcp_listen (16, &port);
+  g_autoptr(GSocket) unlistened = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocket) datagram = gsock_test_udp_socket (NULL);
+  g_autoptr(GsockTcpServer) server = NULL;
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  g_assert_null (gsock_tcp_server_new_for_socket (unlistened, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (gsock_tcp_server_new_for_socket (datagram, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  server = gsock_tcp_server_new_for_socket (listener, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)), ==, GSOCK_STATE_CLOSED);
+  g_signal_connect (server, "message-received", G_CALLBACK (echo_text_cb), NULL);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (server)), ==, port);
+
+  client = gsock_tcp_client_new ("127.0.0.1", port);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "given", NULL, &error));
+  reply = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (reply, ==, "given");
+  gsock_endpoint_close (GSOCK_ENDPOINT (client));
+
+  g_assert_false (g_socket_is_closed (listener));
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (server)) == GSOCK_STATE_CLOSED);
+  g_assert_true (g_socket_is_closed (listener));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2143,6 +2196,7 @@ main (int   argc,
        test_served_client_listeners_hear_first);
   ADD_IDLE ("broadcast/skips-closing-clients", test_broadcast_skips_closing_clients);
   ADD_IDLE ("tcp-options/reach-the-socket", test_tcp_options_reach_the_socket);
+  g_test_add_func ("/Gsock/TcpServer/new-for-socket/serves-it", test_new_for_socket_serves_it);
   ADD ("send/null-target-broadcasts", test_send_null_target_broadcasts);
   ADD ("send/fails-on-unknown-target", test_send_unknown_target);
   ADD ("send/fails-on-departed-client", test_send_to_departed_client);
