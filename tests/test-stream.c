@@ -349,17 +349,26 @@ test_small_messages_keep_the_queue_small (Fixture      *fx,
   g_autoptr(GBytes) received = NULL;
   GsockEndpoint *client;
   gsize before, before_expected, growth;
+  /* Where the heap cannot be measured (the sanitizers', valgrind's malloc), only the order and
+   * the bytes are checked: a smaller queue does, in a time valgrind can afford. */
+  gsize limit = heap_in_use () > 0 ? MIB : 64 * 1024;
   guint i = 0;
 
   fixture_listen (fx);
   raw = gsock_test_tcp_connect (fx->port);
   gsock_test_wait_until (fx->accepted->len == 1);
   client = fx->accepted->pdata[0];
-  gsock_tcp_client_set_max_queued_bytes (GSOCK_TCP_CLIENT (client), MIB);
+  gsock_tcp_client_set_max_queued_bytes (GSOCK_TCP_CLIENT (client), limit);
 
-  /* The kernel's buffers take the first ones without any queue. */
+  /* The kernel's buffers (megabytes on loopback) take the first ones without any queue: fill
+   * them with long lines, which cost few sends. */
   while (gsock_tcp_client_get_queued_bytes (GSOCK_TCP_CLIENT (client)) == 0)
-    g_assert_true (send_numbered_line (client, i++, expected, NULL));
+    {
+      g_autofree char *filler = g_strdup_printf ("%u%16384s", i++, "");
+
+      g_assert_true (gsock_endpoint_send (client, filler, NULL, NULL));
+      g_string_append_printf (expected, "%s\n", filler);
+    }
   before = heap_in_use ();
   before_expected = expected->allocated_len;
   while (send_numbered_line (client, i, expected, &error))
@@ -369,7 +378,7 @@ test_small_messages_keep_the_queue_small (Fixture      *fx,
   growth = heap_in_use () - (expected->allocated_len - before_expected);
   growth = growth > before ? growth - before : 0;
   g_test_message ("%u lines, %" G_GSIZE_FORMAT " bytes of heap for the queue", i, growth);
-  g_assert_cmpuint (i, >, MIB / 16);
+  g_assert_cmpuint (i, >, limit / 16);
   /* mallinfo2() sees nothing of the sanitizers' and valgrind's malloc. */
   if (before > 0)
     g_assert_cmpuint (growth, <, 2 * MIB);
