@@ -16,6 +16,7 @@
  *
  *   send TEXT         say TEXT in the chat, as the Send button does
  *   screenshot FILE   save the window as a PNG once it has drawn what it shows now
+ *   action NAME       activate the app's action NAME (about, quit), then say "action: NAME"
  *   quit              quit, as the end of stdin does
  *
  * It exits 1 when a screenshot fails or stdin cannot be read. Never installed.
@@ -219,6 +220,15 @@ run_command (TestHooks  *hooks,
     }
   else if (g_str_has_prefix (line, "screenshot "))
     screenshot_after_next_frame (hooks, line + strlen ("screenshot "));
+  else if (g_str_has_prefix (line, "action "))
+    {
+      const char *name = line + strlen ("action ");
+
+      g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), name,
+                                      NULL);
+      g_print ("action: %s\n", name);
+      read_command (hooks);
+    }
   else if (g_str_equal (line, "quit"))
     g_application_quit (g_application_get_default ());
   else

@@ -369,6 +369,22 @@ chat_traffic_text (gpointer this_object,
                           received);
 }
 
+/* A server's messages-sent counts its own sends, not what it passes on with broadcast: the
+ * room says how much it heard, and how many bytes it passed on in all. */
+static char *
+chat_room_traffic_text (gpointer this_object,
+                        guint64  messages_received,
+                        guint64  bytes_received,
+                        guint64  bytes_sent)
+{
+  g_autofree char *received = g_format_size (bytes_received);
+  g_autofree char *sent = g_format_size (bytes_sent);
+
+  return g_strdup_printf ("Heard %" G_GUINT64_FORMAT " %s (%s) · passed on %s",
+                          messages_received, messages_received == 1 ? "message" : "messages",
+                          received, sent);
+}
+
 /* The window */
 
 static void
@@ -435,6 +451,7 @@ gsock_chat_window_class_init (GsockChatWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, chat_connect_label);
   gtk_widget_class_bind_template_callback (widget_class, chat_server_status);
   gtk_widget_class_bind_template_callback (widget_class, chat_traffic_text);
+  gtk_widget_class_bind_template_callback (widget_class, chat_room_traffic_text);
 }
 
 static void
