@@ -5,10 +5,11 @@
 #
 # It drives gsock-chat-test, the app with the test hooks of demos/gtk/gsock-chat-test-hooks.c:
 # events on its stdout ("connected to ...", "received: ...", "error: ..."), commands on its
-# stdin ("send TEXT", "screenshot FILE", "action NAME", "quit").
+# stdin ("send TEXT", "screenshot FILE", "action NAME", "close", "quit").
 #
 # 1. Two windows in one chat room: window A hosts a room and joins it, window B joins it,
 #    a plain Python socket too; each window sees the other's line and the Python one's.
+#    B's window is closed as by its close button: A hears that B left.
 # 2. A window against gsock-chat-server, with a plain Python socket in the room.
 # 3. A window connecting to a port nobody listens on: the error is reported; its About
 #    window opens.
@@ -285,8 +286,8 @@ class ChatWindow:
         self.wait_for(r"^screenshot: %s$" % re.escape(path))
         check_png(path)
 
-    def quit(self):
-        self.command("quit")
+    def quit(self, command="quit"):
+        self.command(command)
         self.out.drain(STEP_TIMEOUT)   # until its stdout closes, or the time is up
         try:
             status = self.process.wait(timeout=1)
@@ -297,6 +298,10 @@ class ChatWindow:
         failed = [line for line in self.out.lines if line.startswith("screenshot failed")]
         if failed:
             raise Failure(f"{self.name}: {failed}")
+
+    def close(self):
+        """Closes the window as its close button does: the app ends with it."""
+        self.quit("close")
 
 
 def two_windows_in_one_room(display):
@@ -336,7 +341,8 @@ def two_windows_in_one_room(display):
     a.screenshot("gtk-chat-room-host-screenshot.png")
     b.screenshot("gtk-chat-room-guest-screenshot.png")
     py.close()
-    b.quit()
+    b.close()
+    a.wait_for(r"^received: \* %s left$" % b_name)
     a.quit()
     log("ok 1")
 

@@ -17,6 +17,7 @@
  *   send TEXT         say TEXT in the chat, as the Send button does
  *   screenshot FILE   save the window as a PNG once it has drawn what it shows now
  *   action NAME       activate the app's action NAME (about, quit), then say "action: NAME"
+ *   close             close the window, as its close button does (the app quits with it)
  *   quit              quit, as the end of stdin does
  *
  * It exits 1 when a screenshot fails or stdin cannot be read. Never installed.
@@ -27,6 +28,7 @@
 #include <gio/gunixinputstream.h>
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "gsock-chat-app.h"
@@ -37,7 +39,7 @@
 
 typedef struct
 {
-  GsockChatWindow *window;    /* the first window; the app has one */
+  GsockChatWindow *window;    /* the first window (the app has one); NULL once it is gone */
   GsockTcpClient *client;     /* its sockets, held until main () ends */
   GsockTcpServer *server;
   GDataInputStream *commands;
@@ -213,7 +215,9 @@ static void
 run_command (TestHooks  *hooks,
              const char *line)
 {
-  if (g_str_has_prefix (line, "send "))
+  if (hooks->window == NULL)
+    g_printerr ("%s: “%s”: the window is gone\n", g_get_prgname (), line);
+  else if (g_str_has_prefix (line, "send "))
     {
       gsock_chat_window_send (hooks->window, line + strlen ("send "));
       read_command (hooks);
@@ -229,6 +233,8 @@ run_command (TestHooks  *hooks,
       g_print ("action: %s\n", name);
       read_command (hooks);
     }
+  else if (g_str_equal (line, "close"))
+    gtk_window_close (GTK_WINDOW (hooks->window));
   else if (g_str_equal (line, "quit"))
     g_application_quit (g_application_get_default ());
   else
@@ -281,7 +287,7 @@ window_added_cb (GtkApplication *app,
 
   if (hooks->window != NULL || !GSOCK_IS_CHAT_WINDOW (window))
     return;
-  hooks->window = GSOCK_CHAT_WINDOW (window);
+  g_set_weak_pointer (&hooks->window, GSOCK_CHAT_WINDOW (window));
   hooks->client = g_object_ref (gsock_chat_window_get_client (hooks->window));
   hooks->server = g_object_ref (gsock_chat_window_get_server (hooks->window));
 
@@ -312,7 +318,7 @@ test_hooks_clear (TestHooks *hooks)
   g_clear_object (&hooks->server);
   g_clear_handle_id (&hooks->frame_timeout_id, g_source_remove);
   g_clear_pointer (&hooks->screenshot, g_free);
-  hooks->window = NULL;
+  g_clear_weak_pointer (&hooks->window);
 }
 
 int
