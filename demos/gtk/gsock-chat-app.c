@@ -75,11 +75,14 @@ gsock_chat_app_startup (GApplication *app)
     { .name = "quit", .activate = quit_activated },
   };
   const char *quit_accels[] = { "<Control>q", NULL };
+  const char *close_accels[] = { "<Control>w", NULL };
 
   G_APPLICATION_CLASS (gsock_chat_app_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  /* GtkWindow's own action */
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   /* The icon comes with the resources (/org/gsock/Chat/icons) for an uninstalled run. */
   gtk_window_set_default_icon_name (GSOCK_CHAT_APP_ID);
 }
