@@ -1,18 +1,25 @@
 #!/usr/bin/python3
-# test-gtk-chat.py: the GTK chat window (demos/gtk/gsock-chat) on a virtual X display
+# test-gtk-chat.py: the GNOME chat app (demos/gtk) on a virtual X display
 #
 #   test-gtk-chat.py BUILD_DEMOS_DIR OUTPUT_DIR
 #
-# 1. gsock-chat-server --port 0; a plain Python socket joins it; gsock-chat joins it with
-#    --connect --send "hello from gtk" --quit-after-reply --screenshot: the Python client must
-#    get the line and answers; the window must show the answer (it prints "received: ...")
-#    and exit 0, leaving a PNG of itself.
-# 2. gsock-chat --serve --connect hosts a room and joins it; a Python client joins too: the
-#    window's server must count two clients, its client must hear of the Python one.
-# 3. gsock-chat --connect to a port nobody listens on: the error on stderr, exit status 1.
+# It drives gsock-chat-test, the app with the test hooks of demos/gtk/gsock-chat-test-hooks.c:
+# events on its stdout ("connected to ...", "received: ...", "error: ..."), commands on its
+# stdin ("send TEXT", "screenshot FILE", "action NAME", "close", "quit").
 #
-# Runs Xvfb on a display nobody uses, abstract socket included. Exits 77 (meson's skip) only when Xvfb is
-# not installed or does not start. Every process is killed at the end; every wait is bounded.
+# 1. Two windows in one chat room: window A hosts a room and joins it, window B joins it,
+#    a plain Python socket too; each window sees the other's line and the Python one's.
+#    B's window is closed as by its close button: A hears that B left.
+# 2. A window against gsock-chat-server, with a plain Python socket in the room.
+# 3. A window connecting to a port nobody listens on: the error is reported; its About
+#    window opens.
+#
+# Each window leaves a screenshot in OUTPUT_DIR (gtk-chat-*.png, paths printed), checked to
+# be a valid PNG of a plausible size with more than a handful of colours.
+#
+# Runs Xvfb on a display nobody uses, abstract socket included. Exits 77 (meson's skip) only
+# when Xvfb is not installed or does not start. Every process is killed at the end; every
+# wait is bounded.
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -33,7 +40,7 @@ STEP_TIMEOUT = 20  # seconds for any one thing to happen
 
 demos_dir, out_dir = sys.argv[1], sys.argv[2]
 chat_server = os.path.join(demos_dir, "gsock-chat-server")
-chat = os.path.join(demos_dir, "gtk", "gsock-chat")
+chat = os.path.join(demos_dir, "gtk", "gsock-chat-test")
 processes = []
 
 
@@ -196,24 +203,47 @@ def recv_line_containing(sock, text, timeout=STEP_TIMEOUT):
         data += chunk
 
 
+def count_colours(path):
+    """The distinct pixel values of the PNG at PATH, as GdkPixbuf decodes them."""
+    import gi
+    gi.require_version("GdkPixbuf", "2.0")
+    from gi.repository import GdkPixbuf
+
+    pixbuf = GdkPixbuf.Pixbuf.new_from_file(path)
+    n, stride = pixbuf.get_n_channels(), pixbuf.get_rowstride()
+    width, pixels = pixbuf.get_width(), pixbuf.get_pixels()
+    colours = set()
+    for y in range(pixbuf.get_height()):
+        row = pixels[y * stride:y * stride + width * n]
+        colours.update(row[x:x + n] for x in range(0, len(row), n))
+    return len(colours)
+
+
 def check_png(path):
+    """PATH is a whole PNG (signature, chunks with good CRCs from IHDR to IEND), of a window's
+    size, with more than a handful of colours (a blank or half-drawn window has a few)."""
     if not os.path.exists(path):
         raise Failure(f"no screenshot at {path}")
     data = open(path, "rb").read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise Failure(f"{path} is not a PNG")
-    width, height = struct.unpack(">II", data[16:24])
-    # The pixels: every IDAT chunk, inflated; a blank window has a handful of byte values.
-    pos, idat = 8, b""
+    pos, kinds = 8, []
     while pos < len(data):
         length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+        body = data[pos + 8:pos + 8 + length]
+        crc = data[pos + 8 + length:pos + 12 + length]
+        if len(body) != length or len(crc) != 4 or \
+                zlib.crc32(kind + body) != struct.unpack(">I", crc)[0]:
+            raise Failure(f"{path}: chunk {kind!r} at {pos} is cut or damaged")
+        kinds.append(kind)
         pos += 12 + length
-    values = len(set(zlib.decompress(idat)))
-    log(f"screenshot {path}: {width}x{height}, {len(data)} bytes, {values} byte values")
-    if width < 300 or height < 200 or values < 32:
-        raise Failure(f"{path} looks empty ({width}x{height}, {values} byte values)")
+    if kinds[0] != b"IHDR" or kinds[-1] != b"IEND" or b"IDAT" not in kinds:
+        raise Failure(f"{path}: chunks {kinds!r}")
+    width, height = struct.unpack(">II", data[16:24])
+    colours = count_colours(path)
+    log(f"screenshot {path}: {width}x{height}, {len(data)} bytes, {colours} colours")
+    if width < 600 or height < 400 or colours < 64:
+        raise Failure(f"{path} looks empty ({width}x{height}, {colours} colours)")
 
 
 def app_env(display):
@@ -231,16 +261,94 @@ def app_env(display):
     return env
 
 
-def wait_exit(p, reader, name, timeout=STEP_TIMEOUT):
-    reader.drain(timeout)   # until its stdout closes, or the time is up
-    try:
-        return p.wait(timeout=1)
-    except subprocess.TimeoutExpired:
-        raise Failure(f"{name} did not exit in {timeout}s")
+class ChatWindow:
+    """One gsock-chat-test: its events on its stdout, commands to its stdin."""
+
+    def __init__(self, name, display, *args):
+        self.name = name
+        self.process = start([chat, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             env=app_env(display))
+        self.out = LineReader(name, self.process.stdout)
+
+    def wait_for(self, pattern):
+        return self.out.wait_for(pattern)
+
+    def command(self, line):
+        log(f"  {self.name} <- {line}")
+        self.process.stdin.write((line + "\n").encode())
+        self.process.stdin.flush()
+
+    def screenshot(self, basename):
+        path = os.path.join(out_dir, basename)
+        if os.path.exists(path):
+            os.unlink(path)
+        self.command(f"screenshot {path}")
+        self.wait_for(r"^screenshot: %s$" % re.escape(path))
+        check_png(path)
+
+    def quit(self, command="quit"):
+        self.command(command)
+        self.out.drain(STEP_TIMEOUT)   # until its stdout closes, or the time is up
+        try:
+            status = self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            raise Failure(f"{self.name} did not quit in {STEP_TIMEOUT}s")
+        if status != 0:
+            raise Failure(f"{self.name} exited {status}")
+        failed = [line for line in self.out.lines if line.startswith("screenshot failed")]
+        if failed:
+            raise Failure(f"{self.name}: {failed}")
+
+    def close(self):
+        """Closes the window as its close button does: the app ends with it."""
+        self.quit("close")
+
+
+def two_windows_in_one_room(display):
+    log("# 1: two windows in one chat room, hosted by the first")
+    a = ChatWindow("window A", display, "--serve", "--server-port", "0", "--connect")
+    port = int(a.wait_for(r"^listening on 127\.0\.0\.1:(\d+)$").group(1))
+    a.wait_for(r"^connected to 127\.0\.0\.1:%d$" % port)
+    a.wait_for(r"^server: 127\.0\.0\.1:\d+ joined \(1 connected\)$")
+
+    b = ChatWindow("window B", display, "--connect", "--port", str(port))
+    b.wait_for(r"^connected to 127\.0\.0\.1:%d$" % port)
+    b_name = re.escape(a.wait_for(r"^server: (127\.0\.0\.1:\d+) joined \(2 connected\)$")
+                       .group(1))
+    a.wait_for(r"^received: \* %s joined$" % b_name)
+
+    b.command("send hello from B")
+    a.wait_for(r"^received: \[%s\] hello from B$" % b_name)
+    a.command("send hello from A, ünïcode")
+    a_line = b.wait_for(r"^received: \[(127\.0\.0\.1:\d+)\] hello from A, ünïcode$")
+    a_name = re.escape(a_line.group(1))
+
+    py = socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT)
+    py_name = re.escape("127.0.0.1:%d" % py.getsockname()[1])
+    a.wait_for(r"^server: %s joined \(3 connected\)$" % py_name)
+    for window in (a, b):
+        window.wait_for(r"^received: \* %s joined$" % py_name)
+    py.sendall(b"hi from python\n")
+    for window in (a, b):
+        window.wait_for(r"^received: \[%s\] hi from python$" % py_name)
+    b.command("send bye from B")
+    line = recv_line_containing(py, "bye from B")
+    if not re.fullmatch(r"\[%s\] bye from B" % b_name, line):
+        raise Failure(f"python client: unexpected line {line!r}")
+    if any(re.match(r"received: \[%s\]" % a_name, line) for line in a.out.lines):
+        raise Failure("window A heard its own line back")
+
+    a.screenshot("gtk-chat-room-host-screenshot.png")
+    b.screenshot("gtk-chat-room-guest-screenshot.png")
+    py.close()
+    b.close()
+    a.wait_for(r"^received: \* %s left$" % b_name)
+    a.quit()
+    log("ok 1")
 
 
 def chat_with_chat_server(display):
-    log("# 1: gsock-chat against gsock-chat-server")
+    log("# 2: a window against gsock-chat-server")
     server = start([chat_server, "--port", "0"], stdout=subprocess.PIPE)
     server_out = LineReader("chat-server", server.stdout)
     port = int(server_out.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1))
@@ -248,75 +356,34 @@ def chat_with_chat_server(display):
     py = socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT)
     server_out.wait_for(r"joined")
 
-    shot = os.path.join(out_dir, "gtk-chat-screenshot.png")
-    if os.path.exists(shot):
-        os.unlink(shot)
-    app = start([chat, "--connect", "--host", "127.0.0.1", "--port", str(port),
-                 "--send", "hello from gtk", "--quit-after-reply", "--screenshot", shot],
-                stdout=subprocess.PIPE, env=app_env(display))
-    app_out = LineReader("gsock-chat", app.stdout)
-    app_out.wait_for(r"^connected to 127\.0\.0\.1:%d$" % port)
-
+    app = ChatWindow("window", display, "--connect", "--host", "127.0.0.1", "--port", str(port))
+    app.wait_for(r"^connected to 127\.0\.0\.1:%d$" % port)
+    app.command("send hello from gtk")
     line = recv_line_containing(py, "hello from gtk")
     log(f"  python client got: {line}")
     if not re.fullmatch(r"\[127\.0\.0\.1:\d+\] hello from gtk", line):
         raise Failure(f"python client: unexpected line {line!r}")
     py.sendall("hi from python, ünïcode\n".encode())
+    app.wait_for(r"^received: \[127\.0\.0\.1:\d+\] hi from python, ünïcode$")
 
-    app_out.wait_for(r"^received: \[127\.0\.0\.1:\d+\] hi from python, ünïcode$")
-    status = wait_exit(app, app_out, "gsock-chat")
-    if status != 0:
-        raise Failure(f"gsock-chat exited {status}")
-    check_png(shot)
-    py.close()
-    log("ok 1")
-
-
-def chat_in_own_room(display):
-    log("# 2: gsock-chat hosting its own room")
-    shot = os.path.join(out_dir, "gtk-chat-server-screenshot.png")
-    if os.path.exists(shot):
-        os.unlink(shot)
-    app = start([chat, "--serve", "--server-port", "0", "--connect", "--quit-after-reply",
-                 "--screenshot", shot],
-                stdout=subprocess.PIPE, env=app_env(display))
-    app_out = LineReader("gsock-chat", app.stdout)
-    port = int(app_out.wait_for(r"^listening on 127\.0\.0\.1:(\d+)$").group(1))
-    app_out.wait_for(r"^connected to 127\.0\.0\.1:%d$" % port)
-    app_out.wait_for(r"^server: 127\.0\.0\.1:\d+ joined \(1 connected\)$")
-
-    py = socket.create_connection(("127.0.0.1", port), timeout=STEP_TIMEOUT)
-    name = "127.0.0.1:%d" % py.getsockname()[1]
-    app_out.wait_for(r"^server: %s joined \(2 connected\)$" % re.escape(name))
-    app_out.wait_for(r"^received: \* %s joined$" % re.escape(name))
-    status = wait_exit(app, app_out, "gsock-chat")
-    if status != 0:
-        raise Failure(f"gsock-chat exited {status}")
-    check_png(shot)
+    app.screenshot("gtk-chat-screenshot.png")
+    app.quit()
     py.close()
     log("ok 2")
 
 
 def refused(display):
-    log("# 3: gsock-chat reports a refused connection")
+    log("# 3: a window reports a refused connection")
     with socket.socket() as s:          # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    shot = os.path.join(out_dir, "gtk-chat-error-screenshot.png")
-    if os.path.exists(shot):
-        os.unlink(shot)
-    app = start([chat, "--connect", "--port", str(port), "--send", "lost",
-                 "--quit-after-reply", "--screenshot", shot],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=app_env(display))
-    app_out = LineReader("gsock-chat", app.stdout)
-    status = wait_exit(app, app_out, "gsock-chat")
-    err = app.stderr.read().decode("utf-8", "replace")
-    log("  gsock-chat stderr: " + err.strip())
-    if status != 1:
-        raise Failure(f"gsock-chat exited {status}, not 1, for a refused connection")
-    if not re.search(r"127\.0\.0\.1:%d: .*refused" % port, err, re.I):
-        raise Failure("no 'refused' error on stderr")
-    check_png(shot)
+    app = ChatWindow("window", display, "--connect", "--port", str(port))
+    app.wait_for(r"^error: 127\.0\.0\.1:%d: .*[Rr]efused" % port)
+    app.screenshot("gtk-chat-error-screenshot.png")
+    # The About window opens without a warning (G_DEBUG=fatal-warnings would end the app).
+    app.command("action about")
+    app.wait_for(r"^action: about$")
+    app.quit()
     log("ok 3")
 
 
@@ -326,8 +393,8 @@ def main():
         return 1
     try:
         display = start_xvfb()
+        two_windows_in_one_room(display)
         chat_with_chat_server(display)
-        chat_in_own_room(display)
         refused(display)
     except (Failure, OSError) as e:
         log(f"FAIL: {e}")
