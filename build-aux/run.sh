@@ -16,9 +16,9 @@ packages=(
   python3 python3-twisted socat netcat-openbsd openssl glib-networking
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0 python3-gi gjs
   valac gi-docgen
-  libgtk-4-dev xvfb xauth
+  libgtk-4-dev libadwaita-1-dev xvfb xauth desktop-file-utils appstream
   clang libclang-rt-14-dev libtsan2 valgrind
-  libuv1-dev util-linux nodejs
+  libuv1-dev util-linux nodejs iproute2
 )
 
 missing=()
