@@ -109,10 +109,25 @@
  * }
  * ```
  *
- * From Python, override `do_encode` and `do_decode`. PyGObject 3.42 calls
- * `do_decode (data, len, max_size)` with the buffered bytes and their length; GJS calls
- * `vfunc_decode (data, maxSize)`. Both return the message (or `None`/`null` when more bytes
- * are needed) and the number of bytes consumed.
+ * A C framer may implement `decode_bytes` instead of `decode`
+ * ([method@Gsock.Framer.decode_bytes]: the input in a [struct@GLib.Bytes]); the base class's
+ * `decode` calls it.
+ *
+ * ## From Python and JavaScript
+ *
+ * Override `encode` and `decode_bytes`: in Python `do_encode (payload, max_size)` returns a
+ * `GLib.Bytes` and `do_decode_bytes (data, max_size)` returns `(True, message, consumed)`,
+ * with `message` `None` when more bytes are needed; in GJS `vfunc_encode (payload, maxSize)`
+ * and `vfunc_decode_bytes (data, maxSize)`, which returns `[true, message, consumed]`. An
+ * exception closes the connection: a `GLib.Error` raised (in GJS, anything thrown) becomes
+ * the reason [signal@Gsock.TcpClient::disconnected] carries; any other Python exception,
+ * which PyGObject only prints, a `GSOCK_ERROR_FAILED` that says so. The tours
+ * ([A tour in Python](python-tour.html), [A tour in JavaScript](js-tour.html)) have a
+ * complete netstring framer in each language.
+ *
+ * `decode` works from the bindings too (PyGObject 3.42 calls `do_decode (data, len,
+ * max_size)`, GJS `vfunc_decode (data, maxSize)`, and both return `(message, consumed)`), but
+ * a Python exception other than `GLib.Error` there is taken for "more bytes needed".
  */
 
 typedef struct
