@@ -233,7 +233,9 @@ gsock_framer_encode (GsockFramer *self,
   if (wire == NULL)
     {
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
-                   "%s.encode() returned neither bytes nor an error", G_OBJECT_TYPE_NAME (self));
+                   "%s.encode() returned neither bytes nor an error: from Python, an exception "
+                   "other than GLib.Error (PyGObject prints it on stderr)",
+                   G_OBJECT_TYPE_NAME (self));
       return NULL;
     }
 

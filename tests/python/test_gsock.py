@@ -589,6 +589,20 @@ class DecodeBytesFramerTests(GsockTestCase):
                                 'decode_bytes() returned a message of 101 bytes',
                                 max_message_size=100)
 
+    def test_exception_in_encode_fails_the_send(self):
+        class RaisingEncoder(NetstringBytesFramer):
+            def do_encode(self, payload, max_size):
+                raise ValueError('cannot encode')
+
+        client, peer, reasons = self.connect_to_peer(RaisingEncoder())
+        printed = io.StringIO()
+        with contextlib.redirect_stderr(printed), self.assertRaises(GLib.Error) as caught:
+            client.send('hello', None)
+        self.assertGError(caught.exception, GSOCK_ERROR, Gsock.Error.FAILED)
+        self.assertIn('other than GLib.Error', caught.exception.message)
+        self.assertIn('ValueError: cannot encode', printed.getvalue())
+        self.assertEqual(client.get_state(), Gsock.State.OPEN)
+
     def test_needing_more_for_ever_waits_within_the_limit(self):
         """'No message, nothing consumed' is a wait, until the input passes what a message
         may be."""
