@@ -25,6 +25,7 @@ static gint64 server_high_water_mark = -1;
 static gint64 server_low_water_mark = -1;
 static int server_drain_timeout = 0;
 static int server_handler_threads = 0;
+static int server_keepalive = 0;
 
 static const GOptionEntry server_entries[] = {
   { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &server_tls_cert,
@@ -48,6 +49,9 @@ static const GOptionEntry server_entries[] = {
     "MS" },
   { "handler-threads", 0, 0, G_OPTION_ARG_INT, &server_handler_threads,
     "Handle messages on N threads, each client's in order (default 0: the main thread)", "N" },
+  { "keepalive", 0, 0, G_OPTION_ARG_INT, &server_keepalive,
+    "Probe a client idle for S seconds every S seconds, and drop it after 3 unanswered probes "
+    "(default 0: no keepalive)", "S" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -117,6 +121,8 @@ parse_options (int                *argc,
     demo_fail ("--drain-timeout must not be negative");
   if (server_handler_threads < 0 || server_handler_threads > 1024)
     demo_fail ("--handler-threads must be between 0 and 1024");
+  if (server_keepalive < 0)
+    demo_fail ("--keepalive must not be negative");
   if (server_tls_key != NULL && server_tls_cert == NULL)
     demo_fail ("--tls-key needs --tls-cert");
 
@@ -182,6 +188,8 @@ demo_configure_server (GsockTcpServer *server)
     gsock_tcp_server_set_low_water_mark (server, server_low_water_mark);
   gsock_tcp_server_set_drain_timeout (server, server_drain_timeout);
   gsock_tcp_server_set_handler_threads (server, server_handler_threads);
+  if (server_keepalive > 0)
+    gsock_tcp_server_set_keepalive (server, TRUE, server_keepalive, server_keepalive, 3);
 
   if (server_tls_cert != NULL)
     {

@@ -622,7 +622,7 @@ gsock_endpoint_receive_message (GsockEndpoint *self,
  * @error: return location for an error
  *
  * Waits for the next message and returns its text, decoded from
- * [property@Gsock.Endpoint:encoding]: the tutorial's `receive()`.
+ * [property@Gsock.Endpoint:encoding]: a blocking socket's `receive`, as a message.
  *
  * It fails as [method@Gsock.Endpoint.receive_message] does, and with
  * `GSOCK_ERROR_INVALID_TEXT` when the message is not valid text (use

@@ -76,9 +76,10 @@ gboolean      _gsock_endpoint_send_data         (GsockEndpoint  *self,
 gboolean      _gsock_endpoint_check_message_size (GsockEndpoint *self,
                                                   gsize          size,
                                                   GError       **error);
-/* Whether this thread is dispatching one of the sources of the endpoint's context, and so
- * may use its sockets. */
-gboolean      _gsock_endpoint_in_own_dispatch   (GsockEndpoint  *self);
+/* Whether a send from this thread goes to the endpoint's class at once: the thread is
+ * dispatching one of the sources of the endpoint's context (and so may use its sockets), and
+ * no send handed over to the context is still on its way (it would be overtaken). */
+gboolean      _gsock_endpoint_send_may_skip_handover (GsockEndpoint *self);
 /* While held, changes of the four counters (bytes and messages sent and received) are
  * notified once each, on the last release: one notification per read, not per message. */
 void          _gsock_endpoint_hold_counters     (GsockEndpoint  *self);

@@ -24,7 +24,7 @@
  *
  * Sends @text as one message, converted to [property@Gsock.Endpoint:encoding].
  *
- * This is the tutorial's `send(message, target_addr)`. It never blocks: what cannot be
+ * Like a socket's `sendto (message, address)`, but it never blocks: what cannot be
  * written at once is queued and written from the main context.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise
@@ -105,13 +105,13 @@ _gsock_send_checked (GsockEndpoint  *self,
   gboolean ok;
 
   /* Whoever iterates the endpoint's context owns its sockets; from any other thread the send
-   * is handed over to it. */
-  if (_gsock_endpoint_in_own_dispatch (self))
+   * is handed over to it. Nothing is sent at once while earlier sends are on their way, so
+   * that one thread's sends arrive in the order it made them: the thread dispatching now
+   * may have had some handed over too (made outside a dispatch while others' waited). */
+  if (_gsock_endpoint_send_may_skip_handover (self))
     return send_now (self, payload, target, error);
   /* Outside the loop, only the thread that made the endpoint sends at once (the one that may
-   * also close it there: another thread sending meanwhile would race with it); and not while
-   * earlier sends are on their way, so that one thread's sends arrive in the order it made
-   * them. */
+   * also close it there: another thread sending meanwhile would race with it). */
   if (g_atomic_int_get (&handover->pending) > 0 || !_gsock_endpoint_on_home_thread (self) ||
       !g_main_context_acquire (context))
     {
@@ -147,9 +147,11 @@ _gsock_send_checked (GsockEndpoint  *self,
  * the one running the endpoint's main context (or, while none runs it, the one that made the
  * endpoint), the message is handed over to the context, in order with the others sent the
  * same way, and sent when it runs; this returns `TRUE` once the size was checked, and an error
- * found there is reported through [signal@Gsock.Endpoint::error]. Every other call on an
- * endpoint belongs to the thread running its context, or, while none does, to the thread that
- * made it.
+ * found there is reported through [signal@Gsock.Endpoint::error]. So is a message sent from
+ * the context's own thread while messages handed over are still on their way, so that it
+ * follows them: each thread's messages go out in the order it sent them. Every other call on
+ * an endpoint belongs to the thread running its context, or, while none does, to the thread
+ * that made it.
  *
  * Returns: `TRUE` if the message was accepted; `FALSE` with @error set otherwise:
  *   `GSOCK_ERROR_MESSAGE_TOO_LARGE` above [property@Gsock.Endpoint:max-message-size],

@@ -22,8 +22,8 @@
  * The abstract base of every gsock socket: it holds the address, the text encoding and the
  * limits, and delivers each received message.
  *
- * An endpoint is what the seed tutorial's `UDPSocket` class is: a socket together with the
- * address it binds or connects to and the character set its text travels in.
+ * An endpoint is a socket together with the address it binds or connects to and the
+ * character set its text travels in.
  * [class@Gsock.UdpEndpoint], [class@Gsock.TcpClient] and [class@Gsock.TcpServer] derive from
  * it and implement its virtual methods `send_bytes`, `close` and `open_async`; the last one
  * lets generic code (and [property@Gsock.Endpoint:active], and so a GtkBuilder file) open any
@@ -34,7 +34,7 @@
  * override [vfunc@Gsock.Endpoint.message_received] instead of connecting to the signal. The
  * blocking [method@Gsock.Endpoint.receive] and the asynchronous
  * [method@Gsock.Endpoint.receive_async] take the next message instead, for code written in
- * the request-and-answer style of the tutorial.
+ * the request-and-answer style of blocking sockets.
  *
  * Text is converted to and from [property@Gsock.Endpoint:encoding]; raw bytes go through
  * [method@Gsock.Endpoint.send_bytes] and [method@Gsock.Message.get_bytes].
@@ -1138,8 +1138,8 @@ _gsock_endpoint_check_message_size (GsockEndpoint *self,
 
 /* Whether this thread is dispatching one of the sources of the endpoint's context (a reply
  * from a handler, most often), and so owns it: cheaper to learn than acquiring it. */
-gboolean
-_gsock_endpoint_in_own_dispatch (GsockEndpoint *self)
+static gboolean
+in_own_dispatch (GsockEndpoint *self)
 {
   GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
   GSource *current = g_main_current_source ();
@@ -1217,6 +1217,15 @@ static _Thread_local GsockEndpoint *current_reader
   __attribute__ ((tls_model ("initial-exec")));
 
 gboolean
+_gsock_endpoint_send_may_skip_handover (GsockEndpoint *self)
+{
+  GsockEndpointPrivate *priv = gsock_endpoint_get_instance_private (self);
+
+  return g_atomic_int_get (&priv->handover.pending) == 0 &&
+         (self == current_reader || in_own_dispatch (self));
+}
+
+gboolean
 _gsock_endpoint_send_data (GsockEndpoint  *self,
                            const guint8   *data,
                            gsize           size,
@@ -1229,8 +1238,8 @@ _gsock_endpoint_send_data (GsockEndpoint  *self,
     return FALSE;
   /* Inside one of its reads, or another dispatch of its own context, the endpoint's class
    * sends the bytes as it can (a connection frames them into its read's batch; a datagram
-   * goes out from them). */
-  if (self == current_reader || _gsock_endpoint_in_own_dispatch (self))
+   * goes out from them); behind sends still on their way, they follow them. */
+  if (_gsock_endpoint_send_may_skip_handover (self))
     {
       if (!GSOCK_ENDPOINT_GET_CLASS (self)->send_data (self, data, size, target, error))
         return FALSE;

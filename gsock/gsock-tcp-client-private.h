@@ -7,6 +7,7 @@
 
 #include "gsock-message-view.h"
 #include "gsock-tcp-client.h"
+#include "gsock-tcp-options-private.h"
 
 G_BEGIN_DECLS
 
@@ -34,6 +35,7 @@ typedef struct
   guint64 max_queued_bytes;
   guint64 high_water_mark;
   guint64 low_water_mark;
+  GsockTcpOptions options;
 } GsockTcpClientSettings;
 
 /* A connection accepted by @owner_endpoint (not owned: it calls

@@ -7,9 +7,6 @@
 
 #include "gsock-tcp-client.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
 #include "gsock-connector-private.h"
 #include "gsock-debug-private.h"
 #include "gsock-encoding-private.h"
@@ -23,6 +20,7 @@
 #include "gsock-tcp-client-flow-private.h"
 #include "gsock-tcp-client-private.h"
 #include "gsock-tcp-client-reconnect-private.h"
+#include "gsock-tcp-options-private.h"
 #include "gsock-tls-private.h"
 
 /**
@@ -71,6 +69,7 @@ typedef struct
 {
   GsockStream stream; /* the connection's reading, writing and flow control */
   GsockFramer *framer; /* :framer; the stream's is the one for the encoding it opened with */
+  GsockTcpOptions options;
   GSocketAddress *remote_address;
   GCancellable *open_cancellable;
 
@@ -105,6 +104,8 @@ enum {
   /* Those installed by gsock-tcp-client-flow.c and gsock-tcp-client-reconnect.c. */
   PROP_FLOW_FIRST = N_PROPS,
   PROP_RECONNECT_FIRST = PROP_FLOW_FIRST + GSOCK_TCP_CLIENT_N_FLOW_PROPS,
+  /* And gsock-tcp-options.c's. */
+  PROP_OPTIONS_FIRST = PROP_RECONNECT_FIRST + GSOCK_TCP_CLIENT_N_RECONNECT_PROPS,
 };
 
 enum {
@@ -115,7 +116,12 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+static GParamSpec *option_properties[GSOCK_TCP_N_OPTIONS];
 static guint signals[N_SIGNALS];
+
+static void set_option (GsockTcpClient *self,
+                        guint           option,
+                        const GValue   *value);
 
 GsockStream *
 _gsock_tcp_client_get_stream (GsockTcpClient *self)
@@ -373,9 +379,7 @@ attach_stream (GsockTcpClient *self,
       if (local == NULL)
         local = own_local = g_socket_connection_get_local_address (connection, NULL);
 
-      /* Messages are written whole, so waiting to coalesce them only adds latency. */
-      g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP,
-                           TCP_NODELAY, TRUE, NULL);
+      _gsock_tcp_options_apply (&priv->options, g_socket_connection_get_socket (connection));
       _gsock_endpoint_set_local_address (endpoint, local);
       if (g_set_object (&priv->remote_address, remote))
         g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
@@ -541,8 +545,10 @@ gsock_tcp_client_get_property (GObject    *object,
       g_value_set_object (value, gsock_tcp_client_get_peer_certificate (self));
       break;
     default:
-      if (!_gsock_tcp_client_flow_get_property (self, prop_id, value) &&
-          !_gsock_tcp_client_reconnect_get_property (&priv->reconnect, prop_id, value))
+      if (prop_id >= PROP_OPTIONS_FIRST && prop_id < PROP_OPTIONS_FIRST + GSOCK_TCP_N_OPTIONS)
+        _gsock_tcp_options_get (&priv->options, prop_id - PROP_OPTIONS_FIRST, value);
+      else if (!_gsock_tcp_client_flow_get_property (self, prop_id, value) &&
+               !_gsock_tcp_client_reconnect_get_property (&priv->reconnect, prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -573,8 +579,10 @@ gsock_tcp_client_set_property (GObject      *object,
       gsock_tcp_client_set_tls_minimum_version (self, g_value_get_enum (value));
       break;
     default:
-      if (!_gsock_tcp_client_flow_set_property (self, prop_id, value) &&
-          !_gsock_tcp_client_reconnect_set_property (self, prop_id, value))
+      if (prop_id >= PROP_OPTIONS_FIRST && prop_id < PROP_OPTIONS_FIRST + GSOCK_TCP_N_OPTIONS)
+        set_option (self, prop_id - PROP_OPTIONS_FIRST, value);
+      else if (!_gsock_tcp_client_flow_set_property (self, prop_id, value) &&
+               !_gsock_tcp_client_reconnect_set_property (self, prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -692,6 +700,51 @@ gsock_tcp_client_class_init (GsockTcpClientClass *klass)
   _gsock_tcp_client_flow_install_properties (object_class, PROP_FLOW_FIRST);
   _gsock_tcp_client_reconnect_install_properties (object_class, PROP_RECONNECT_FIRST);
 
+  /**
+   * GsockTcpClient:no-delay:
+   *
+   * Whether segments go out at once (`TCP_NODELAY`, the default: messages are written
+   * whole, so waiting to coalesce them only adds latency) rather than after Nagle's
+   * algorithm has gathered more.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpClient:keepalive:
+   *
+   * Whether the system probes an idle connection (`SO_KEEPALIVE`), so a peer that vanished
+   * (a machine switched off, a cable pulled) ends the connection with `G_IO_ERROR_TIMED_OUT`
+   * as its [signal@Gsock.TcpClient::disconnected] reason instead of leaving it open for
+   * ever. [property@Gsock.TcpClient:keepalive-idle], `-interval` and `-count` say when.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpClient:keepalive-idle:
+   *
+   * With [property@Gsock.TcpClient:keepalive], how many seconds a connection is idle before
+   * the first probe (`TCP_KEEPIDLE`); 0 leaves the system's (two hours on Linux).
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpClient:keepalive-interval:
+   *
+   * With [property@Gsock.TcpClient:keepalive], the seconds between probes (`TCP_KEEPINTVL`);
+   * 0 leaves the system's.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpClient:keepalive-count:
+   *
+   * With [property@Gsock.TcpClient:keepalive], how many unanswered probes end the connection
+   * (`TCP_KEEPCNT`); 0 leaves the system's.
+   *
+   * Since: 1.2
+   */
+  _gsock_tcp_options_install_properties (object_class, PROP_OPTIONS_FIRST, option_properties);
+
   /* Documented in gsock-tls.c. */
   signals[SIGNAL_ACCEPT_CERTIFICATE] =
     _gsock_tls_accept_certificate_signal_new (G_TYPE_FROM_CLASS (klass));
@@ -742,6 +795,7 @@ gsock_tcp_client_init (GsockTcpClient *self)
 
   _gsock_stream_init (&priv->stream, GSOCK_ENDPOINT (self), &stream_callbacks);
   priv->framer = g_object_ref (priv->stream.framer);
+  _gsock_tcp_options_init (&priv->options);
   _gsock_tls_init (&priv->tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);
   _gsock_reconnect_init (&priv->reconnect, GSOCK_ENDPOINT (self), &reconnect_callbacks);
 }
@@ -966,6 +1020,133 @@ gsock_tcp_client_open (GsockTcpClient *self,
   g_main_context_pop_thread_default (context);
 
   return gsock_tcp_client_open_finish (self, result, error);
+}
+
+/* The options go to the connection at once when it is open, and to every connection later. */
+static void
+options_changed (GsockTcpClient *self,
+                 guint           option)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  GSocketConnection *connection = _gsock_stream_is_attached (&priv->stream)
+                                    ? _gsock_socket_connection_of (priv->stream.io)
+                                    : NULL;
+
+  if (connection != NULL)
+    _gsock_tcp_options_apply (&priv->options, g_socket_connection_get_socket (connection));
+  g_object_notify_by_pspec (G_OBJECT (self), option_properties[option]);
+}
+
+static void
+set_option (GsockTcpClient *self,
+            guint           option,
+            const GValue   *value)
+{
+  GsockTcpClientPrivate *priv = gsock_tcp_client_get_instance_private (self);
+  gboolean changed = G_VALUE_HOLDS_BOOLEAN (value)
+                       ? _gsock_tcp_options_set_boolean (&priv->options, option,
+                                                         g_value_get_boolean (value))
+                       : _gsock_tcp_options_set_uint (&priv->options, option,
+                                                      g_value_get_uint (value));
+
+  if (changed)
+    options_changed (self, option);
+}
+
+/**
+ * gsock_tcp_client_get_no_delay:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:no-delay].
+ *
+ * Returns: whether segments go out at once
+ *
+ * Since: 1.2
+ */
+gboolean
+gsock_tcp_client_get_no_delay (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), TRUE);
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  return priv->options.no_delay;
+}
+
+/**
+ * gsock_tcp_client_set_no_delay:
+ * @self: a client
+ * @no_delay: whether segments go out at once
+ *
+ * Sets [property@Gsock.TcpClient:no-delay], on the open connection too.
+ *
+ * Since: 1.2
+ */
+void
+gsock_tcp_client_set_no_delay (GsockTcpClient *self,
+                               gboolean        no_delay)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  if (_gsock_tcp_options_set_boolean (&priv->options, GSOCK_TCP_OPTION_NO_DELAY, no_delay))
+    options_changed (self, GSOCK_TCP_OPTION_NO_DELAY);
+}
+
+/**
+ * gsock_tcp_client_get_keepalive:
+ * @self: a client
+ *
+ * Gets [property@Gsock.TcpClient:keepalive].
+ *
+ * Returns: whether the system probes an idle connection
+ *
+ * Since: 1.2
+ */
+gboolean
+gsock_tcp_client_get_keepalive (GsockTcpClient *self)
+{
+  GsockTcpClientPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_TCP_CLIENT (self), FALSE);
+
+  priv = gsock_tcp_client_get_instance_private (self);
+
+  return priv->options.keepalive;
+}
+
+/**
+ * gsock_tcp_client_set_keepalive:
+ * @self: a client
+ * @keepalive: whether the system probes an idle connection
+ * @idle_s: seconds idle before the first probe, 0 for the system's
+ * @interval_s: seconds between probes, 0 for the system's
+ * @count: unanswered probes that end the connection, 0 for the system's
+ *
+ * Sets [property@Gsock.TcpClient:keepalive] and its timing
+ * ([property@Gsock.TcpClient:keepalive-idle], [property@Gsock.TcpClient:keepalive-interval],
+ * [property@Gsock.TcpClient:keepalive-count]), on the open connection too.
+ *
+ * Since: 1.2
+ */
+void
+gsock_tcp_client_set_keepalive (GsockTcpClient *self,
+                                gboolean        keepalive,
+                                guint           idle_s,
+                                guint           interval_s,
+                                guint           count)
+{
+  g_return_if_fail (GSOCK_IS_TCP_CLIENT (self));
+
+  g_object_freeze_notify (G_OBJECT (self));
+  g_object_set (self, "keepalive-idle", idle_s, "keepalive-interval", interval_s,
+                "keepalive-count", count, "keepalive", keepalive, NULL);
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 /**
@@ -1254,6 +1435,7 @@ _gsock_tcp_client_new_accepted (GsockEndpoint                *owner_endpoint,
   _gsock_endpoint_inherit_settings (GSOCK_ENDPOINT (self), owner_endpoint);
   priv = gsock_tcp_client_get_instance_private (self);
   g_set_object (&priv->framer, settings->framer);
+  priv->options = settings->options;
   priv->stream.idle_timeout = settings->idle_timeout;
   priv->stream.drain_timeout = settings->drain_timeout;
   priv->stream.max_queued_bytes = settings->max_queued_bytes;

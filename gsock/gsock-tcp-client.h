@@ -64,6 +64,19 @@ gboolean        gsock_tcp_client_open_finish        (GsockTcpClient *self,
 
 GSOCK_AVAILABLE_IN_ALL
 GSocketAddress *gsock_tcp_client_get_remote_address (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_1_2
+gboolean        gsock_tcp_client_get_no_delay       (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_1_2
+void            gsock_tcp_client_set_no_delay       (GsockTcpClient *self,
+                                                     gboolean        no_delay);
+GSOCK_AVAILABLE_IN_1_2
+gboolean        gsock_tcp_client_get_keepalive      (GsockTcpClient *self);
+GSOCK_AVAILABLE_IN_1_2
+void            gsock_tcp_client_set_keepalive      (GsockTcpClient *self,
+                                                     gboolean        keepalive,
+                                                     guint           idle_s,
+                                                     guint           interval_s,
+                                                     guint           count);
 GSOCK_AVAILABLE_IN_ALL
 GsockFramer    *gsock_tcp_client_get_framer         (GsockTcpClient *self);
 GSOCK_AVAILABLE_IN_ALL

@@ -29,6 +29,8 @@ enum {
 };
 
 static GParamSpec *settings_properties[N_SETTINGS];
+/* After them, gsock-tcp-options.c's for every connection. */
+static GParamSpec *option_properties[GSOCK_TCP_N_OPTIONS];
 static guint first_prop;
 
 void
@@ -170,6 +172,55 @@ _gsock_tcp_server_settings_install_properties (GObjectClass *object_class,
   first_prop = first;
   for (guint i = 0; i < N_SETTINGS; i++)
     g_object_class_install_property (object_class, first + i, settings_properties[i]);
+
+  /**
+   * GsockTcpServer:no-delay:
+   *
+   * [property@Gsock.TcpClient:no-delay] for every connection the server accepts.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpServer:keepalive:
+   *
+   * [property@Gsock.TcpClient:keepalive] for every connection the server accepts: a client
+   * that vanished is disconnected with `G_IO_ERROR_TIMED_OUT` instead of held for ever.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpServer:keepalive-idle:
+   *
+   * [property@Gsock.TcpClient:keepalive-idle] for every connection the server accepts.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpServer:keepalive-interval:
+   *
+   * [property@Gsock.TcpClient:keepalive-interval] for every connection the server accepts.
+   *
+   * Since: 1.2
+   */
+  /**
+   * GsockTcpServer:keepalive-count:
+   *
+   * [property@Gsock.TcpClient:keepalive-count] for every connection the server accepts.
+   *
+   * Since: 1.2
+   */
+  _gsock_tcp_options_install_properties (object_class, first + N_SETTINGS, option_properties);
+}
+
+/* The index of a TCP option's property, or -1 for another property. */
+static int
+option_of (guint prop_id)
+{
+  guint index = prop_id - first_prop;
+
+  return index >= N_SETTINGS && index < N_SETTINGS + GSOCK_TCP_N_OPTIONS
+           ? (int) (index - N_SETTINGS)
+           : -1;
 }
 
 gboolean
@@ -177,6 +228,11 @@ _gsock_tcp_server_settings_get_property (GsockTcpServerSettings *self,
                                          guint                   prop_id,
                                          GValue                 *value)
 {
+  if (option_of (prop_id) >= 0)
+    {
+      _gsock_tcp_options_get (&self->connection.options, option_of (prop_id), value);
+      return TRUE;
+    }
   switch (prop_id - first_prop)
     {
     case SETTING_FRAMER:
@@ -222,6 +278,17 @@ _gsock_tcp_server_settings_set_property (GsockTcpServer *server,
                                          guint           prop_id,
                                          const GValue   *value)
 {
+  if (option_of (prop_id) >= 0)
+    {
+      GsockTcpOptions *options = &_gsock_tcp_server_get_settings (server)->connection.options;
+      guint option = option_of (prop_id);
+
+      if (G_VALUE_HOLDS_BOOLEAN (value)
+            ? _gsock_tcp_options_set_boolean (options, option, g_value_get_boolean (value))
+            : _gsock_tcp_options_set_uint (options, option, g_value_get_uint (value)))
+        g_object_notify_by_pspec (G_OBJECT (server), option_properties[option]);
+      return TRUE;
+    }
   switch (prop_id - first_prop)
     {
     case SETTING_FRAMER:
@@ -305,6 +372,86 @@ gsock_tcp_server_set_framer (GsockTcpServer *self,
     framer = line_framer = gsock_line_framer_new (NULL);
   if (g_set_object (&settings->connection.framer, framer))
     g_object_notify_by_pspec (G_OBJECT (self), settings_properties[SETTING_FRAMER]);
+}
+
+/**
+ * gsock_tcp_server_get_no_delay:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:no-delay].
+ *
+ * Returns: whether segments go out at once on the connections the server accepts
+ *
+ * Since: 1.2
+ */
+gboolean
+gsock_tcp_server_get_no_delay (GsockTcpServer *self)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), TRUE);
+
+  return _gsock_tcp_server_get_settings (self)->connection.options.no_delay;
+}
+
+/**
+ * gsock_tcp_server_set_no_delay:
+ * @self: a server
+ * @no_delay: whether segments go out at once
+ *
+ * Sets [property@Gsock.TcpServer:no-delay], for the connections accepted afterwards.
+ *
+ * Since: 1.2
+ */
+void
+gsock_tcp_server_set_no_delay (GsockTcpServer *self,
+                               gboolean        no_delay)
+{
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  g_object_set (self, "no-delay", no_delay, NULL);
+}
+
+/**
+ * gsock_tcp_server_get_keepalive:
+ * @self: a server
+ *
+ * Gets [property@Gsock.TcpServer:keepalive].
+ *
+ * Returns: whether the system probes the idle connections the server accepts
+ *
+ * Since: 1.2
+ */
+gboolean
+gsock_tcp_server_get_keepalive (GsockTcpServer *self)
+{
+  g_return_val_if_fail (GSOCK_IS_TCP_SERVER (self), FALSE);
+
+  return _gsock_tcp_server_get_settings (self)->connection.options.keepalive;
+}
+
+/**
+ * gsock_tcp_server_set_keepalive:
+ * @self: a server
+ * @keepalive: whether the system probes idle connections
+ * @idle_s: seconds idle before the first probe, 0 for the system's
+ * @interval_s: seconds between probes, 0 for the system's
+ * @count: unanswered probes that end a connection, 0 for the system's
+ *
+ * Sets [property@Gsock.TcpServer:keepalive] and its timing, for the connections accepted
+ * afterwards.
+ *
+ * Since: 1.2
+ */
+void
+gsock_tcp_server_set_keepalive (GsockTcpServer *self,
+                                gboolean        keepalive,
+                                guint           idle_s,
+                                guint           interval_s,
+                                guint           count)
+{
+  g_return_if_fail (GSOCK_IS_TCP_SERVER (self));
+
+  g_object_set (self, "keepalive-idle", idle_s, "keepalive-interval", interval_s,
+                "keepalive-count", count, "keepalive", keepalive, NULL);
 }
 
 /**

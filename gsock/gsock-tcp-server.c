@@ -615,8 +615,8 @@ gsock_tcp_server_class_init (GsockTcpServerClass *klass)
    * How many threads run the server's [signal@Gsock.Endpoint::message-received] handlers;
    * 0, the default, runs them on the server's main context like every other signal.
    *
-   * This is the tutorial's thread-per-client style, as an option: a handler may block (on a
-   * database, a file, a computation) without stalling the other clients. Each client's
+   * This is the thread-per-client style of blocking servers, as an option: a handler may
+   * block (on a database, a file, a computation) without stalling the other clients. Each client's
    * messages are still handled one at a time and in order; different clients' messages run
    * in parallel, up to this many at once. Handlers then run on those threads: whatever they
    * touch must be thread-safe. Sending is (see [method@Gsock.Endpoint.send_bytes]), so
@@ -685,6 +685,7 @@ gsock_tcp_server_init (GsockTcpServer *self)
   priv->settings.connection.max_queued_bytes = GSOCK_DEFAULT_MAX_QUEUED_BYTES;
   priv->settings.connection.high_water_mark = GSOCK_DEFAULT_HIGH_WATER_MARK;
   priv->settings.connection.low_water_mark = GSOCK_DEFAULT_LOW_WATER_MARK;
+  _gsock_tcp_options_init (&priv->settings.connection.options);
   priv->handshakes = g_ptr_array_new_with_free_func (g_object_unref);
   priv->acceptors = g_ptr_array_new_with_free_func (g_free);
   _gsock_tls_init (&priv->settings.tls, GSOCK_ENDPOINT (self), signals[SIGNAL_ACCEPT_CERTIFICATE]);

@@ -115,6 +115,19 @@ GSOCK_AVAILABLE_IN_ALL
 void             gsock_tcp_server_set_tls_authentication_mode (GsockTcpServer         *self,
                                                                GTlsAuthenticationMode  mode);
 GSOCK_AVAILABLE_IN_1_2
+gboolean         gsock_tcp_server_get_no_delay            (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_1_2
+void             gsock_tcp_server_set_no_delay            (GsockTcpServer *self,
+                                                           gboolean        no_delay);
+GSOCK_AVAILABLE_IN_1_2
+gboolean         gsock_tcp_server_get_keepalive           (GsockTcpServer *self);
+GSOCK_AVAILABLE_IN_1_2
+void             gsock_tcp_server_set_keepalive           (GsockTcpServer *self,
+                                                           gboolean        keepalive,
+                                                           guint           idle_s,
+                                                           guint           interval_s,
+                                                           guint           count);
+GSOCK_AVAILABLE_IN_1_2
 GTlsProtocolVersion gsock_tcp_server_get_tls_minimum_version (GsockTcpServer *self);
 GSOCK_AVAILABLE_IN_1_2
 void             gsock_tcp_server_set_tls_minimum_version (GsockTcpServer      *self,

@@ -22,7 +22,7 @@
 /**
  * GsockUdpEndpoint:
  *
- * A UDP socket: the tutorial's `UDPSocket` class.
+ * A UDP socket that keeps its address and encoding, and delivers each datagram as a message.
  *
  * [method@Gsock.UdpEndpoint.bind] binds [property@Gsock.Endpoint:host] and
  * [property@Gsock.Endpoint:port]; every datagram that arrives then becomes a

@@ -597,6 +597,21 @@ def test_echo_server_raw():
     check_echo_server('raw')
 
 
+def test_echo_server_keepalive():
+    # --keepalive S: the server's side of a connection carries the kernel's keepalive timer.
+    if shutil.which('ss') is None:
+        raise SkipTest('no ss to read the socket timers')
+    with Server('gsock-echo-server', '--keepalive', '7') as server:
+        sk = socket.create_connection(server.address, timeout=TIMEOUT)
+        sk.sendall(b'hi\n')
+        assert sk.recv(10) == b'hi\n'
+        timers = subprocess.run(['ss', '-tnoH', 'state', 'established',
+                                 f'( sport = :{server.port} )'], capture_output=True, text=True,
+                                timeout=TIMEOUT).stdout
+        sk.close()
+        assert 'timer:(keepalive' in timers, timers
+
+
 def test_echo_server_utf16_lines():
     # The newline is text: in UTF-16 it is 0A 00, and the 0A bytes inside "ਊ" (0A 0A) end
     # nothing. Before, each 0A byte ended a line and a one-byte newline was sent back.

@@ -9,7 +9,10 @@
 #include <gsock/gsock.h>
 
 #include "gsock-endpoint-private.h"
+#include <dirent.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -2012,6 +2015,91 @@ test_huge_limit_keeps_long_partial_message (void)
                          GSOCK_STATE_CLOSED);
 }
 
+/* The descriptor of this process's TCP socket bound to local port @port, or -1. */
+static int
+fd_with_local_port (guint16 port)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      int fd = atoi (name);
+      struct sockaddr_storage address;
+      socklen_t len = sizeof address;
+      int type = 0;
+      socklen_t type_len = sizeof type;
+
+      if (getsockname (fd, (struct sockaddr *) &address, &len) == 0 &&
+          address.ss_family == AF_INET &&
+          getsockopt (fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 && type == SOCK_STREAM &&
+          ntohs (((struct sockaddr_in *) &address)->sin_port) == port &&
+          getpeername (fd, (struct sockaddr *) &address, &len) == 0)
+        return fd;
+    }
+  return -1;
+}
+
+static int
+option_of_fd (int fd,
+              int level,
+              int option)
+{
+  int value = -1;
+  socklen_t len = sizeof value;
+
+  g_assert_cmpint (getsockopt (fd, level, option, &value, &len), ==, 0);
+  return value;
+}
+
+/* no-delay and keepalive with its timing: a server's for every connection it accepts (what
+ * the kernel holds for the socket, and the client's properties), a client's for its own and
+ * at once on an open connection. */
+static void
+test_tcp_options_reach_the_socket (Fixture      *fx,
+                                   gconstpointer data)
+{
+  Peer *peer;
+  GsockTcpClient *served;
+  int fd;
+  gboolean keepalive = FALSE;
+  guint idle = 0;
+
+  g_assert_true (gsock_tcp_server_get_no_delay (fx->server));
+  g_assert_false (gsock_tcp_server_get_keepalive (fx->server));
+  gsock_tcp_server_set_no_delay (fx->server, FALSE);
+  gsock_tcp_server_set_keepalive (fx->server, TRUE, 7, 3, 4);
+  g_object_get (fx->server, "keepalive", &keepalive, "keepalive-idle", &idle, NULL);
+  g_assert_true (keepalive);
+  g_assert_cmpuint (idle, ==, 7);
+  fixture_listen (fx);
+
+  peer = fixture_connect (fx);
+  served = server_side_of (fx, peer);
+  g_assert_false (gsock_tcp_client_get_no_delay (served));
+  g_assert_true (gsock_tcp_client_get_keepalive (served));
+  fd = fd_with_local_port (fx->port);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_NODELAY), ==, 0);
+  g_assert_cmpint (option_of_fd (fd, SOL_SOCKET, SO_KEEPALIVE), !=, 0);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_KEEPIDLE), ==, 7);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_KEEPINTVL), ==, 3);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_KEEPCNT), ==, 4);
+
+  /* The client's own: no-delay and no keepalive by default, changed on the open connection. */
+  fd = fd_with_local_port (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (peer->client)));
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_NODELAY), !=, 0);
+  g_assert_cmpint (option_of_fd (fd, SOL_SOCKET, SO_KEEPALIVE), ==, 0);
+  gsock_tcp_client_set_keepalive (peer->client, TRUE, 30, 5, 2);
+  gsock_tcp_client_set_no_delay (peer->client, FALSE);
+  g_assert_cmpint (option_of_fd (fd, SOL_SOCKET, SO_KEEPALIVE), !=, 0);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_KEEPIDLE), ==, 30);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_KEEPCNT), ==, 2);
+  g_assert_cmpint (option_of_fd (fd, IPPROTO_TCP, TCP_NODELAY), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2054,6 +2142,7 @@ main (int   argc,
   ADD ("client-first/served-client-listeners-hear-before-server",
        test_served_client_listeners_hear_first);
   ADD_IDLE ("broadcast/skips-closing-clients", test_broadcast_skips_closing_clients);
+  ADD_IDLE ("tcp-options/reach-the-socket", test_tcp_options_reach_the_socket);
   ADD ("send/null-target-broadcasts", test_send_null_target_broadcasts);
   ADD ("send/fails-on-unknown-target", test_send_unknown_target);
   ADD ("send/fails-on-departed-client", test_send_to_departed_client);

@@ -176,6 +176,70 @@ test_send_from_another_thread (void)
   g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 2000);
 }
 
+/* What a send from another thread causes is emitted on the endpoint's context, never on the
+ * sending thread, even while no thread runs that context: the counters' notifications. (A
+ * caller's error, such as a message over max-message-size, is returned to the sender at
+ * once.) */
+typedef struct
+{
+  GPtrArray *threads; /* GThread * of every emission */
+} Emissions;
+
+static void
+record_notify_cb (GObject    *object,
+                  GParamSpec *pspec,
+                  Emissions  *emissions)
+{
+  g_ptr_array_add (emissions->threads, g_thread_self ());
+}
+
+static gpointer
+oversize_sender_main (gpointer data)
+{
+  Sender *sender = data;
+  g_autoptr(GError) error = NULL;
+
+  sender_main (sender);
+  g_assert_false (gsock_endpoint_send (sender->endpoint, "far too long for the limit", NULL,
+                                       &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+  return NULL;
+}
+
+static void
+test_send_from_another_thread_emits_on_the_context (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GThread) thread = NULL;
+  g_autoptr(GError) error = NULL;
+  Emissions emissions = { g_ptr_array_new () };
+  Sender sender;
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (client), 8);
+  g_signal_connect (client, "notify::messages-sent", G_CALLBACK (record_notify_cb), &emissions);
+  g_signal_connect (client, "notify::bytes-sent", G_CALLBACK (record_notify_cb), &emissions);
+
+  /* Nobody runs the context meanwhile. */
+  sender.endpoint = GSOCK_ENDPOINT (client);
+  sender.count = 100;
+  thread = g_thread_new ("gsock-test-sender", oversize_sender_main, &sender);
+  g_thread_join (g_steal_pointer (&thread));
+  g_assert_cmpuint (emissions.threads->len, ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 0);
+
+  gsock_test_wait_until (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)) == 100);
+  g_assert_cmpuint (emissions.threads->len, >, 0);
+  for (guint i = 0; i < emissions.threads->len; i++)
+    g_assert_true (emissions.threads->pdata[i] == g_thread_self ());
+  g_signal_handlers_disconnect_by_data (client, &emissions);
+  g_ptr_array_unref (emissions.threads);
+}
+
 /* The owner closes or aborts a client and lets go of it outside any main-loop callback (after
  * its loop returned) while other threads send on it: their sends are handed over to the
  * context (they never touch the connection themselves, which raced with the owner's close: a
@@ -236,6 +300,298 @@ test_owner_lets_go_while_threads_send (void)
 {
   for (guint round = 0; round < 20; round++)
     owner_lets_go_while_threads_send (round % 2 == 0);
+}
+
+/* One thread's sends arrive in the order it made them, whatever drives the owner's context.
+ * The peer is a server on a thread and context of its own, so that nothing but the owner's
+ * own calls run the client's context: lines are "SENDER NUMBER", and the peer answers "done"
+ * once every sender's lines came. */
+#define ORDER_SENDERS 4
+#define ORDER_LINES 2000
+/* Long enough for valgrind, which runs one thread at a time. */
+#define ORDER_TIMEOUT_MS 60000
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  GAsyncQueue *ready; /* the port, once listening */
+  guint next[ORDER_SENDERS + 1]; /* per sender: the number expected next */
+  guint out_of_order;
+  guint received;
+} OrderPeer;
+
+static void
+order_peer_message_cb (GsockEndpoint *server,
+                       GsockMessage  *message,
+                       OrderPeer     *peer)
+{
+  const char *text = gsock_message_get_text (message, NULL);
+  char *end = NULL;
+  guint sender = g_ascii_strtoull (text, &end, 10);
+  guint number = g_ascii_strtoull (end, NULL, 10);
+
+  g_assert_cmpuint (sender, <=, ORDER_SENDERS);
+  if (number != peer->next[sender])
+    peer->out_of_order++;
+  peer->next[sender] = number + 1;
+  if (++peer->received == (ORDER_SENDERS + 1) * ORDER_LINES)
+    gsock_message_reply (message, "done", NULL);
+}
+
+static gpointer
+order_peer_main (gpointer data)
+{
+  OrderPeer *peer = data;
+  g_autoptr(GsockTcpServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (peer->context);
+  server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_signal_connect (server, "message-received", G_CALLBACK (order_peer_message_cb), peer);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_async_queue_push (peer->ready, GUINT_TO_POINTER (gsock_test_endpoint_get_port (server)));
+
+  g_main_loop_run (peer->loop);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
+  g_main_context_pop_thread_default (peer->context);
+  return NULL;
+}
+
+typedef struct
+{
+  GsockEndpoint *endpoint;
+  guint id;
+  guint next; /* the owner's: its next line, from its code or from a dispatch */
+  guint tick;
+} LineSender;
+
+static gpointer
+line_sender_main (gpointer data)
+{
+  LineSender *sender = data;
+
+  for (guint i = 0; i < ORDER_LINES; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u %u", sender->id, i);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (gsock_endpoint_send (sender->endpoint, text, NULL, &error));
+      g_assert_no_error (error);
+    }
+  return NULL;
+}
+
+static void
+send_owner_line (LineSender *owner)
+{
+  g_autofree char *text = g_strdup_printf ("0 %u", owner->next++);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (gsock_endpoint_send (owner->endpoint, text, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The owner's sends from a dispatch of its context (as from a handler or a timer), between
+ * those it makes from its own code: this source was attached first, so it runs ahead of the
+ * hand-overs queued since. */
+static gboolean
+owner_tick_cb (gpointer data)
+{
+  LineSender *owner = data;
+
+  if (owner->next == ORDER_LINES)
+    {
+      owner->tick = 0;
+      return G_SOURCE_REMOVE;
+    }
+  send_owner_line (owner);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+sends_keep_their_order (gboolean blocking_receive)
+{
+  OrderPeer peer = { 0 };
+  g_autoptr(GThread) peer_thread = NULL;
+  g_autoptr(GsockTcpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *threads[ORDER_SENDERS];
+  LineSender senders[ORDER_SENDERS];
+  LineSender owner = { 0 };
+  gint64 deadline;
+  guint16 port;
+
+  peer.context = g_main_context_new ();
+  peer.loop = g_main_loop_new (peer.context, FALSE);
+  peer.ready = g_async_queue_new ();
+  peer_thread = g_thread_new ("gsock-test-peer", order_peer_main, &peer);
+  port = GPOINTER_TO_UINT (g_async_queue_timeout_pop (peer.ready, 10 * G_USEC_PER_SEC));
+  g_assert_cmpuint (port, !=, 0);
+
+  client = gsock_tcp_client_new ("127.0.0.1", port);
+  gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), ORDER_TIMEOUT_MS);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+
+  /* The owner is sender 0: it sends from its own code between the calls that run its
+   * context (at once while nothing is on its way, handed over behind the others' otherwise),
+   * and from a dispatch of the context. */
+  owner.endpoint = GSOCK_ENDPOINT (client);
+  for (guint i = 0; i < ORDER_SENDERS; i++)
+    {
+      senders[i].endpoint = GSOCK_ENDPOINT (client);
+      senders[i].id = i + 1;
+      threads[i] = g_thread_new ("gsock-test-sender", line_sender_main, &senders[i]);
+    }
+  /* Once the others' first sends wait on the context (nothing runs it meanwhile), the owner's
+   * first line is handed over behind them, and the tick, attached before it, runs ahead. */
+  deadline = g_get_monotonic_time () + ORDER_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+  while (!g_main_context_pending (NULL))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (100);
+    }
+  owner.tick = g_idle_add_full (G_PRIORITY_DEFAULT, owner_tick_cb, &owner, NULL);
+  if (blocking_receive)
+    {
+      g_autofree char *done = NULL;
+
+      /* Half of the owner's lines now, the rest from the dispatches of the receive. */
+      while (owner.next < ORDER_LINES / 2)
+        send_owner_line (&owner);
+      done = gsock_endpoint_receive (GSOCK_ENDPOINT (client), NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (done, ==, "done");
+    }
+  else
+    {
+      while (owner.next < ORDER_LINES)
+        {
+          send_owner_line (&owner);
+          g_main_context_iteration (NULL, FALSE);
+        }
+      gsock_test_wait_until_full (NULL, ORDER_TIMEOUT_MS,
+                                  gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (client))
+                                    == 1);
+    }
+  for (guint i = 0; i < ORDER_SENDERS; i++)
+    g_thread_join (threads[i]);
+  g_clear_handle_id (&owner.tick, g_source_remove);
+
+  g_main_context_invoke (peer.context, quit_cb, peer.loop);
+  g_thread_join (g_steal_pointer (&peer_thread));
+  g_assert_cmpuint (peer.out_of_order, ==, 0);
+  for (guint i = 0; i <= ORDER_SENDERS; i++)
+    g_assert_cmpuint (peer.next[i], ==, ORDER_LINES);
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==,
+                    (ORDER_SENDERS + 1) * ORDER_LINES);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  g_main_loop_unref (peer.loop);
+  g_main_context_unref (peer.context);
+  g_async_queue_unref (peer.ready);
+}
+
+static void
+test_order_while_owner_iterates (void)
+{
+  sends_keep_their_order (FALSE);
+}
+
+static void
+test_order_while_owner_receives (void)
+{
+  sends_keep_their_order (TRUE);
+}
+
+/* handler-threads: replies from the handler threads reach each connection in the order they
+ * were made, across the jobs (and so the threads) that handle its messages. */
+#define REPLY_CLIENTS 80
+#define REPLY_MESSAGES 100
+
+typedef struct
+{
+  guint next;
+  guint out_of_order;
+} ReplyChecker;
+
+static void
+reply_twice_cb (GsockEndpoint *server,
+                GsockMessage  *message,
+                gpointer       user_data)
+{
+  const char *text = gsock_message_get_text (message, NULL);
+  guint number = g_ascii_strtoull (text, NULL, 10);
+  g_autofree char *first = g_strdup_printf ("%u", 2 * number);
+  g_autofree char *second = g_strdup_printf ("%u", 2 * number + 1);
+
+  g_assert_true (gsock_message_reply (message, first, NULL));
+  g_assert_true (gsock_message_reply (message, second, NULL));
+}
+
+static void
+check_reply_cb (GsockEndpoint *client,
+                GsockMessage  *message,
+                ReplyChecker  *checker)
+{
+  guint number = g_ascii_strtoull (gsock_message_get_text (message, NULL), NULL, 10);
+
+  if (number != checker->next)
+    checker->out_of_order++;
+  checker->next = number + 1;
+}
+
+static void
+test_handler_replies_in_order (void)
+{
+  g_autoptr(GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  GsockTcpClient *clients[REPLY_CLIENTS];
+  ReplyChecker checkers[REPLY_CLIENTS] = { { 0 } };
+  g_autoptr(GError) error = NULL;
+  guint done = 0;
+  guint intact = 0;
+
+  gsock_tcp_server_set_handler_threads (server, 4);
+  g_signal_connect (server, "message-received", G_CALLBACK (reply_twice_cb), NULL);
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  for (guint i = 0; i < REPLY_CLIENTS; i++)
+    {
+      clients[i] = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+      g_signal_connect (clients[i], "message-received", G_CALLBACK (check_reply_cb),
+                        &checkers[i]);
+      g_assert_true (gsock_tcp_client_open (clients[i], NULL, &error));
+      g_assert_no_error (error);
+    }
+
+  /* Each message in a write of its own, so that the server reads them apart and its jobs for
+   * a connection come and go (a new job, often on another thread, for each). */
+  for (guint n = 0; n < REPLY_MESSAGES; n++)
+    {
+      g_autofree char *text = g_strdup_printf ("%u", n);
+
+      for (guint i = 0; i < REPLY_CLIENTS; i++)
+        g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (clients[i]), text, NULL, &error));
+      g_main_context_iteration (NULL, FALSE);
+    }
+  gsock_test_wait_until (({
+    done = 0;
+    for (guint i = 0; i < REPLY_CLIENTS; i++)
+      done += checkers[i].next == 2 * REPLY_MESSAGES;
+    done == REPLY_CLIENTS;
+  }));
+
+  for (guint i = 0; i < REPLY_CLIENTS; i++)
+    {
+      intact += checkers[i].out_of_order == 0;
+      g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (clients[i])), ==,
+                        2 * REPLY_MESSAGES);
+      gsock_endpoint_abort (GSOCK_ENDPOINT (clients[i]));
+      g_object_unref (clients[i]);
+    }
+  g_assert_cmpuint (intact, ==, REPLY_CLIENTS);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (server));
 }
 
 /* handler-threads: a handler that blocks does not stall the other clients, and each client's
@@ -342,10 +698,18 @@ main (int   argc,
 
   g_test_add_func ("/Gsock/Threads/server-in-worker-thread", test_server_in_worker_thread);
   g_test_add_func ("/Gsock/Threads/send-from-another-thread", test_send_from_another_thread);
+  g_test_add_func ("/Gsock/Threads/send-from-another-thread/emits-on-the-context",
+                   test_send_from_another_thread_emits_on_the_context);
   g_test_add_func ("/Gsock/Threads/owner-lets-go-while-threads-send",
                    test_owner_lets_go_while_threads_send);
   g_test_add_func ("/Gsock/TcpServer/handler-threads/block-without-stalling",
                    test_handler_threads);
+  g_test_add_func ("/Gsock/Threads/order/kept-while-the-owner-iterates",
+                   test_order_while_owner_iterates);
+  g_test_add_func ("/Gsock/Threads/order/kept-while-the-owner-receives",
+                   test_order_while_owner_receives);
+  g_test_add_func ("/Gsock/TcpServer/handler-threads/replies-in-order",
+                   test_handler_replies_in_order);
 
   return g_test_run ();
 }
