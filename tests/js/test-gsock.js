@@ -155,15 +155,18 @@ class DecodeNetstringFramer extends Gsock.Framer {
     }
 });
 
-// The fenced blocks of doc/PAGE that follow a "<!-- test: MARKER -->" line, in order.
-function docBlocks(page, marker) {
+// The example NAME of doc/PAGE and its fragments, in order: the fenced code blocks after a line
+// "<!-- example NAME -->" or "<!-- fragment of NAME -->" (test-doc-snippets.py's marks; it
+// runs the example alone).
+function docBlocks(page, name) {
     const [testFile] = GLib.filename_from_uri(import.meta.url);
     const path = GLib.build_filenamev([GLib.path_get_dirname(testFile), '..', '..', 'doc', page]);
     const [, contents] = GLib.file_get_contents(path);
-    const pattern = new RegExp(`^<!-- test: ${marker} -->\n\`\`\`\\w+\n([^]*?)^\`\`\`$`, 'gm');
+    const pattern = new RegExp(
+        `^<!-- (?:example|fragment of) ${name} -->\n\`\`\`\\w+\n([^]*?)^\`\`\`$`, 'gm');
     const blocks = [...utf8.decode(contents).matchAll(pattern)].map(match => match[1]);
     if (blocks.length === 0)
-        throw new Error(`no block marked ${marker} in doc/${page}`);
+        throw new Error(`no example ${name} in doc/${page}`);
     return blocks;
 }
 

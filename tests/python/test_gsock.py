@@ -445,13 +445,15 @@ class FramerTests(GsockTestCase):
 # ---------------------------------------------------------------------------------------------
 # A framer written with do_decode_bytes: the one of doc/python-tour.md, as printed there
 
-def doc_blocks(page, marker):
-    """The fenced code blocks of doc/PAGE that follow a <!-- test: MARKER --> line, in order."""
+def doc_blocks(page, name):
+    """The example NAME of doc/PAGE and its fragments, in order: the fenced code blocks after
+    a line <!-- example NAME --> or <!-- fragment of NAME --> (test-doc-snippets.py's marks;
+    it runs the example alone)."""
     with open(os.path.join(SOURCE_ROOT, 'doc', page), encoding='utf-8') as f:
         text = f.read()
-    blocks = re.findall(r'^<!-- test: %s -->\n```\w+\n(.*?)^```$' % re.escape(marker), text,
-                        re.M | re.S)
-    assert blocks, f'no block marked {marker} in doc/{page}'
+    blocks = re.findall(r'^<!-- (?:example|fragment of) %s -->\n```\w+\n(.*?)^```$'
+                        % re.escape(name), text, re.M | re.S)
+    assert blocks, f'no example {name} in doc/{page}'
     return blocks
 
 
