@@ -109,10 +109,25 @@
  * }
  * ```
  *
- * From Python, override `do_encode` and `do_decode`. PyGObject 3.42 calls
- * `do_decode (data, len, max_size)` with the buffered bytes and their length; GJS calls
- * `vfunc_decode (data, maxSize)`. Both return the message (or `None`/`null` when more bytes
- * are needed) and the number of bytes consumed.
+ * A C framer may implement `decode_bytes` instead of `decode`
+ * ([method@Gsock.Framer.decode_bytes]: the input in a [struct@GLib.Bytes]); the base class's
+ * `decode` calls it.
+ *
+ * ## From Python and JavaScript
+ *
+ * Override `encode` and `decode_bytes`: in Python `do_encode (payload, max_size)` returns a
+ * `GLib.Bytes` and `do_decode_bytes (data, max_size)` returns `(True, message, consumed)`,
+ * with `message` `None` when more bytes are needed; in GJS `vfunc_encode (payload, maxSize)`
+ * and `vfunc_decode_bytes (data, maxSize)`, which returns `[true, message, consumed]`. An
+ * exception closes the connection: a `GLib.Error` raised (in GJS, anything thrown) becomes
+ * the reason [signal@Gsock.TcpClient::disconnected] carries; any other Python exception,
+ * which PyGObject only prints, a `GSOCK_ERROR_FAILED` that says so. The tours
+ * ([A tour in Python](python-tour.html), [A tour in JavaScript](js-tour.html)) have a
+ * complete netstring framer in each language.
+ *
+ * `decode` works from the bindings too (PyGObject 3.42 calls `do_decode (data, len,
+ * max_size)`, GJS `vfunc_decode (data, maxSize)`, and both return `(message, consumed)`), but
+ * a Python exception other than `GLib.Error` there is taken for "more bytes needed".
  */
 
 typedef struct
@@ -124,9 +139,17 @@ typedef struct
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GsockFramer, gsock_framer, G_TYPE_OBJECT)
 
+static GBytes *gsock_framer_real_decode (GsockFramer  *self,
+                                         const guint8 *data,
+                                         gsize         len,
+                                         gsize         max_size,
+                                         gsize        *consumed,
+                                         GError      **error);
+
 static void
 gsock_framer_class_init (GsockFramerClass *klass)
 {
+  klass->decode = gsock_framer_real_decode;
 }
 
 static void
@@ -210,7 +233,9 @@ gsock_framer_encode (GsockFramer *self,
   if (wire == NULL)
     {
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
-                   "%s.encode() returned neither bytes nor an error", G_OBJECT_TYPE_NAME (self));
+                   "%s.encode() returned neither bytes nor an error: from Python, an exception "
+                   "other than GLib.Error (PyGObject prints it on stderr)",
+                   G_OBJECT_TYPE_NAME (self));
       return NULL;
     }
 
@@ -345,6 +370,50 @@ _gsock_framer_decode_builtin (GsockFramer  *self,
   return g_bytes_new (frame.payload, frame.size);
 }
 
+/* The base's decode(): the subclass's decode_bytes(), given a copy of @data (it may keep its
+ * input, as a message cut out of it with g_bytes_new_from_bytes() does, and @data is a
+ * connection's read buffer, reused by the next read). */
+static GBytes *
+gsock_framer_real_decode (GsockFramer  *self,
+                          const guint8 *data,
+                          gsize         len,
+                          gsize         max_size,
+                          gsize        *consumed,
+                          GError      **error)
+{
+  GsockFramerClass *klass = GSOCK_FRAMER_GET_CLASS (self);
+  g_autoptr (GBytes) input = NULL;
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gboolean ok;
+
+  if (klass->decode_bytes == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "%s implements neither decode() nor decode_bytes()", G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+
+  input = g_bytes_new (data, len);
+  ok = klass->decode_bytes (self, input, max_size, &message, consumed, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!ok)
+    {
+      /* What a binding returns for a vfunc that raised an exception it cannot turn into a
+       * GError: PyGObject does so for anything but a GLib.Error, after printing it. */
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
+                   "%s.decode_bytes() failed without an error: from Python, an exception "
+                   "other than GLib.Error (PyGObject prints it on stderr)",
+                   G_OBJECT_TYPE_NAME (self));
+      return NULL;
+    }
+  return g_steal_pointer (&message);
+}
+
 /**
  * gsock_framer_decode: (virtual decode)
  * @self: a framer
@@ -386,6 +455,7 @@ gsock_framer_decode (GsockFramer  *self,
   GsockFramerClass *klass;
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GBytes) message = NULL;
+  const char *vfunc;
   gsize used = 0;
 
   g_return_val_if_fail (GSOCK_IS_FRAMER (self), NULL);
@@ -403,6 +473,8 @@ gsock_framer_decode (GsockFramer  *self,
       return NULL;
     }
 
+  /* Only for the messages: which of the two the subclass wrote. */
+  vfunc = klass->decode == gsock_framer_real_decode ? "decode_bytes" : "decode";
   message = klass->decode (self, data, len, max_size, &used, &local_error);
 
   if (local_error != NULL)
@@ -413,28 +485,110 @@ gsock_framer_decode (GsockFramer  *self,
   if (used > len)
     {
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
-                   "%s.decode() consumed %" G_GSIZE_FORMAT " bytes but was given only %"
+                   "%s.%s() consumed %" G_GSIZE_FORMAT " bytes but was given only %"
                    G_GSIZE_FORMAT,
-                   G_OBJECT_TYPE_NAME (self), used, len);
+                   G_OBJECT_TYPE_NAME (self), vfunc, used, len);
       return NULL;
     }
   if (message != NULL && used == 0)
     {
       /* The caller would get the same message again forever. */
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED,
-                   "%s.decode() returned a message without consuming any bytes",
-                   G_OBJECT_TYPE_NAME (self));
+                   "%s.%s() returned a message without consuming any bytes",
+                   G_OBJECT_TYPE_NAME (self), vfunc);
       return NULL;
     }
   if (message != NULL && g_bytes_get_size (message) > max_size)
     {
       g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
-                   "%s.decode() returned a message of %" G_GSIZE_FORMAT " bytes, larger than "
+                   "%s.%s() returned a message of %" G_GSIZE_FORMAT " bytes, larger than "
                    "the maximum message size of %" G_GSIZE_FORMAT " bytes",
-                   G_OBJECT_TYPE_NAME (self), g_bytes_get_size (message), max_size);
+                   G_OBJECT_TYPE_NAME (self), vfunc, g_bytes_get_size (message), max_size);
       return NULL;
     }
 
   *consumed = used;
   return g_steal_pointer (&message);
+}
+
+/**
+ * gsock_framer_decode_bytes: (virtual decode_bytes)
+ * @self: a framer
+ * @input: the bytes received and not yet consumed
+ * @max_size: the largest message allowed, in bytes
+ * @message: (out) (transfer full) (nullable): return location for the first message, or
+ *   `NULL` when @input holds none
+ * @consumed: (out): return location for the number of bytes of @input used
+ * @error: return location for an error
+ *
+ * Cuts the first complete message out of buffered input held in a [struct@GLib.Bytes].
+ *
+ * This is [method@Gsock.Framer.decode] for input in a [struct@GLib.Bytes], with the same
+ * four outcomes and the same checks, and a result that tells success from failure. It
+ * returns `TRUE` for a message (in @message, with the bytes it took in @consumed), for more
+ * bytes needed (@message `NULL`, @consumed 0) and for bytes skipped (@message `NULL`,
+ * @consumed greater than 0); `FALSE` with @error set when the stream cannot be parsed.
+ *
+ * `decode_bytes` is the virtual method to implement from Python and JavaScript:
+ *
+ * - its result is `TRUE` in every outcome but a failure, so a binding that turns an
+ *   exception it cannot convert into a zeroed result (PyGObject does, for anything but a
+ *   `GLib.Error`) fails the call: a connection then closes with
+ *   `GSOCK_ERROR_FAILED` instead of waiting for ever for bytes that do not help. Raise a
+ *   `GLib.Error` (in JavaScript, throw anything) to choose the error yourself;
+ * - the input is one [struct@GLib.Bytes], which PyGObject and GJS pass as they are, where
+ *   `decode`'s pointer and length become an array and, in some versions, a length argument.
+ *
+ * The base class's `decode` calls `decode_bytes`, with a copy of the buffered input (so an
+ * implementation may keep @input, or return a message made with
+ * g_bytes_new_from_bytes()); a class that overrides `decode` never has its `decode_bytes`
+ * called. Both must frame the same way.
+ *
+ * From Python:
+ *
+ * ```python
+ * def do_decode_bytes(self, data, max_size):
+ *     return True, message_or_none, consumed
+ * ```
+ *
+ * and from GJS, `vfunc_decode_bytes(data, maxSize)` returns `[true, messageOrNull, consumed]`.
+ *
+ * Returns: `TRUE` unless @error is set
+ *
+ * Since: 1.2
+ */
+gboolean
+gsock_framer_decode_bytes (GsockFramer  *self,
+                           GBytes       *input,
+                           gsize         max_size,
+                           GBytes      **message,
+                           gsize        *consumed,
+                           GError      **error)
+{
+  g_autoptr (GBytes) found = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const guint8 *data;
+  gsize len;
+  gsize used = 0;
+
+  g_return_val_if_fail (GSOCK_IS_FRAMER (self), FALSE);
+  g_return_val_if_fail (input != NULL, FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (consumed != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  *message = NULL;
+  *consumed = 0;
+
+  data = g_bytes_get_data (input, &len);
+  found = gsock_framer_decode (self, data, len, max_size, &used, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  *message = g_steal_pointer (&found);
+  *consumed = used;
+  return TRUE;
 }

@@ -24,10 +24,14 @@ G_DECLARE_DERIVABLE_TYPE (GsockFramer, gsock_framer, GSOCK, FRAMER, GObject)
  * GsockFramerClass:
  * @parent_class: the parent class
  * @encode: turns one payload into the bytes that go on the wire
- * @decode: cuts the first complete message out of buffered input
+ * @decode: cuts the first complete message out of buffered input, given as a pointer and a
+ *   length; the base's own calls @decode_bytes
+ * @decode_bytes: the same, with the input in a [struct@GLib.Bytes] and a result that says
+ *   whether it failed: the one to implement in Python and JavaScript (since 1.2)
  *
- * The virtual methods of [class@Gsock.Framer]; see [method@Gsock.Framer.encode] and
- * [method@Gsock.Framer.decode] for their contracts.
+ * The virtual methods of [class@Gsock.Framer]; see [method@Gsock.Framer.encode],
+ * [method@Gsock.Framer.decode] and [method@Gsock.Framer.decode_bytes] for their contracts.
+ * A framer implements @encode and one of @decode and @decode_bytes.
  */
 struct _GsockFramerClass
 {
@@ -43,9 +47,15 @@ struct _GsockFramerClass
                      gsize         max_size,
                      gsize        *consumed,
                      GError      **error);
+  gboolean (*decode_bytes) (GsockFramer  *self,
+                            GBytes       *input,
+                            gsize         max_size,
+                            GBytes      **message,
+                            gsize        *consumed,
+                            GError      **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 GSOCK_AVAILABLE_IN_ALL
@@ -60,5 +70,12 @@ GBytes *gsock_framer_decode (GsockFramer  *self,
                              gsize         max_size,
                              gsize        *consumed,
                              GError      **error);
+GSOCK_AVAILABLE_IN_1_2
+gboolean gsock_framer_decode_bytes (GsockFramer  *self,
+                                    GBytes       *input,
+                                    gsize         max_size,
+                                    GBytes      **message,
+                                    gsize        *consumed,
+                                    GError      **error);
 
 G_END_DECLS

@@ -288,6 +288,63 @@ test_byte_framer_init (TestByteFramer *self)
 {
 }
 
+/* The same framing written with decode_bytes(), as a binding writes it: the message is cut
+ * out of the input it is given (a reference to it), and a mode makes it fail without an
+ * error, as PyGObject's zeroed result for an exception does. */
+
+G_DECLARE_FINAL_TYPE (TestBytesFramer, test_bytes_framer, TEST, BYTES_FRAMER, GsockFramer)
+
+struct _TestBytesFramer
+{
+  GsockFramer parent_instance;
+
+  gboolean fail_without_error;
+};
+
+G_DEFINE_FINAL_TYPE (TestBytesFramer, test_bytes_framer, GSOCK_TYPE_FRAMER)
+
+static gboolean
+test_bytes_framer_decode_bytes (GsockFramer  *framer,
+                                GBytes       *input,
+                                gsize         max_size,
+                                GBytes      **message,
+                                gsize        *consumed,
+                                GError      **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (input, &len);
+
+  *message = NULL;
+  *consumed = 0;
+  if (TEST_BYTES_FRAMER (framer)->fail_without_error)
+    return FALSE;
+  if (len >= 1 && data[0] > max_size)
+    {
+      g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE, "Too large");
+      return FALSE;
+    }
+  if (len >= 1 && len >= 1 + (gsize) data[0])
+    {
+      *message = g_bytes_new_from_bytes (input, 1, data[0]);
+      *consumed = 1 + data[0];
+    }
+  return TRUE;
+}
+
+static void
+test_bytes_framer_class_init (TestBytesFramerClass *klass)
+{
+  GsockFramerClass *framer_class = GSOCK_FRAMER_CLASS (klass);
+
+  framer_class->encode = test_byte_framer_encode;
+  framer_class->decode_bytes = test_bytes_framer_decode_bytes;
+}
+
+static void
+test_bytes_framer_init (TestBytesFramer *self)
+{
+}
+
 /* A framer with the bug its mode names, to check what the wrappers catch. */
 
 typedef enum {
@@ -446,6 +503,153 @@ test_framer_custom_subclass (void)
                        GSOCK_ERROR_MESSAGE_TOO_LARGE);
 
   g_assert_finalize_object (framer);
+}
+
+/* A framer written with decode_bytes() decodes through decode() as one written with decode()
+ * does, and decode_bytes() calls either kind. */
+static void
+test_framer_decode_bytes_subclass (void)
+{
+  GsockFramer *framer = g_object_new (test_bytes_framer_get_type (), NULL);
+  GsockFramer *byte_framer = g_object_new (test_byte_framer_get_type (), NULL);
+  const char *strings[] = { "first", "", "third message", NULL };
+  g_autoptr (GPtrArray) expected = messages_from_strings (strings);
+  static const guint8 wire[] = { 2, 'h', 'i', 0, 3, 'a' };
+  guint8 buffer[sizeof wire];
+  GsockFramer *framers[] = { framer, byte_framer };
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = 0;
+
+  assert_split_at_every_byte (framer, expected, MAX_SIZE);
+
+  /* The message refers to decode_bytes()'s input, which is a copy: the caller's buffer may
+   * change under it, as a connection's read buffer does. */
+  memcpy (buffer, wire, sizeof wire);
+  message = gsock_framer_decode (framer, buffer, sizeof buffer, MAX_SIZE, &consumed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (consumed, ==, 3);
+  memset (buffer, 'X', sizeof buffer);
+  assert_bytes_equal (message, "hi", 2);
+  g_clear_pointer (&message, g_bytes_unref);
+
+  assert_needs_more (framer, wire + 4, sizeof wire - 4, MAX_SIZE);
+  assert_decode_error (framer, wire + 4, sizeof wire - 4, 2, GSOCK_ERROR,
+                       GSOCK_ERROR_MESSAGE_TOO_LARGE);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (framers); i++)
+    {
+      g_autoptr (GBytes) input = g_bytes_new_static (wire, sizeof wire);
+      g_autoptr (GBytes) rest = g_bytes_new_static (wire + 4, sizeof wire - 4);
+
+      consumed = G_MAXSIZE;
+      g_assert_true (gsock_framer_decode_bytes (framers[i], input, MAX_SIZE, &message,
+                                                &consumed, &error));
+      g_assert_no_error (error);
+      assert_bytes_equal (message, "hi", 2);
+      g_assert_cmpuint (consumed, ==, 3);
+      g_clear_pointer (&message, g_bytes_unref);
+
+      consumed = G_MAXSIZE;
+      g_assert_true (gsock_framer_decode_bytes (framers[i], rest, MAX_SIZE, &message, &consumed,
+                                                &error));
+      g_assert_no_error (error);
+      g_assert_null (message);
+      g_assert_cmpuint (consumed, ==, 0);
+
+      g_assert_false (gsock_framer_decode_bytes (framers[i], rest, 2, &message, &consumed,
+                                                 &error));
+      g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE);
+      g_assert_null (message);
+      g_assert_cmpuint (consumed, ==, 0);
+      g_clear_error (&error);
+    }
+
+  /* And the built-in framers, through their fast path. */
+  {
+    g_autoptr (GsockFramer) line = gsock_line_framer_new (NULL);
+    g_autoptr (GBytes) input = g_bytes_new_static ("one\ntw", 6);
+
+    g_assert_true (gsock_framer_decode_bytes (line, input, MAX_SIZE, &message, &consumed,
+                                              &error));
+    g_assert_no_error (error);
+    assert_bytes_equal (message, "one", 3);
+    g_assert_cmpuint (consumed, ==, 4);
+    g_clear_pointer (&message, g_bytes_unref);
+  }
+
+  g_assert_finalize_object (byte_framer);
+  g_assert_finalize_object (framer);
+}
+
+/* Issue 12: a decode_bytes() that fails without setting an error (what PyGObject makes of an
+ * exception other than GLib.Error) fails the decode, where "no message, nothing consumed"
+ * would wait for more bytes for ever. */
+static void
+test_framer_decode_bytes_fails_without_error (void)
+{
+  TestBytesFramer *framer = g_object_new (test_bytes_framer_get_type (), NULL);
+  static const guint8 wire[] = { 2, 'h', 'i' };
+  g_autoptr (GBytes) input = g_bytes_new_static (wire, sizeof wire);
+  g_autoptr (GBytes) message = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize consumed = G_MAXSIZE;
+
+  framer->fail_without_error = TRUE;
+  assert_decode_error (GSOCK_FRAMER (framer), wire, sizeof wire, MAX_SIZE, GSOCK_ERROR,
+                       GSOCK_ERROR_FAILED);
+  g_assert_false (gsock_framer_decode_bytes (GSOCK_FRAMER (framer), input, MAX_SIZE, &message,
+                                             &consumed, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "decode_bytes() failed without an error"));
+  g_assert_null (message);
+  g_assert_cmpuint (consumed, ==, 0);
+
+  g_assert_finalize_object (framer);
+}
+
+static void
+client_disconnected_cb (GsockEndpoint *endpoint,
+                        GError        *reason,
+                        GError       **reason_out)
+{
+  g_assert_null (*reason_out);
+  g_assert_nonnull (reason);
+  *reason_out = g_error_copy (reason);
+}
+
+/* Over loopback: the connection whose framer fails that way closes, with that error as its
+ * disconnected reason, and the peer sees the end. */
+static void
+test_framer_decode_bytes_failure_closes_connection (void)
+{
+  g_autoptr (GsockTcpServer) server = gsock_tcp_server_new ("127.0.0.1", 0);
+  g_autoptr (GsockTcpClient) client = NULL;
+  g_autoptr (TestBytesFramer) framer = g_object_new (test_bytes_framer_get_type (), NULL);
+  g_autoptr (GError) reason = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GsockTcpClient) peer = NULL;
+
+  g_assert_true (gsock_tcp_server_listen (server, &error));
+  g_assert_no_error (error);
+  client = gsock_tcp_client_new ("127.0.0.1", gsock_test_endpoint_get_port (server));
+  gsock_tcp_client_set_framer (client, GSOCK_FRAMER (framer));
+  g_signal_connect (client, "disconnected", G_CALLBACK (client_disconnected_cb), &reason);
+  g_assert_true (gsock_tcp_client_open (client, NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (g_list_model_get_n_items (gsock_tcp_server_get_clients (server)) == 1);
+  peer = g_list_model_get_item (gsock_tcp_server_get_clients (server), 0);
+
+  framer->fail_without_error = TRUE;
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (peer), "hello", NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (reason != NULL);
+  g_assert_error (reason, GSOCK_ERROR, GSOCK_ERROR_FAILED);
+  g_assert_nonnull (strstr (reason->message, "decode_bytes() failed without an error"));
+  gsock_test_wait_until (gsock_endpoint_get_state (GSOCK_ENDPOINT (client)) == GSOCK_STATE_CLOSED);
+  gsock_test_wait_until (g_list_model_get_n_items (gsock_tcp_server_get_clients (server)) == 0);
+
+  gsock_endpoint_close (GSOCK_ENDPOINT (server));
 }
 
 static void
@@ -2102,6 +2306,12 @@ main (int   argc,
                    test_append_refuses_frame_past_guint);
   g_test_add_func ("/Gsock/Framer/custom-subclass/decodes-through-wrapper",
                    test_framer_custom_subclass);
+  g_test_add_func ("/Gsock/Framer/decode-bytes/subclass-decodes-through-both-wrappers",
+                   test_framer_decode_bytes_subclass);
+  g_test_add_func ("/Gsock/Framer/decode-bytes/failing-without-error-is-an-error",
+                   test_framer_decode_bytes_fails_without_error);
+  g_test_add_func ("/Gsock/Framer/decode-bytes/failure-closes-the-connection",
+                   test_framer_decode_bytes_failure_closes_connection);
   g_test_add_func ("/Gsock/Framer/buggy-subclass/consumes-more-than-given",
                    test_framer_buggy_consumes_too_much);
   g_test_add_func ("/Gsock/Framer/buggy-subclass/returns-message-over-max-size",

@@ -18,6 +18,7 @@ const TIMEOUT_MS = 5000;
 Gio._promisify(Gsock.TcpClient.prototype, 'open_async', 'open_finish');
 Gio._promisify(Gsock.Endpoint.prototype, 'receive_async', 'receive_finish');
 Gio._promisify(Gsock.Endpoint.prototype, 'close_async', 'close_finish');
+Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
 
 const utf8 = new TextDecoder('utf-8');
 const encoder = new TextEncoder();
@@ -116,9 +117,11 @@ class ReceiptServer extends Gsock.UdpEndpoint {
     }
 });
 
-// Each message behind its length in ASCII digits and a colon: "5:hello".
-const NetstringFramer = GObject.registerClass(
-class NetstringFramer extends Gsock.Framer {
+// Each message behind its length in ASCII digits and a colon: "5:hello". Written with
+// vfunc_decode, the pointer-and-length one; the tour's (below) is written with
+// vfunc_decode_bytes.
+const DecodeNetstringFramer = GObject.registerClass(
+class DecodeNetstringFramer extends Gsock.Framer {
     vfunc_encode(payload, maxSize) {
         const data = payload.get_data() ?? new Uint8Array();
         if (data.length > maxSize) {
@@ -151,6 +154,113 @@ class NetstringFramer extends Gsock.Framer {
         return [new GLib.Bytes(data.slice(colon + 1, end)), end];
     }
 });
+
+// The example NAME of doc/PAGE and its fragments, in order: the fenced code blocks after a line
+// "<!-- example NAME -->" or "<!-- fragment of NAME -->" (test-doc-snippets.py's marks; it
+// runs the example alone).
+function docBlocks(page, name) {
+    const [testFile] = GLib.filename_from_uri(import.meta.url);
+    const path = GLib.build_filenamev([GLib.path_get_dirname(testFile), '..', '..', 'doc', page]);
+    const [, contents] = GLib.file_get_contents(path);
+    const pattern = new RegExp(
+        `^<!-- (?:example|fragment of) ${name} -->\n\`\`\`\\w+\n([^]*?)^\`\`\`$`, 'gm');
+    const blocks = [...utf8.decode(contents).matchAll(pattern)].map(match => match[1]);
+    if (blocks.length === 0)
+        throw new Error(`no example ${name} in doc/${page}`);
+    return blocks;
+}
+
+// A directory for the tour's code while the tests run; removed by main().
+const tourDir = GLib.Dir.make_tmp('gsock-js-tour-XXXXXX');
+
+function writeTourFile(name, text) {
+    const path = GLib.build_filenamev([tourDir, name]);
+    GLib.file_set_contents(path, text);
+    return path;
+}
+
+const tourBlocks = docBlocks('js-tour.md', 'js-framer');
+// The tour's NetstringFramer, and a subclass of it; set by loadTourFramer(), which main() calls
+// first (a module that awaits at its top level would run the cases' main loop inside a job).
+let NetstringFramer = null, FaultyFramer = null;
+
+async function loadTourFramer() {
+    ({NetstringFramer} = await import(GLib.filename_to_uri(
+        writeTourFile('framer.js', `${tourBlocks[0]}\nexport {NetstringFramer};\n`), null)));
+    FaultyFramer = defineFaultyFramer(NetstringFramer);
+}
+
+// The tour's framer, with vfunc_decode_bytes failing or misbehaving as FAULT says.
+function defineFaultyFramer(base) {
+    return GObject.registerClass(
+class FaultyFramer extends base {
+    _init(fault) {
+        super._init();
+        this.fault = fault;
+        this.calls = 0;
+    }
+
+    vfunc_decode_bytes(input, maxSize) {
+        this.calls++;
+        switch (this.fault) {
+        case 'glib-error':
+            throw new GLib.Error(Gsock.error_quark(), Gsock.Error.INVALID_FRAME, 'no frames today');
+        case 'js-error':
+            throw new TypeError('a JavaScript exception');
+        case 'wrong-type':
+            return 'not an array';
+        case 'consumes-too-much':
+            return [true, new GLib.Bytes(new Uint8Array([0x78])), input.get_size() + 1];
+        case 'message-too-large':
+            return [true, new GLib.Bytes(new Uint8Array(maxSize + 1)), 1];
+        case 'needs-more-forever':
+            return [true, null, 0];
+        default:
+            return super.vfunc_decode_bytes(input, maxSize);
+        }
+    }
+});
+}
+
+// A TcpClient with FRAMER connected to a server that frames nothing (a RawFramer: each read
+// is a message, each send goes out as it is). Resolves with the client, the server's side of
+// the connection, what the server received and the client's disconnected reasons.
+async function connectToRawPeer(framer, maxMessageSize = 0) {
+    const server = track(Gsock.TcpServer.new(LOCALHOST, 0));
+    server.set_framer(Gsock.RawFramer.new());
+    const received = [], peerGone = [];
+    server.connect('message-received', (_s, message) => received.push(utf8.decode(message.get_data())));
+    server.connect('client-disconnected', (_s, _client, reason) => peerGone.push(reason));
+    server.listen();
+    const client = track(new Gsock.TcpClient({host: LOCALHOST, port: localPort(server),
+        timeout: TIMEOUT_MS}));
+    client.set_framer(framer);
+    if (maxMessageSize > 0)
+        client.max_message_size = maxMessageSize;
+    const reasons = [];
+    client.connect('disconnected', (_c, reason) => reasons.push(reason));
+    await withTimeout(client.open_async(null), 'the client to open');
+    await waitFor(() => server.get_clients().get_n_items() === 1, 'the server to accept');
+    const peer = server.get_clients().get_item(0);
+    const sendRaw = text => peer.send_bytes(new GLib.Bytes(encoder.encode(text)), null);
+    return {client, sendRaw, received, peerGone, reasons};
+}
+
+async function checkFaultCloses(fault, check, maxMessageSize = 0) {
+    const framer = new FaultyFramer(fault);
+    const {client, sendRaw, peerGone, reasons} = await connectToRawPeer(framer, maxMessageSize);
+    sendRaw('5:hello');
+    await waitFor(() => reasons.length > 0, `the connection to close after ${fault}`);
+    assertEqual(client.state, Gsock.State.CLOSED, `${fault}: client state`);
+    check(reasons[0]);
+    await waitFor(() => peerGone.length > 0, `${fault}: the peer to see the end`);
+    assertEqual(framer.calls, 1, `${fault}: calls`);
+}
+
+function assertMessageHas(error, part, what) {
+    assert(error && error.message.includes(part),
+        `${what}: expected a reason with "${part}", got ${error?.message}`);
+}
 
 async function openClients(port, count, framer = null) {
     const clients = [];
@@ -257,7 +367,7 @@ const cases = [
     }],
 
     ['TCP: a JavaScript Framer subclass on both sides', async () => {
-        const framer = new NetstringFramer();
+        const framer = new DecodeNetstringFramer();
         assertEqual(utf8.decode(framer.encode(new GLib.Bytes(encoder.encode('hello')), 100)
             .get_data()), '5:hello', 'encode');
         const [first, consumed] = framer.decode(encoder.encode('5:hello3:abc'), 100);
@@ -282,6 +392,79 @@ const cases = [
         client.send('第二', null);
         await waitFor(() => got.length === 2, 'two framed replies');
         assertEqual(got, ['<a:b\nc>', '<第二>'], 'framed replies');
+    }],
+
+    ['framers: the JS tour\'s netstring framer runs as printed (gjs -m)', async () => {
+        const path = writeTourFile('tour.js', tourBlocks.join('\n'));
+        const gjs = new Gio.Subprocess({argv: ['gjs', '-m', path],
+            flags: Gio.SubprocessFlags.STDOUT_PIPE | Gio.SubprocessFlags.STDERR_PIPE});
+        gjs.init(null);
+        const [stdout, stderr] = await withTimeout(gjs.communicate_utf8_async(null, null),
+            'the tour to run');
+        assertEqual(gjs.get_exit_status(), 0, `exit status (stderr: ${stderr})`);
+        assertEqual(stdout, 'HELLO, NETSTRINGS\n', 'what the tour prints');
+    }],
+
+    ['framers: vfunc_decode_bytes over loopback, called directly and through decode', async () => {
+        const framer = new NetstringFramer();
+        const [ok, first, consumed] = framer.decode_bytes(
+            new GLib.Bytes(encoder.encode('5:hello3:abc')), 100);
+        assertEqual([ok, utf8.decode(first.get_data()), consumed], [true, 'hello', 7],
+            'decode_bytes');
+        const [viaDecode, used] = framer.decode(encoder.encode('3:abc'), 100);
+        assertEqual([utf8.decode(viaDecode.get_data()), used], ['abc', 5], 'decode');
+        assertEqual(framer.decode_bytes(new GLib.Bytes(encoder.encode('5:hel')), 100),
+            [true, null, 0], 'need more');
+
+        const {client, sendRaw, received, reasons} = await connectToRawPeer(framer);
+        const got = [];
+        client.connect('message-received', (_c, message) => got.push(message.get_text()));
+        client.send('hello', null);
+        await waitFor(() => received.join('') === '5:hello', 'the framed send');
+        sendRaw('2:ab3:cde5');
+        await waitFor(() => got.length === 2, 'two messages from one read');
+        sendRaw(':fgh');
+        sendRaw('ij');
+        await waitFor(() => got.length === 3, 'a message sent in three pieces');
+        assertEqual(got, ['ab', 'cde', 'fghij'], 'messages');
+        assertEqual(reasons, [], 'no disconnection');
+    }],
+
+    ['framers: whatever vfunc_decode_bytes throws closes the connection with it', async () => {
+        await checkFaultCloses('glib-error', reason => {
+            assertGError(reason, Gsock.error_quark(), Gsock.Error.INVALID_FRAME, 'GLib.Error');
+            assertEqual(reason.message, 'no frames today', 'GLib.Error message');
+        });
+        await checkFaultCloses('js-error', reason =>
+            assertMessageHas(reason, 'a JavaScript exception', 'TypeError'));
+        await checkFaultCloses('wrong-type', reason =>
+            assertMessageHas(reason, 'expecting an Array', 'a wrong return'));
+    }],
+
+    ['framers: a vfunc_decode_bytes result out of bounds closes the connection', async () => {
+        await checkFaultCloses('consumes-too-much', reason => {
+            assertGError(reason, Gsock.error_quark(), Gsock.Error.FAILED, 'consumed too much');
+            assertMessageHas(reason, 'decode_bytes() consumed 8 bytes but was given only 7',
+                'consumed too much');
+        });
+        await checkFaultCloses('message-too-large', reason => {
+            assertGError(reason, Gsock.error_quark(), Gsock.Error.MESSAGE_TOO_LARGE, 'too large');
+            assertMessageHas(reason, 'decode_bytes() returned a message of 101 bytes', 'too large');
+        }, 100);
+    }],
+
+    ['framers: "more bytes needed" for ever waits, until the input passes the limit', async () => {
+        const framer = new FaultyFramer('needs-more-forever');
+        const {client, sendRaw, reasons} = await connectToRawPeer(framer, 100);
+        sendRaw('5:hello');
+        await waitFor(() => framer.calls >= 1, 'the framer to be asked');
+        const start = GLib.get_monotonic_time();
+        await waitFor(() => GLib.get_monotonic_time() - start > 200000, 'a while');
+        assertEqual(reasons, [], 'no disconnection while waiting');
+        assertEqual(client.state, Gsock.State.OPEN, 'client state');
+        sendRaw('x'.repeat(70000));
+        await waitFor(() => reasons.length > 0, 'the connection to close past the limit');
+        assertGError(reasons[0], Gsock.error_quark(), Gsock.Error.MESSAGE_TOO_LARGE, 'the limit');
     }],
 
     ['errors: connection refused (open and open_async)', async () => {
@@ -346,7 +529,7 @@ const cases = [
     ['connect is GObject\'s signal connect on every class', () => {
         for (const obj of [Gsock.UdpEndpoint.new(null, 0), new Gsock.TcpClient(),
             new Gsock.TcpServer(), Gsock.LineFramer.new(null), Gsock.LengthFramer.new(4),
-            Gsock.RawFramer.new(), new NetstringFramer()]) {
+            Gsock.RawFramer.new(), new DecodeNetstringFramer(), new NetstringFramer()]) {
             assert(obj.connect === GObject.Object.prototype.connect,
                 `${obj.constructor.name}.connect is not GObject's`);
             const id = obj.connect('notify', () => {});
@@ -382,6 +565,7 @@ const cases = [
 ];
 
 async function main() {
+    await loadTourFramer();
     print(`1..${cases.length}`);
     let failures = 0;
     for (const [i, [name, run]] of cases.entries()) {
@@ -416,6 +600,11 @@ main().then(failures => {
         printerr(`test-gsock.js: ${failures} of ${cases.length} cases failed`);
 }, error => {
     printerr(`test-gsock.js: ${error}\n${error.stack}`);
-}).finally(() => loop.quit());
+}).finally(() => {
+    for (const name of ['framer.js', 'tour.js'])
+        GLib.unlink(GLib.build_filenamev([tourDir, name]));
+    GLib.rmdir(tourDir);
+    loop.quit();
+});
 loop.run();
 System.exit(status);

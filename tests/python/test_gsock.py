@@ -10,6 +10,8 @@ every endpoint a test makes is closed before the test ends. The demo tests run
 demos/python/ (and demos/js/ when gjs is installed) against each other.
 """
 
+import contextlib
+import io
 import os
 import re
 import select
@@ -438,6 +440,185 @@ class FramerTests(GsockTestCase):
         self.assertEqual((message.get_data(), consumed), (b'one', 5))
         length = Gsock.LengthFramer.new(2)
         self.assertEqual(length.encode(GLib.Bytes.new(b'abc'), 100).get_data(), b'\x00\x03abc')
+
+
+# ---------------------------------------------------------------------------------------------
+# A framer written with do_decode_bytes: the one of doc/python-tour.md, as printed there
+
+def doc_blocks(page, name):
+    """The example NAME of doc/PAGE and its fragments, in order: the fenced code blocks after
+    a line <!-- example NAME --> or <!-- fragment of NAME --> (test-doc-snippets.py's marks;
+    it runs the example alone)."""
+    with open(os.path.join(SOURCE_ROOT, 'doc', page), encoding='utf-8') as f:
+        text = f.read()
+    blocks = re.findall(r'^<!-- (?:example|fragment of) %s -->\n```\w+\n(.*?)^```$'
+                        % re.escape(name), text, re.M | re.S)
+    assert blocks, f'no example {name} in doc/{page}'
+    return blocks
+
+
+def tour_framer_class():
+    """NetstringFramer, from the tour's first block."""
+    namespace = {'__name__': 'python_tour'}
+    exec(doc_blocks('python-tour.md', 'python-framer')[0], namespace)
+    return namespace['NetstringFramer']
+
+
+NetstringBytesFramer = tour_framer_class()
+
+
+class RaisingFramer(NetstringBytesFramer):
+    """The tour's framer, with do_decode_bytes raising or returning what self.fault says."""
+
+    def __init__(self, fault):
+        super().__init__()
+        self.fault = fault
+        self.calls = 0
+
+    def do_decode_bytes(self, data, max_size):
+        self.calls += 1
+        if self.fault == 'glib-error':
+            raise GLib.Error.new_literal(GSOCK_ERROR, 'no frames today', Gsock.Error.INVALID_FRAME)
+        if self.fault == 'value-error':
+            raise ValueError('a Python exception')
+        if self.fault == 'wrong-type':
+            return 'not a tuple'
+        if self.fault == 'consumes-too-much':
+            return True, GLib.Bytes.new(b'x'), data.get_size() + 1
+        if self.fault == 'message-too-large':
+            return True, GLib.Bytes.new(b'x' * (max_size + 1)), 1
+        if self.fault == 'needs-more-forever':
+            return True, None, 0
+        return super().do_decode_bytes(data, max_size)
+
+
+class DecodeBytesFramerTests(GsockTestCase):
+
+    def test_tour_example_runs_as_printed(self):
+        code = '\n'.join(doc_blocks('python-tour.md', 'python-framer'))
+        result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                                timeout=TIMEOUT * 2)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, 'HELLO, NETSTRINGS\n')
+
+    def test_direct_calls(self):
+        framer = NetstringBytesFramer()
+        ok, message, consumed = framer.decode_bytes(GLib.Bytes.new(b'5:hello3:abc'), 100)
+        self.assertEqual((ok, message.get_data(), consumed), (True, b'hello', 7))
+        # decode() calls do_decode_bytes too.
+        message, consumed = framer.decode(b'3:abc', 100)
+        self.assertEqual((message.get_data(), consumed), (b'abc', 5))
+        self.assertEqual(framer.decode_bytes(GLib.Bytes.new(b'5:hel'), 100), (True, None, 0))
+        with self.assertRaises(GLib.Error) as caught:
+            framer.decode_bytes(GLib.Bytes.new(b'x:'), 100)
+        self.assertGError(caught.exception, GSOCK_ERROR, Gsock.Error.INVALID_FRAME)
+        with self.assertRaises(GLib.Error) as caught:
+            framer.decode_bytes(GLib.Bytes.new(b'500'), 100)
+        self.assertGError(caught.exception, GSOCK_ERROR, Gsock.Error.MESSAGE_TOO_LARGE)
+
+    def connect_to_peer(self, framer, max_message_size=None):
+        """A TcpClient with FRAMER connected to a plain socket; returns (client, peer, reasons)."""
+        listener = socket.create_server((LOCALHOST, 0))
+        self.addCleanup(listener.close)
+        client = self.endpoint(Gsock.TcpClient(host=LOCALHOST, port=listener.getsockname()[1],
+                                               timeout=TIMEOUT_MS))
+        client.set_framer(framer)
+        if max_message_size is not None:
+            client.set_max_message_size(max_message_size)
+        reasons = []
+        client.connect('disconnected', lambda c, reason: reasons.append(reason))
+        client.open(None)
+        peer, _ = listener.accept()
+        self.addCleanup(peer.close)
+        peer.settimeout(TIMEOUT)
+        return client, peer, reasons
+
+    def assert_peer_sees_the_end(self, peer):
+        try:
+            self.assertEqual(peer.recv(100), b'')
+        except ConnectionResetError:
+            pass
+
+    def test_over_loopback_against_a_plain_socket(self):
+        client, peer, reasons = self.connect_to_peer(NetstringBytesFramer())
+        got = []
+        client.connect('message-received', lambda c, message: got.append(message.get_text()))
+        client.send('hello', None)
+        self.assertEqual(peer.recv(100), b'5:hello')
+        # Two messages in one write, then one cut inside its length and inside its payload.
+        peer.sendall(b'2:ab3:cde5')
+        self.wait_for(lambda: len(got) == 2, 'two messages from one read')
+        peer.sendall(b':fgh')
+        peer.sendall(b'ij')
+        self.wait_for(lambda: len(got) == 3, 'a message sent in three pieces')
+        self.assertEqual(got, ['ab', 'cde', 'fghij'])
+        self.assertEqual(reasons, [])
+
+    def check_fault_closes(self, fault, domain, code, message_part, max_message_size=None):
+        framer = RaisingFramer(fault)
+        client, peer, reasons = self.connect_to_peer(framer, max_message_size)
+        peer.sendall(b'5:hello')
+        self.wait_for(lambda: reasons, f'the connection to close after {fault}')
+        self.assertEqual(client.get_state(), Gsock.State.CLOSED)
+        self.assertGError(reasons[0], domain, code)
+        self.assertIn(message_part, reasons[0].message)
+        self.assert_peer_sees_the_end(peer)
+        self.assertEqual(framer.calls, 1)
+
+    def test_glib_error_raised_is_the_disconnected_reason(self):
+        self.check_fault_closes('glib-error', GSOCK_ERROR, Gsock.Error.INVALID_FRAME,
+                                'no frames today')
+
+    def test_python_exception_closes_the_connection(self):
+        # PyGObject prints the exception and hands back a zeroed result: an error, not a wait.
+        printed = io.StringIO()
+        with contextlib.redirect_stderr(printed):
+            self.check_fault_closes('value-error', GSOCK_ERROR, Gsock.Error.FAILED,
+                                    'decode_bytes() failed without an error')
+        self.assertIn('ValueError: a Python exception', printed.getvalue())
+
+    def test_wrong_return_type_closes_the_connection(self):
+        with contextlib.redirect_stderr(io.StringIO()):
+            self.check_fault_closes('wrong-type', GSOCK_ERROR, Gsock.Error.FAILED,
+                                    'decode_bytes() failed without an error')
+
+    def test_consuming_more_than_given_closes_the_connection(self):
+        self.check_fault_closes('consumes-too-much', GSOCK_ERROR, Gsock.Error.FAILED,
+                                'decode_bytes() consumed 8 bytes but was given only 7')
+
+    def test_message_over_max_size_closes_the_connection(self):
+        self.check_fault_closes('message-too-large', GSOCK_ERROR, Gsock.Error.MESSAGE_TOO_LARGE,
+                                'decode_bytes() returned a message of 101 bytes',
+                                max_message_size=100)
+
+    def test_exception_in_encode_fails_the_send(self):
+        class RaisingEncoder(NetstringBytesFramer):
+            def do_encode(self, payload, max_size):
+                raise ValueError('cannot encode')
+
+        client, peer, reasons = self.connect_to_peer(RaisingEncoder())
+        printed = io.StringIO()
+        with contextlib.redirect_stderr(printed), self.assertRaises(GLib.Error) as caught:
+            client.send('hello', None)
+        self.assertGError(caught.exception, GSOCK_ERROR, Gsock.Error.FAILED)
+        self.assertIn('other than GLib.Error', caught.exception.message)
+        self.assertIn('ValueError: cannot encode', printed.getvalue())
+        self.assertEqual(client.get_state(), Gsock.State.OPEN)
+
+    def test_needing_more_for_ever_waits_within_the_limit(self):
+        """'No message, nothing consumed' is a wait, until the input passes what a message
+        may be."""
+        framer = RaisingFramer('needs-more-forever')
+        client, peer, reasons = self.connect_to_peer(framer, max_message_size=100)
+        peer.sendall(b'5:hello')
+        self.wait_for(lambda: framer.calls >= 1, 'the framer to be asked')
+        deadline = time.monotonic() + 0.2
+        self.wait_for(lambda: time.monotonic() > deadline, 'a while')
+        self.assertEqual(reasons, [])
+        self.assertEqual(client.get_state(), Gsock.State.OPEN)
+        peer.sendall(b'x' * 70000)
+        self.wait_for(lambda: reasons, 'the connection to close past the limit')
+        self.assertGError(reasons[0], GSOCK_ERROR, Gsock.Error.MESSAGE_TOO_LARGE)
 
 
 # ---------------------------------------------------------------------------------------------
