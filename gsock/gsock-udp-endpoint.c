@@ -1023,6 +1023,8 @@ change_membership (GsockUdpEndpoint *self,
                    GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  char name[IF_NAMESIZE];
+  guint64 index = 0;
 
   if (priv->socket == NULL || priv->closing)
     {
@@ -1041,6 +1043,17 @@ change_membership (GsockUdpEndpoint *self,
                    "%s is not a multicast address", text);
       return FALSE;
     }
+  /* An interface's index, in decimal, stands for its name (what GIO takes). */
+  if (iface != NULL && g_ascii_string_to_unsigned (iface, 10, 1, G_MAXUINT, &index, NULL))
+    {
+      if (if_indextoname ((unsigned int) index, name) == NULL)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "No network interface has index %s",
+                       iface);
+          return FALSE;
+        }
+      iface = name;
+    }
   /* GIO passes an unknown name on as "any interface": say so instead. */
   if (iface != NULL && if_nametoindex (iface) == 0)
     {
@@ -1058,8 +1071,8 @@ change_membership (GsockUdpEndpoint *self,
  * gsock_udp_endpoint_join_multicast_group:
  * @self: a bound UDP endpoint
  * @group: the multicast group's address (224.0.0.0/4, or ff00::/8 over IPv6)
- * @iface: (nullable): the name of the network interface to join on (`"eth0"`, `"lo"`), or
- *   `NULL` to let the system pick one
+ * @iface: (nullable): the name of the network interface to join on (`"eth0"`, `"lo"`), or its
+ *   index in decimal (`"2"`, as `ip link` numbers them), or `NULL` to let the system pick one
  * @error: return location for an error
  *
  * Joins the multicast group @group, so that datagrams sent to it and to the endpoint's port

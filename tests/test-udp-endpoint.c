@@ -1971,6 +1971,10 @@ test_multicast_errors (void)
                                                            &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_clear_error (&error);
+  g_assert_false (gsock_udp_endpoint_join_multicast_group (endpoint, group, "999999", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "index 999999"));
+  g_clear_error (&error);
   /* ... leaving what was never joined ... */
   g_assert_false (gsock_udp_endpoint_leave_multicast_group (endpoint, group, "lo", &error));
   g_assert_nonnull (error);
