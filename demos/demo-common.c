@@ -412,10 +412,10 @@ static gboolean shutting_down;
 static gint closes_pending; /* atomic: endpoints on other threads close there */
 static gint serve_status;   /* atomic */
 
-/* An endpoint served by a thread of its own, with its own main context. */
+/* Endpoints served by a thread of their own, with its own main context. */
 typedef struct
 {
-  GsockEndpoint *endpoint;
+  GPtrArray *endpoints;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -434,13 +434,13 @@ serve_thread_main (gpointer data)
   return NULL;
 }
 
-/* Ends the thread, once it has closed its endpoint (or demo_serve() gave up). */
+/* Ends the thread, once it has closed its endpoints (or demo_serve() gave up). */
 static void
 serve_thread_free (ServeThread *t)
 {
   g_main_loop_quit (t->loop);
   g_thread_join (t->thread);
-  g_object_unref (t->endpoint);
+  g_ptr_array_unref (t->endpoints);
   g_main_loop_unref (t->loop);
   g_main_context_unref (t->context);
   g_free (t);
@@ -448,19 +448,26 @@ serve_thread_free (ServeThread *t)
 
 /**
  * demo_serve_on_thread:
- * @context: the main context @endpoint was made in (thread-default while it was made)
- * @endpoint: an endpoint that is already listening or bound
+ * @context: the main context the endpoints were made in (thread-default while they were made)
+ * @first: an endpoint that is already listening or bound
+ * @...: more endpoints of @context, then `NULL`
  *
- * Runs @context on a new thread from now on, so @endpoint is served there; demo_serve()
- * closes it, there, together with its own endpoints.
+ * Runs @context on a new thread from now on, so the endpoints are served there; demo_serve()
+ * closes them, there, together with its own endpoints.
  */
 void
 demo_serve_on_thread (GMainContext  *context,
-                      GsockEndpoint *endpoint)
+                      GsockEndpoint *first,
+                      ...)
 {
   ServeThread *t = g_new0 (ServeThread, 1);
+  va_list args;
 
-  t->endpoint = g_object_ref (endpoint);
+  t->endpoints = g_ptr_array_new_with_free_func (g_object_unref);
+  va_start (args, first);
+  for (GsockEndpoint *endpoint = first; endpoint != NULL; endpoint = va_arg (args, GsockEndpoint *))
+    g_ptr_array_add (t->endpoints, g_object_ref (endpoint));
+  va_end (args);
   t->context = g_main_context_ref (context);
   t->loop = g_main_loop_new (context, FALSE);
   t->thread = g_thread_new ("demo-server", serve_thread_main, t);
@@ -485,13 +492,14 @@ close_cb (GObject      *source,
     g_main_loop_quit (serve_loop);
 }
 
-/* On a serving thread: closes its endpoint there. */
+/* On a serving thread: closes its endpoints there. */
 static gboolean
 close_on_thread_cb (gpointer data)
 {
   ServeThread *t = data;
 
-  gsock_endpoint_close_async (t->endpoint, NULL, close_cb, NULL);
+  for (guint i = 0; i < t->endpoints->len; i++)
+    gsock_endpoint_close_async (t->endpoints->pdata[i], NULL, close_cb, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -517,7 +525,9 @@ demo_shutdown (void)
     return;
 
   shutting_down = TRUE;
-  closes_pending = serve_endpoints->len + (serve_threads != NULL ? serve_threads->len : 0);
+  closes_pending = serve_endpoints->len;
+  for (guint i = 0; serve_threads != NULL && i < serve_threads->len; i++)
+    closes_pending += ((ServeThread *) serve_threads->pdata[i])->endpoints->len;
   for (guint i = 0; serve_threads != NULL && i < serve_threads->len; i++)
     g_main_context_invoke (((ServeThread *) serve_threads->pdata[i])->context,
                            close_on_thread_cb, serve_threads->pdata[i]);

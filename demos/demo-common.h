@@ -51,7 +51,8 @@ void         demo_log_limited         (const char *kind,
 void         demo_watch_errors        (GsockEndpoint  *endpoint);
 
 void         demo_serve_on_thread     (GMainContext   *context,
-                                       GsockEndpoint  *endpoint);
+                                       GsockEndpoint  *first,
+                                       ...) G_GNUC_NULL_TERMINATED;
 int          demo_serve               (GsockEndpoint  *first,
                                        ...) G_GNUC_NULL_TERMINATED;
 int          demo_serve_all           (GsockEndpoint **endpoints);

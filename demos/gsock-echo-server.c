@@ -39,8 +39,8 @@ static const GOptionEntry entries[] = {
     "How TCP messages are cut: line (default), length (4-byte big-endian prefix) or raw",
     "line|length|raw" },
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
-    "Serve TCP on N threads, one server and main context each, sharing the port "
-    "(SO_REUSEPORT; default 1)", "N" },
+    "Serve TCP and UDP on N threads, one server, one UDP endpoint and one main context each, "
+    "sharing the port (SO_REUSEPORT; default 1)", "N" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -123,6 +123,22 @@ tcp_server_new (GsockFramer *framer,
   return g_steal_pointer (&tcp);
 }
 
+/* A bound UDP echo endpoint in the thread-default main context, on --host and @port. */
+static GsockUdpEndpoint *
+udp_endpoint_new (guint16 port)
+{
+  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new (demo_host, port);
+  g_autoptr(GError) error = NULL;
+
+  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), demo_encoding);
+  gsock_udp_endpoint_set_reuse_port (udp, threads > 1);
+  gsock_endpoint_set_message_handler (GSOCK_ENDPOINT (udp), echo_cb, NULL, NULL);
+  demo_watch_errors (GSOCK_ENDPOINT (udp));
+  if (!gsock_udp_endpoint_bind (udp, &error))
+    demo_fail ("cannot bind UDP %s:%u: %s", demo_host, port, error->message);
+  return g_steal_pointer (&udp);
+}
+
 /* The sockets a service manager passed, each a TCP echo server: TRUE once served. */
 static gboolean
 serve_activated (GsockFramer *framer,
@@ -150,7 +166,6 @@ main (int   argc,
   g_autoptr(GsockTcpServer) tcp = NULL;
   g_autoptr(GsockUdpEndpoint) udp = NULL;
   g_autoptr(GsockFramer) framer = NULL;
-  g_autoptr(GError) error = NULL;
   GSocketAddress *tcp_address;
   guint16 port;
   int status;
@@ -170,25 +185,23 @@ main (int   argc,
   tcp_address = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (tcp));
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (tcp_address));
 
-  /* The other threads' servers, each made in its thread's main context; the kernel spreads
-   * the connections among them all. The framer is stateless, so one serves them all. */
+  udp = udp_endpoint_new (port);
+
+  /* The other threads' servers and UDP endpoints, each made in its thread's main context; the
+   * kernel spreads the connections and the datagrams (by sender) among them all. The framer
+   * is stateless, so one serves them all. */
   for (int i = 1; i < threads; i++)
     {
       g_autoptr(GMainContext) context = g_main_context_new ();
       g_autoptr(GsockTcpServer) other = NULL;
+      g_autoptr(GsockUdpEndpoint) other_udp = NULL;
 
       g_main_context_push_thread_default (context);
       other = tcp_server_new (framer, port, NULL);
+      other_udp = udp_endpoint_new (port);
       g_main_context_pop_thread_default (context);
-      demo_serve_on_thread (context, GSOCK_ENDPOINT (other));
+      demo_serve_on_thread (context, GSOCK_ENDPOINT (other), GSOCK_ENDPOINT (other_udp), NULL);
     }
-
-  udp = gsock_udp_endpoint_new (demo_host, port);
-  gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), demo_encoding);
-  gsock_endpoint_set_message_handler (GSOCK_ENDPOINT (udp), echo_cb, NULL, NULL);
-  demo_watch_errors (GSOCK_ENDPOINT (udp));
-  if (!gsock_udp_endpoint_bind (udp, &error))
-    demo_fail ("cannot bind UDP %s:%u: %s", demo_host, port, error->message);
 
   return demo_serve (GSOCK_ENDPOINT (tcp), GSOCK_ENDPOINT (udp), NULL);
 }

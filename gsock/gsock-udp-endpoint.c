@@ -68,6 +68,7 @@ typedef struct
   GSocket *socket;
   GSource *read_source;
   gboolean broadcast;
+  gboolean reuse_port;
   gboolean closed;  /* closed by the user: sending does not bind again */
   gboolean closing; /* close was asked for while datagrams were queued */
 
@@ -95,6 +96,7 @@ enum {
   PROP_DATAGRAMS_DROPPED,
   PROP_MULTICAST_TTL,
   PROP_MULTICAST_LOOPBACK,
+  PROP_REUSE_PORT,
   N_PROPS
 };
 
@@ -168,6 +170,9 @@ gsock_udp_endpoint_get_property (GObject    *object,
     case PROP_MULTICAST_LOOPBACK:
       g_value_set_boolean (value, gsock_udp_endpoint_get_multicast_loopback (self));
       break;
+    case PROP_REUSE_PORT:
+      g_value_set_boolean (value, gsock_udp_endpoint_get_reuse_port (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -194,6 +199,9 @@ gsock_udp_endpoint_set_property (GObject      *object,
       break;
     case PROP_MULTICAST_LOOPBACK:
       gsock_udp_endpoint_set_multicast_loopback (self, g_value_get_boolean (value));
+      break;
+    case PROP_REUSE_PORT:
+      gsock_udp_endpoint_set_reuse_port (self, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -487,7 +495,8 @@ open_socket (GsockUdpEndpoint *self,
   /* SO_RCVBUF is set before the bind, so no datagram meets the old size. */
   priv->socket = g_steal_pointer (&socket);
   configure_socket (self);
-  if (!g_socket_bind (priv->socket, address, FALSE, error))
+  /* For a datagram socket, GIO's reuse is SO_REUSEPORT (with SO_REUSEADDR). */
+  if (!g_socket_bind (priv->socket, address, priv->reuse_port, error))
     goto failed;
   local = g_socket_get_local_address (priv->socket, error);
   if (local == NULL)
@@ -756,6 +765,20 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   /**
+   * GsockUdpEndpoint:reuse-port:
+   *
+   * Whether several endpoints (of this process or others) may bind the same address and port
+   * (`SO_REUSEPORT`, and `SO_REUSEADDR`), each with it set: the system then spreads the
+   * datagrams among them by their sender, so one port is served on several threads, one
+   * endpoint and main context each. Set it before the bind.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_REUSE_PORT] =
+    g_param_spec_boolean ("reuse-port", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
    * GsockUdpEndpoint:receive-buffer-size:
    *
    * The size of the socket's receive buffer in bytes (`SO_RCVBUF`), 0 for the system default.
@@ -916,6 +939,54 @@ gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
   if (priv->socket != NULL)
     g_socket_set_broadcast (priv->socket, broadcast);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BROADCAST]);
+}
+
+/**
+ * gsock_udp_endpoint_get_reuse_port:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:reuse-port].
+ *
+ * Returns: whether other endpoints may bind the same port
+ *
+ * Since: 1.2
+ */
+gboolean
+gsock_udp_endpoint_get_reuse_port (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), FALSE);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return priv->reuse_port;
+}
+
+/**
+ * gsock_udp_endpoint_set_reuse_port:
+ * @self: a UDP endpoint
+ * @reuse_port: whether other endpoints may bind the same port
+ *
+ * Sets [property@Gsock.UdpEndpoint:reuse-port], for the next bind.
+ *
+ * Since: 1.2
+ */
+void
+gsock_udp_endpoint_set_reuse_port (GsockUdpEndpoint *self,
+                                   gboolean          reuse_port)
+{
+  GsockUdpEndpointPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
+
+  reuse_port = !!reuse_port;
+  if (priv->reuse_port == reuse_port)
+    return;
+  priv->reuse_port = reuse_port;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REUSE_PORT]);
 }
 
 /**

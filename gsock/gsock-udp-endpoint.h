@@ -44,6 +44,11 @@ gboolean          gsock_udp_endpoint_get_broadcast (GsockUdpEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL
 void              gsock_udp_endpoint_set_broadcast (GsockUdpEndpoint *self,
                                                     gboolean          broadcast);
+GSOCK_AVAILABLE_IN_1_2
+gboolean          gsock_udp_endpoint_get_reuse_port          (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_reuse_port          (GsockUdpEndpoint *self,
+                                                              gboolean          reuse_port);
 GSOCK_AVAILABLE_IN_ALL
 guint             gsock_udp_endpoint_get_receive_buffer_size (GsockUdpEndpoint *self);
 GSOCK_AVAILABLE_IN_ALL

@@ -717,6 +717,18 @@ def test_echo_server_threads():
         for i, sk in enumerate(clients):
             wire = f'line {i}\n'.encode()
             assert recv_exactly(sk, len(wire)) == wire
+        # UDP too: two sockets bound to the port, and every sender's datagram echoed.
+        with open('/proc/net/udp') as f:
+            bound = [line for line in f.readlines()[1:]
+                     if line.split()[1].endswith(f':{server.port:04X}')]
+        assert len(bound) == 2, bound
+        peers = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(32)]
+        for i, peer in enumerate(peers):
+            peer.settimeout(TIMEOUT)
+            peer.sendto(f'datagram {i}'.encode(), server.address)
+        for i, peer in enumerate(peers):
+            assert peer.recvfrom(100)[0] == f'datagram {i}'.encode()
+            peer.close()
         assert server.stop() == 0, server.stderr_text()
         for sk in clients:
             assert sk.recv(1024) == b'', 'connection still open after the server stopped'

@@ -1906,6 +1906,50 @@ test_queued_send_failure_is_reported (void)
   close_and_finalize (endpoint);
 }
 
+/* reuse-port: endpoints that all ask for it bind one port, and each gets datagrams; without
+ * it, the second bind is refused. */
+static void
+test_reuse_port_binds_one_port_twice (void)
+{
+  g_autoptr(GsockUdpEndpoint) first = gsock_udp_endpoint_new ("127.0.0.1", 0);
+  g_autoptr(GsockUdpEndpoint) second = NULL;
+  g_autoptr(GsockUdpEndpoint) refused = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean reuse = FALSE;
+  guint16 port;
+
+  g_assert_false (gsock_udp_endpoint_get_reuse_port (first));
+  g_object_set (first, "reuse-port", TRUE, NULL);
+  g_object_get (first, "reuse-port", &reuse, NULL);
+  g_assert_true (reuse);
+  g_assert_true (gsock_udp_endpoint_bind (first, &error));
+  g_assert_no_error (error);
+  port = gsock_endpoint_get_local_port (GSOCK_ENDPOINT (first));
+
+  second = gsock_udp_endpoint_new ("127.0.0.1", port);
+  gsock_udp_endpoint_set_reuse_port (second, TRUE);
+  g_assert_true (gsock_udp_endpoint_bind (second, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (second)), ==, port);
+
+  refused = gsock_udp_endpoint_new ("127.0.0.1", port);
+  g_assert_false (gsock_udp_endpoint_bind (refused, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_clear_error (&error);
+
+  /* Datagrams from many senders reach one or the other, every one of them. */
+  for (guint i = 0; i < 32; i++)
+    {
+      g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+
+      gsock_test_socket_send_to (peer, port, "hi", 2);
+    }
+  gsock_test_wait_until (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (first)) +
+                         gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (second)) == 32);
+  gsock_endpoint_close (GSOCK_ENDPOINT (first));
+  gsock_endpoint_close (GSOCK_ENDPOINT (second));
+}
+
 /* ---- multicast ---- */
 
 static void
@@ -2817,6 +2861,8 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/receive-buffer-size/reads-what-the-kernel-set",
                    test_receive_buffer_size);
   ADD ("datagrams-dropped/counts-a-flood-the-buffer-cannot-hold", test_datagrams_dropped);
+  g_test_add_func ("/Gsock/UdpEndpoint/reuse-port/binds-one-port-twice",
+                   test_reuse_port_binds_one_port_twice);
   g_test_add_func ("/Gsock/UdpEndpoint/datagrams-dropped/current-after-a-whole-batch",
                    test_datagrams_dropped_current_after_a_whole_batch);
   g_test_add_func ("/Gsock/UdpEndpoint/max-message-size/large-unix-datagrams-whole-or-refused",
