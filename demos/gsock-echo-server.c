@@ -20,9 +20,9 @@
  *                     --idle-timeout 30000 --drain-timeout 10000
  *   openssl s_client -connect 127.0.0.1:8080
  *
- * Started by a service manager with a listening TCP socket (systemd's socket activation:
- * LISTEN_PID and LISTEN_FDS), it serves that socket, and nothing else, instead of --host and
- * --port.
+ * Started by a service manager with sockets (systemd's socket activation: LISTEN_PID and
+ * LISTEN_FDS), it serves those, listening TCP and bound UDP ones, and nothing else, instead of
+ * --host and --port.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -123,12 +123,20 @@ tcp_server_new (GsockFramer *framer,
   return g_steal_pointer (&tcp);
 }
 
-/* A bound UDP echo endpoint in the thread-default main context, on --host and @port. */
+/* A bound UDP echo endpoint in the thread-default main context, on @socket when given, else
+ * on --host and @port. */
 static GsockUdpEndpoint *
-udp_endpoint_new (guint16 port)
+udp_endpoint_new (guint16  port,
+                  GSocket *socket)
 {
-  g_autoptr(GsockUdpEndpoint) udp = gsock_udp_endpoint_new (demo_host, port);
+  g_autoptr(GsockUdpEndpoint) udp = NULL;
   g_autoptr(GError) error = NULL;
+
+  if (socket == NULL)
+    udp = gsock_udp_endpoint_new (demo_host, port);
+  else if ((udp = gsock_udp_endpoint_new_for_socket (socket, &error)) == NULL)
+    demo_fail ("cannot serve descriptor %d from the service manager: %s",
+               g_socket_get_fd (socket), error->message);
 
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), demo_encoding);
   gsock_udp_endpoint_set_reuse_port (udp, threads > 1);
@@ -139,7 +147,8 @@ udp_endpoint_new (guint16 port)
   return g_steal_pointer (&udp);
 }
 
-/* The sockets a service manager passed, each a TCP echo server: TRUE once served. */
+/* The sockets a service manager passed, each a TCP echo server or a UDP echo endpoint: TRUE
+ * once served. */
 static gboolean
 serve_activated (GsockFramer *framer,
                  int         *status)
@@ -154,7 +163,14 @@ serve_activated (GsockFramer *framer,
   if (sockets->len == 0)
     return FALSE;
   for (guint i = 0; i < sockets->len; i++)
-    g_ptr_array_add (servers, tcp_server_new (framer, 0, sockets->pdata[i]));
+    {
+      GSocket *socket = sockets->pdata[i];
+
+      if (g_socket_get_socket_type (socket) == G_SOCKET_TYPE_DATAGRAM)
+        g_ptr_array_add (servers, udp_endpoint_new (0, socket));
+      else
+        g_ptr_array_add (servers, tcp_server_new (framer, 0, socket));
+    }
   *status = demo_serve_all ((GsockEndpoint **) servers->pdata);
   return TRUE;
 }
@@ -185,7 +201,7 @@ main (int   argc,
   tcp_address = gsock_endpoint_get_local_address (GSOCK_ENDPOINT (tcp));
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (tcp_address));
 
-  udp = udp_endpoint_new (port);
+  udp = udp_endpoint_new (port, NULL);
 
   /* The other threads' servers and UDP endpoints, each made in its thread's main context; the
    * kernel spreads the connections and the datagrams (by sender) among them all. The framer
@@ -198,7 +214,7 @@ main (int   argc,
 
       g_main_context_push_thread_default (context);
       other = tcp_server_new (framer, port, NULL);
-      other_udp = udp_endpoint_new (port);
+      other_udp = udp_endpoint_new (port, NULL);
       g_main_context_pop_thread_default (context);
       demo_serve_on_thread (context, GSOCK_ENDPOINT (other), GSOCK_ENDPOINT (other_udp), NULL);
     }

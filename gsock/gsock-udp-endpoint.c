@@ -69,6 +69,7 @@ typedef struct
   GSource *read_source;
   gboolean broadcast;
   gboolean reuse_port;
+  GSocket *given_socket; /* bound already: what the next bind takes (new_for_socket) */
   gboolean closed;  /* closed by the user: sending does not bind again */
   gboolean closing; /* close was asked for while datagrams were queued */
 
@@ -141,6 +142,7 @@ gsock_udp_endpoint_finalize (GObject *object)
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
   _gsock_datagram_receiver_clear (&priv->receiver);
+  g_clear_object (&priv->given_socket);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->finalize (object);
 }
@@ -488,16 +490,24 @@ open_socket (GsockUdpEndpoint *self,
     return FALSE;
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
 
-  socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
-                         _gsock_protocol_for (address, G_SOCKET_TYPE_DATAGRAM), error);
-  if (socket == NULL)
-    goto failed;
-  /* SO_RCVBUF is set before the bind, so no datagram meets the old size. */
-  priv->socket = g_steal_pointer (&socket);
-  configure_socket (self);
-  /* For a datagram socket, GIO's reuse is SO_REUSEPORT (with SO_REUSEADDR). */
-  if (!g_socket_bind (priv->socket, address, priv->reuse_port, error))
-    goto failed;
+  if (priv->given_socket != NULL)
+    {
+      priv->socket = g_steal_pointer (&priv->given_socket);
+      configure_socket (self);
+    }
+  else
+    {
+      socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
+                             _gsock_protocol_for (address, G_SOCKET_TYPE_DATAGRAM), error);
+      if (socket == NULL)
+        goto failed;
+      /* SO_RCVBUF is set before the bind, so no datagram meets the old size. */
+      priv->socket = g_steal_pointer (&socket);
+      configure_socket (self);
+      /* For a datagram socket, GIO's reuse is SO_REUSEPORT (with SO_REUSEADDR). */
+      if (!g_socket_bind (priv->socket, address, priv->reuse_port, error))
+        goto failed;
+    }
   local = g_socket_get_local_address (priv->socket, error);
   if (local == NULL)
     goto failed;
@@ -858,6 +868,50 @@ gsock_udp_endpoint_new (const char *host,
                         guint16     port)
 {
   return g_object_new (GSOCK_TYPE_UDP_ENDPOINT, "host", host, "port", (guint) port, NULL);
+}
+
+/**
+ * gsock_udp_endpoint_new_for_socket:
+ * @socket: a bound datagram socket made by someone else (a service manager, a parent process)
+ * @error: return location for an error
+ *
+ * Creates an endpoint that, once [method@Gsock.UdpEndpoint.bind] or
+ * [method@Gsock.Endpoint.open_async] is called, serves @socket instead of binding one of its
+ * own; configure it first, as any endpoint. It takes @socket over: it makes it non-blocking,
+ * applies its settings to it, and closes it when the endpoint closes (binding again then
+ * binds [property@Gsock.Endpoint:address], the address @socket had). See
+ * [func@Gsock.activation_take_sockets] for sockets passed by systemd.
+ *
+ * Returns: (transfer full) (nullable): a new endpoint, or `NULL` with @error set
+ *   (`G_IO_ERROR_INVALID_ARGUMENT`) when @socket is not a bound datagram socket
+ *
+ * Since: 1.2
+ */
+GsockUdpEndpoint *
+gsock_udp_endpoint_new_for_socket (GSocket  *socket,
+                                   GError  **error)
+{
+  g_autoptr(GSocketAddress) local = NULL;
+  GsockUdpEndpointPrivate *priv;
+  GsockUdpEndpoint *self;
+
+  g_return_val_if_fail (G_IS_SOCKET (socket), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (g_socket_get_socket_type (socket) != G_SOCKET_TYPE_DATAGRAM ||
+      (local = g_socket_get_local_address (socket, NULL)) == NULL ||
+      (G_IS_INET_SOCKET_ADDRESS (local) &&
+       g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) == 0))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           "The socket is not a bound datagram socket");
+      return NULL;
+    }
+
+  self = g_object_new (GSOCK_TYPE_UDP_ENDPOINT, "address", local, NULL);
+  priv = gsock_udp_endpoint_get_instance_private (self);
+  priv->given_socket = g_object_ref (socket);
+  return self;
 }
 
 /**

@@ -36,6 +36,9 @@ struct _GsockUdpEndpointClass
 GSOCK_AVAILABLE_IN_ALL
 GsockUdpEndpoint *gsock_udp_endpoint_new           (const char       *host,
                                                     guint16           port) G_GNUC_WARN_UNUSED_RESULT;
+GSOCK_AVAILABLE_IN_1_2
+GsockUdpEndpoint *gsock_udp_endpoint_new_for_socket (GSocket  *socket,
+                                                     GError  **error) G_GNUC_WARN_UNUSED_RESULT;
 GSOCK_AVAILABLE_IN_ALL
 gboolean          gsock_udp_endpoint_bind          (GsockUdpEndpoint *self,
                                                     GError          **error);

@@ -628,14 +628,21 @@ def test_echo_server_socket_activation():
         sk.bind((LOCALHOST, 0))
         sk.listen()
         listeners.append(sk)
+    datagram = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    datagram.bind((LOCALHOST, 0))
+    listeners.append(datagram)
     proc = start_activated(listeners, {})
     try:
         line = proc.stdout.readline()
         assert line.startswith('listening on 127.0.0.1:'), (line, proc.stderr.read())
-        for listener in listeners:
+        for listener in listeners[:2]:
             with socket.create_connection(listener.getsockname(), timeout=TIMEOUT) as sk:
                 sk.sendall(b'activated\n')
                 assert sk.recv(100) == b'activated\n'
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+            peer.settimeout(TIMEOUT)
+            peer.sendto(b'datagram', datagram.getsockname())
+            assert peer.recvfrom(100)[0] == b'datagram'
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=TIMEOUT)

@@ -1950,6 +1950,56 @@ test_reuse_port_binds_one_port_twice (void)
   gsock_endpoint_close (GSOCK_ENDPOINT (second));
 }
 
+static void
+echo_view_cb (GsockEndpoint    *endpoint,
+              GsockMessageView *view,
+              gpointer          user_data)
+{
+  gsize size;
+  const guint8 *data = gsock_message_view_get_data (view, &size);
+
+  gsock_message_view_reply_data (view, data, size, NULL);
+}
+
+/* A bound datagram socket made elsewhere is served as it is, closed with the endpoint;
+ * anything else is refused. */
+static void
+test_new_for_socket_serves_it (void)
+{
+  guint16 port;
+  g_autoptr(GSocket) given = gsock_test_udp_socket (&port);
+  g_autoptr(GSocket) unbound = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                             G_SOCKET_PROTOCOL_UDP, NULL);
+  guint16 stream_port;
+  g_autoptr(GSocket) stream = gsock_test_tcp_listen (1, &stream_port);
+  g_autoptr(GSocket) peer = gsock_test_udp_socket (NULL);
+  g_autoptr(GsockUdpEndpoint) endpoint = NULL;
+  g_autoptr(GBytes) echo = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (gsock_udp_endpoint_new_for_socket (unbound, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_null (gsock_udp_endpoint_new_for_socket (stream, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  endpoint = gsock_udp_endpoint_new_for_socket (given, &error);
+  g_assert_no_error (error);
+  gsock_endpoint_set_message_handler (GSOCK_ENDPOINT (endpoint), echo_view_cb, NULL, NULL);
+  g_assert_true (gsock_udp_endpoint_bind (endpoint, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (gsock_endpoint_get_local_port (GSOCK_ENDPOINT (endpoint)), ==, port);
+
+  gsock_test_socket_send_to (peer, port, "given", 5);
+  echo = gsock_test_socket_receive_from (peer, NULL);
+  gsock_test_assert_bytes (echo, "given", 5);
+
+  g_assert_false (g_socket_is_closed (given));
+  gsock_endpoint_close (GSOCK_ENDPOINT (endpoint));
+  g_assert_true (g_socket_is_closed (given));
+}
+
 /* ---- multicast ---- */
 
 static void
@@ -2861,6 +2911,7 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/receive-buffer-size/reads-what-the-kernel-set",
                    test_receive_buffer_size);
   ADD ("datagrams-dropped/counts-a-flood-the-buffer-cannot-hold", test_datagrams_dropped);
+  g_test_add_func ("/Gsock/UdpEndpoint/new-for-socket/serves-it", test_new_for_socket_serves_it);
   g_test_add_func ("/Gsock/UdpEndpoint/reuse-port/binds-one-port-twice",
                    test_reuse_port_binds_one_port_twice);
   g_test_add_func ("/Gsock/UdpEndpoint/datagrams-dropped/current-after-a-whole-batch",
