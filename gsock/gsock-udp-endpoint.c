@@ -8,6 +8,7 @@
 #include "gsock-udp-endpoint.h"
 
 #include <net/if.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "gsock-datagram-queue-private.h"
@@ -84,6 +85,8 @@ typedef struct
 
   guint multicast_ttl;
   gboolean multicast_loopback;
+
+  GSocketAddress *remote_address; /* the one peer of a connected endpoint, or NULL */
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -95,6 +98,7 @@ enum {
   PROP_DATAGRAMS_DROPPED,
   PROP_MULTICAST_TTL,
   PROP_MULTICAST_LOOPBACK,
+  PROP_REMOTE_ADDRESS,
   N_PROPS
 };
 
@@ -139,6 +143,7 @@ gsock_udp_endpoint_finalize (GObject *object)
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
   _gsock_datagram_receiver_clear (&priv->receiver);
+  g_clear_object (&priv->remote_address);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->finalize (object);
 }
@@ -168,6 +173,9 @@ gsock_udp_endpoint_get_property (GObject    *object,
     case PROP_MULTICAST_LOOPBACK:
       g_value_set_boolean (value, gsock_udp_endpoint_get_multicast_loopback (self));
       break;
+    case PROP_REMOTE_ADDRESS:
+      g_value_set_object (value, gsock_udp_endpoint_get_remote_address (self));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -194,6 +202,9 @@ gsock_udp_endpoint_set_property (GObject      *object,
       break;
     case PROP_MULTICAST_LOOPBACK:
       gsock_udp_endpoint_set_multicast_loopback (self, g_value_get_boolean (value));
+      break;
+    case PROP_REMOTE_ADDRESS:
+      gsock_udp_endpoint_set_remote_address (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -489,6 +500,11 @@ open_socket (GsockUdpEndpoint *self,
   configure_socket (self);
   if (!g_socket_bind (priv->socket, address, FALSE, error))
     goto failed;
+  /* A connected datagram socket: the kernel sends there without a target, delivers only
+   * that peer's datagrams, and reports its ICMP errors on the next receive or send. */
+  if (priv->remote_address != NULL
+      && !g_socket_connect (priv->socket, priv->remote_address, NULL, error))
+    goto failed;
   local = g_socket_get_local_address (priv->socket, error);
   if (local == NULL)
     goto failed;
@@ -522,6 +538,20 @@ failed:
   return FALSE;
 }
 
+/* Whether two addresses name the same peer: the same family, address and port (or path). */
+static gboolean
+same_address (GSocketAddress *a,
+              GSocketAddress *b)
+{
+  struct sockaddr_storage x, y;
+  gsize size = g_socket_address_get_native_size (a);
+
+  return size == (gsize) g_socket_address_get_native_size (b)
+         && g_socket_address_to_native (a, &x, sizeof x, NULL)
+         && g_socket_address_to_native (b, &y, sizeof y, NULL)
+         && memcmp (&x, &y, size) == 0;
+}
+
 /* Whether a datagram can be sent to @target now, binding first if need be. */
 static gboolean
 check_sendable (GsockUdpEndpoint *self,
@@ -533,7 +563,20 @@ check_sendable (GsockUdpEndpoint *self,
   if (target == NULL)
     {
       g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION,
-                           "A datagram needs a target address");
+                           "A datagram needs a target address (or a remote-address on the "
+                           "endpoint)");
+      return FALSE;
+    }
+  if (priv->remote_address != NULL && target != priv->remote_address
+      && !same_address (target, priv->remote_address))
+    {
+      g_autofree char *to = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));
+      g_autofree char *peer =
+        g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (priv->remote_address));
+
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER,
+                   "Cannot send to %s: the endpoint is connected to %s (its remote-address) "
+                   "and talks to nobody else", to, peer);
       return FALSE;
     }
 
@@ -593,6 +636,10 @@ send_or_queue (GsockUdpEndpoint *self,
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
+  /* A connected endpoint's sends go to its peer; the address is still given to the kernel,
+   * so the batch and the queue treat them as any other. */
+  if (target == NULL)
+    target = priv->remote_address;
   if (!check_sendable (self, target, error))
     return FALSE;
   if (in_read_dispatch (self)
@@ -804,6 +851,27 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
   properties[PROP_MULTICAST_LOOPBACK] =
     g_param_spec_boolean ("multicast-loopback", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GsockUdpEndpoint:remote-address:
+   *
+   * The one peer of a connected endpoint, or `NULL` (the default) for an endpoint that talks
+   * to anyone.
+   *
+   * Set it before the endpoint is bound: the bind (or the first send, which binds the
+   * wildcard address of its family) then connects the socket to it, as Node's
+   * `socket.connect()` does. A send without a target goes there, and one to another target
+   * fails with `GSOCK_ERROR_NO_SUCH_PEER`; only that peer's datagrams arrive (the system drops
+   * the others); and when the peer has no socket on its port, the ICMP message its host sends
+   * back fails the next receive or send with `G_IO_ERROR_CONNECTION_REFUSED` (through
+   * [signal@Gsock.Endpoint::error] when no receive is pending). Changing it on a bound
+   * endpoint is a programming error; close it first.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_REMOTE_ADDRESS] =
+    g_param_spec_object ("remote-address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1204,4 +1272,54 @@ gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
   if (priv->socket != NULL && is_inet_socket (priv->socket))
     g_socket_set_multicast_loopback (priv->socket, loopback);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_LOOPBACK]);
+}
+
+/**
+ * gsock_udp_endpoint_get_remote_address:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:remote-address].
+ *
+ * Returns: (nullable) (transfer none): the peer the endpoint is connected to, or `NULL`
+ *
+ * Since: 1.2
+ */
+GSocketAddress *
+gsock_udp_endpoint_get_remote_address (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), NULL);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return priv->remote_address;
+}
+
+/**
+ * gsock_udp_endpoint_set_remote_address:
+ * @self: a UDP endpoint that is not bound
+ * @address: (nullable): the one peer to talk to, or `NULL` for anyone
+ *
+ * Sets [property@Gsock.UdpEndpoint:remote-address], which the next bind connects the socket
+ * to.
+ *
+ * Since: 1.2
+ */
+void
+gsock_udp_endpoint_set_remote_address (GsockUdpEndpoint *self,
+                                       GSocketAddress   *address)
+{
+  GsockUdpEndpointPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+  g_return_if_fail (address == NULL || G_IS_SOCKET_ADDRESS (address));
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->remote_address == address)
+    return;
+  g_return_if_fail (priv->socket == NULL);
+  if (g_set_object (&priv->remote_address, address))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
 }

@@ -75,4 +75,10 @@ GSOCK_AVAILABLE_IN_ALL
 void              gsock_udp_endpoint_set_multicast_loopback  (GsockUdpEndpoint *self,
                                                               gboolean          loopback);
 
+GSOCK_AVAILABLE_IN_1_2
+GSocketAddress   *gsock_udp_endpoint_get_remote_address      (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_remote_address      (GsockUdpEndpoint *self,
+                                                              GSocketAddress   *address);
+
 G_END_DECLS
