@@ -19,6 +19,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-view-private.h"
+#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -87,6 +88,7 @@ typedef struct
   gboolean multicast_loopback;
 
   GSocketAddress *remote_address; /* the one peer of a connected endpoint, or NULL */
+  GsockUdpDtls dtls;
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -99,7 +101,8 @@ enum {
   PROP_MULTICAST_TTL,
   PROP_MULTICAST_LOOPBACK,
   PROP_REMOTE_ADDRESS,
-  N_PROPS
+  N_PROPS,
+  /* then those of gsock-udp-endpoint-dtls.c */
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -113,6 +116,14 @@ release_socket (GsockUdpEndpoint *self,
   guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
   _gsock_source_clear (&priv->read_source);
+  /* A handshake under way is stopped first: it waits for the socket in one of GIO's
+   * threads, which closing the socket would not wake. */
+  if (priv->dtls.handshake != NULL)
+    {
+      g_cancellable_cancel (priv->dtls.handshake);
+      g_clear_object (&priv->dtls.handshake);
+    }
+  g_clear_object (&priv->dtls.session);
   _gsock_datagram_sender_clear (&priv->sender);
   _gsock_datagram_queue_clear (&priv->send_queue);
   _gsock_datagram_receiver_detach (&priv->receiver);
@@ -144,6 +155,7 @@ gsock_udp_endpoint_finalize (GObject *object)
 
   _gsock_datagram_receiver_clear (&priv->receiver);
   g_clear_object (&priv->remote_address);
+  _gsock_tls_clear (&priv->dtls.tls);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->finalize (object);
 }
@@ -177,7 +189,8 @@ gsock_udp_endpoint_get_property (GObject    *object,
       g_value_set_object (value, gsock_udp_endpoint_get_remote_address (self));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_udp_endpoint_dtls_get_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -207,7 +220,8 @@ gsock_udp_endpoint_set_property (GObject      *object,
       gsock_udp_endpoint_set_remote_address (self, g_value_get_object (value));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_udp_endpoint_dtls_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -368,7 +382,11 @@ read_ready (GsockUdpEndpoint *self,
   while (priv->socket == socket)
     {
       g_autoptr(GError) error = NULL;
-      gint received = _gsock_datagram_receiver_receive (&priv->receiver, socket, &error);
+      gint received =
+        priv->dtls.session != NULL
+          ? _gsock_datagram_receiver_receive_through (&priv->receiver, priv->dtls.session,
+                                                      priv->remote_address, &error)
+          : _gsock_datagram_receiver_receive (&priv->receiver, socket, &error);
 
       if (received < 0)
         {
@@ -489,6 +507,17 @@ open_socket (GsockUdpEndpoint *self,
 
   if (!_gsock_encoding_check (gsock_endpoint_get_encoding (endpoint), error))
     return FALSE;
+  if (priv->dtls.enabled)
+    {
+      if (priv->remote_address == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "A DTLS endpoint needs a remote-address: the server it talks to");
+          return FALSE;
+        }
+      if (!_gsock_tls_check_dtls_available (error))
+        return FALSE;
+    }
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
 
   socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_DATAGRAM,
@@ -512,7 +541,6 @@ open_socket (GsockUdpEndpoint *self,
   priv->closed = FALSE;
   _gsock_datagram_queue_attach (&priv->send_queue, priv->socket);
   _gsock_datagram_sender_attach (&priv->sender, priv->socket);
-  watch_input (self);
 
   if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVE_BUFFER_SIZE]);
@@ -524,6 +552,10 @@ open_socket (GsockUdpEndpoint *self,
       g_debug ("Bound a datagram socket to %s (receive buffer %u bytes)", name,
                gsock_udp_endpoint_get_receive_buffer_size (self));
     }
+  /* DTLS reads the socket itself until its handshake is done (open_async goes on). */
+  if (priv->dtls.enabled)
+    return TRUE;
+  watch_input (self);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   return TRUE;
 
@@ -586,6 +618,18 @@ check_sendable (GsockUdpEndpoint *self,
       return FALSE;
     }
 
+  /* Never a datagram in plain text from a DTLS endpoint. */
+  if (priv->dtls.enabled && priv->dtls.session == NULL)
+    {
+      if (priv->closed)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closed");
+      else
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                             "A DTLS endpoint sends once its handshake is done: open it first "
+                             "and wait for the open to finish");
+      return FALSE;
+    }
+
   if (priv->socket == NULL)
     {
       g_autoptr(GInetAddress) any = NULL;
@@ -642,7 +686,8 @@ send_or_queue (GsockUdpEndpoint *self,
     target = priv->remote_address;
   if (!check_sendable (self, target, error))
     return FALSE;
-  if (in_read_dispatch (self)
+  /* A DTLS session seals each datagram itself: it is not batched. */
+  if (priv->dtls.session == NULL && in_read_dispatch (self)
       && _gsock_datagram_sender_collect (&priv->sender, data, size, target))
     return TRUE;
 
@@ -657,7 +702,8 @@ send_or_queue (GsockUdpEndpoint *self,
       return send_or_queue (self, data, size, payload, target, error);
     }
 
-  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, error);
+  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target,
+                                     priv->dtls.session, error);
 }
 
 static gboolean
@@ -702,6 +748,19 @@ finish_close (GsockUdpEndpoint *self)
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
+/* The graceful end: a DTLS session tells its peer (close_notify, one datagram the socket
+ * takes at once; nothing is waited for) before the socket goes. */
+static void
+finish_graceful_close (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->dtls.session != NULL)
+    g_dtls_connection_shutdown (G_DTLS_CONNECTION (priv->dtls.session), FALSE, TRUE, NULL,
+                                NULL);
+  finish_close (self);
+}
+
 /* What was queued has gone out: a close that waited for it ends now. */
 static void
 send_queue_flushed (GsockEndpoint *endpoint)
@@ -710,7 +769,7 @@ send_queue_flushed (GsockEndpoint *endpoint)
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
   if (priv->closing)
-    finish_close (self);
+    finish_graceful_close (self);
 }
 
 static const GsockDatagramQueueCallbacks send_queue_callbacks = {
@@ -728,7 +787,7 @@ gsock_udp_endpoint_close (GsockEndpoint *endpoint)
   _gsock_datagram_sender_flush (&priv->sender);
   if (priv->socket == NULL || _gsock_datagram_queue_get_length (&priv->send_queue) == 0)
     {
-      finish_close (self);
+      finish_graceful_close (self);
       return;
     }
 
@@ -767,13 +826,136 @@ bind_at (GsockEndpoint *endpoint,
   return check_unbound (self, error) && open_socket (self, addresses->data, error);
 }
 
+/* A DTLS client's open under way, once bound: its handshake, stopped by the open's
+ * cancellable and by a close (release_socket cancels `handshake`). */
+typedef struct
+{
+  GSocket *socket;          /* the one handshaken over: a close meanwhile drops it */
+  GCancellable *handshake;
+  GCancellable *cancellable; /* the open's, or NULL */
+  gulong cancelled_id;
+} DtlsOpen;
+
+static void
+dtls_open_free (DtlsOpen *open)
+{
+  if (open->cancellable != NULL)
+    {
+      g_cancellable_disconnect (open->cancellable, open->cancelled_id);
+      g_object_unref (open->cancellable);
+    }
+  g_object_unref (open->handshake);
+  g_object_unref (open->socket);
+  g_free (open);
+}
+
+static void
+open_cancelled_cb (GCancellable *cancellable,
+                   GCancellable *handshake)
+{
+  g_cancellable_cancel (handshake);
+}
+
+static void
+dtls_handshaken_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockUdpEndpoint *self = g_task_get_source_object (task);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  DtlsOpen *open = g_task_get_task_data (task);
+  g_autoptr(GDatagramBased) session = NULL;
+  GError *error = NULL;
+
+  session = _gsock_tls_dtls_handshake_finish (result, &error);
+  if (priv->socket != open->socket)
+    {
+      /* Closed (or aborted) meanwhile: it stays closed. */
+      g_clear_error (&error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The endpoint was closed during its DTLS handshake");
+      return;
+    }
+  g_clear_object (&priv->dtls.handshake);
+  if (session == NULL)
+    {
+      GSOCK_DEBUG ("The DTLS handshake failed: %s", error->message);
+      release_socket (self, TRUE);
+      _gsock_endpoint_set_local_address (endpoint, NULL);
+      _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  priv->dtls.session = g_steal_pointer (&session);
+  GSOCK_DEBUG ("DTLS session open (%s, %s)",
+               _gsock_tls_protocol_name (g_dtls_connection_get_protocol_version (
+                 G_DTLS_CONNECTION (priv->dtls.session))),
+               g_dtls_connection_get_ciphersuite_name (G_DTLS_CONNECTION (priv->dtls.session)));
+  watch_input (self);
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+dtls_bound_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (source);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  DtlsOpen *open;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  open = g_new0 (DtlsOpen, 1);
+  open->socket = g_object_ref (priv->socket);
+  open->handshake = g_cancellable_new ();
+  priv->dtls.handshake = g_object_ref (open->handshake);
+  if (cancellable != NULL)
+    {
+      open->cancellable = g_object_ref (cancellable);
+      open->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (open_cancelled_cb),
+                                                  open->handshake, NULL);
+    }
+  g_task_set_task_data (task, open, (GDestroyNotify) dtls_open_free);
+  /* The server is verified against the address it is reached at (its certificate names it). */
+  _gsock_tls_dtls_handshake_async (&priv->dtls.tls, G_DATAGRAM_BASED (priv->socket),
+                                   G_SOCKET_CONNECTABLE (priv->remote_address),
+                                   G_TLS_AUTHENTICATION_NONE,
+                                   gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self)),
+                                   open->handshake, dtls_handshaken_cb, g_steal_pointer (&task));
+}
+
 static void
 gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
                                GCancellable       *cancellable,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
+  GsockUdpEndpointPrivate *priv =
+    gsock_udp_endpoint_get_instance_private (GSOCK_UDP_ENDPOINT (endpoint));
+  GTask *task;
+
+  if (!priv->dtls.enabled)
+    {
+      _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
+      return;
+    }
+
+  /* Bound (and connected) first, then handshaken: open once both are done. */
+  task = g_task_new (endpoint, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gsock_endpoint_open_async);
+  _gsock_endpoint_open_with (endpoint, bind_at, cancellable, dtls_bound_cb, task);
 }
 
 static void
@@ -874,6 +1056,7 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  _gsock_udp_endpoint_dtls_class_init (object_class, N_PROPS);
 }
 
 static void
@@ -885,6 +1068,7 @@ gsock_udp_endpoint_init (GsockUdpEndpoint *self)
   _gsock_datagram_sender_init (&priv->sender, GSOCK_ENDPOINT (self), &priv->send_queue);
   priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
   priv->multicast_loopback = TRUE;
+  _gsock_udp_endpoint_dtls_init (self, &priv->dtls);
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
 }
 
@@ -933,6 +1117,15 @@ gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
   /* Checked before the name is resolved, so a bound endpoint does not wait for a lookup. */
   if (!check_unbound (self, error))
     return FALSE;
+  /* The DTLS handshake runs on the endpoint's context: wait for it there. */
+  if (gsock_udp_endpoint_get_dtls (self))
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      gsock_endpoint_open_async (GSOCK_ENDPOINT (self), NULL, _gsock_store_result_cb, &result);
+      _gsock_endpoint_wait (GSOCK_ENDPOINT (self), &result);
+      return gsock_endpoint_open_finish (GSOCK_ENDPOINT (self), result, error);
+    }
   addresses = _gsock_endpoint_resolve (GSOCK_ENDPOINT (self), error);
   if (addresses == NULL)
     return FALSE;
@@ -1322,4 +1515,14 @@ gsock_udp_endpoint_set_remote_address (GsockUdpEndpoint *self,
   g_return_if_fail (priv->socket == NULL);
   if (g_set_object (&priv->remote_address, address))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
+}
+
+/* Internal API, see gsock-udp-endpoint-private.h */
+
+GsockUdpDtls *
+_gsock_udp_endpoint_get_dtls (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return &priv->dtls;
 }

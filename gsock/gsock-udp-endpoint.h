@@ -81,4 +81,20 @@ GSOCK_AVAILABLE_IN_1_2
 void              gsock_udp_endpoint_set_remote_address      (GsockUdpEndpoint *self,
                                                               GSocketAddress   *address);
 
+GSOCK_AVAILABLE_IN_1_2
+gboolean          gsock_udp_endpoint_get_dtls                (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_dtls                (GsockUdpEndpoint *self,
+                                                              gboolean          dtls);
+GSOCK_AVAILABLE_IN_1_2
+GTlsCertificate  *gsock_udp_endpoint_get_tls_certificate     (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_tls_certificate     (GsockUdpEndpoint *self,
+                                                              GTlsCertificate  *certificate);
+GSOCK_AVAILABLE_IN_1_2
+GTlsDatabase     *gsock_udp_endpoint_get_tls_database        (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_tls_database        (GsockUdpEndpoint *self,
+                                                              GTlsDatabase     *database);
+
 G_END_DECLS

@@ -196,6 +196,14 @@ gsock_test_unused_tcp_port (void)
   return port;
 }
 
+guint16
+gsock_test_unused_udp_port (void)
+{
+  g_autoptr(GSocket) socket = gsock_test_udp_socket (NULL);
+
+  return socket_local_port (socket);
+}
+
 GSocket *
 gsock_test_tcp_listen (int      backlog,
                        guint16 *port)

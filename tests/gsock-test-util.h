@@ -77,6 +77,8 @@ guint           gsock_test_count_open_fds      (void);
 
 /* A TCP port on 127.0.0.1 that was just bound and released: nothing listens there. */
 guint16         gsock_test_unused_tcp_port     (void);
+/* The same for UDP: a datagram sent there comes back as ICMP port unreachable. */
+guint16         gsock_test_unused_udp_port     (void);
 
 /* Raw GSocket peers, all non-blocking, all on 127.0.0.1. */
 GSocket        *gsock_test_tcp_listen          (int      backlog,

@@ -2753,16 +2753,6 @@ test_batch_reports_refused_datagram (Fixture      *fx,
 
 /* ---- connected (remote-address) ---- */
 
-/* A UDP port on 127.0.0.1 nobody listens on: bound, then released. */
-static guint16
-unused_udp_port (void)
-{
-  g_autoptr(GSocket) socket = gsock_test_udp_socket (NULL);
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, NULL);
-
-  return gsock_test_address_get_port (local);
-}
-
 static GsockUdpEndpoint *
 new_connected_client (Fixture        *fx,
                       GSocketAddress *remote)
@@ -2878,7 +2868,7 @@ static void
 test_connected_refused_fails_next_receive (Fixture      *fx,
                                            gconstpointer data)
 {
-  g_autoptr(GSocketAddress) closed = gsock_test_loopback_address (unused_udp_port ());
+  g_autoptr(GSocketAddress) closed = gsock_test_loopback_address (gsock_test_unused_udp_port ());
   GsockUdpEndpoint *client = new_connected_client (fx, closed);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GsockMessage) message = NULL;
@@ -2900,7 +2890,7 @@ static void
 test_connected_refused_fails_next_send (Fixture      *fx,
                                         gconstpointer data)
 {
-  g_autoptr(GSocketAddress) closed = gsock_test_loopback_address (unused_udp_port ());
+  g_autoptr(GSocketAddress) closed = gsock_test_loopback_address (gsock_test_unused_udp_port ());
   GsockUdpEndpoint *client = new_connected_client (fx, closed);
   GError *error = NULL;
   Recorder rec;
