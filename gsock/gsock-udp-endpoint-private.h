@@ -5,6 +5,7 @@
 
 #pragma once
 
+#include "gsock-dtls-server-private.h"
 #include "gsock-tls-private.h"
 #include "gsock-udp-endpoint.h"
 
@@ -19,17 +20,20 @@ typedef struct
   GsockTls tls;
   GDatagramBased *session;  /* a client's GDtlsClientConnection, once handshaken */
   GCancellable *handshake;  /* a client's handshake under way, or NULL */
+  GsockDtlsServer server;   /* a server's sessions (no remote-address), and their limits */
 } GsockUdpDtls;
 
-/* GsockUdpEndpoint's DTLS properties (dtls, tls-certificate, tls-database) and its
+/* GsockUdpEndpoint's DTLS properties (dtls, tls-certificate, tls-database, max-sessions,
+ * session-idle-timeout) and its
  * accept-certificate signal: their specs, values and public accessors live in
  * gsock-udp-endpoint-dtls.c; the class gives the properties the ids from @first on. */
-#define GSOCK_UDP_ENDPOINT_N_DTLS_PROPS 3
+#define GSOCK_UDP_ENDPOINT_N_DTLS_PROPS 5
 
 void     _gsock_udp_endpoint_dtls_class_init   (GObjectClass     *object_class,
                                                 guint             first);
 void     _gsock_udp_endpoint_dtls_init         (GsockUdpEndpoint *self,
-                                                GsockUdpDtls     *dtls);
+                                                GsockUdpDtls     *dtls,
+                                                const GsockDtlsServerCallbacks *callbacks);
 /* FALSE when @prop_id is not one of them. */
 gboolean _gsock_udp_endpoint_dtls_get_property (GsockUdpEndpoint *self,
                                                 guint             prop_id,

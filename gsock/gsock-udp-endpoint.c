@@ -8,7 +8,6 @@
 #include "gsock-udp-endpoint.h"
 
 #include <net/if.h>
-#include <string.h>
 #include <sys/socket.h>
 
 #include "gsock-datagram-queue-private.h"
@@ -19,6 +18,7 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-view-private.h"
+#include "gsock-socket-address-private.h"
 #include "gsock-udp-endpoint-private.h"
 
 /**
@@ -124,6 +124,7 @@ release_socket (GsockUdpEndpoint *self,
       g_clear_object (&priv->dtls.handshake);
     }
   g_clear_object (&priv->dtls.session);
+  _gsock_dtls_server_clear (&priv->dtls.server);
   _gsock_datagram_sender_clear (&priv->sender);
   _gsock_datagram_queue_clear (&priv->send_queue);
   _gsock_datagram_receiver_detach (&priv->receiver);
@@ -307,6 +308,44 @@ deliver_datagram (GsockUdpEndpoint *self,
   _gsock_message_view_clear (&view);
 }
 
+/* A DTLS server: dtls without a remote-address. */
+static inline gboolean
+is_dtls_server (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return priv->dtls.enabled && priv->remote_address == NULL;
+}
+
+/* What a DTLS server's session decrypted: counted, then delivered as a datagram of @peer's,
+ * or reported when it is larger than the limit. */
+static void
+deliver_decrypted (GsockEndpoint  *endpoint,
+                   const guint8   *data,
+                   gsize           size,
+                   GSocketAddress *peer)
+{
+  gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
+
+  _gsock_endpoint_add_bytes_received (endpoint, size);
+  if (size > max)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *from = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (peer));
+
+      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "Datagram of %" G_GSIZE_FORMAT " bytes from %s is larger than the "
+                   "limit of %" G_GSIZE_FORMAT " bytes", size, from, max);
+      _gsock_endpoint_deliver_error (endpoint, error);
+      return;
+    }
+  deliver_datagram (GSOCK_UDP_ENDPOINT (endpoint), data, size, peer);
+}
+
+static const GsockDtlsServerCallbacks dtls_server_callbacks = {
+  .deliver = deliver_decrypted,
+};
+
 /* Datagram @index of the receiver's batch: counted, then delivered, or reported when it is
  * larger than the limit (it was cut, and nothing of it is delivered). Returns what the kernel
  * may have charged for it (MAX_DATAGRAM_CHARGE). */
@@ -322,6 +361,13 @@ handle_datagram (GsockUdpEndpoint *self,
   gsize size;
   const guint8 *data = _gsock_datagram_receiver_get (&priv->receiver, index, &size, &sender);
 
+  /* A DTLS server's datagrams are records for its sessions (counted once decrypted). */
+  if (is_dtls_server (self))
+    {
+      if (size <= slot_size)
+        _gsock_dtls_server_feed (&priv->dtls.server, data, size, sender);
+      return MAX_DATAGRAM_CHARGE (size);
+    }
   _gsock_endpoint_add_bytes_received (endpoint, MIN (size, slot_size));
   if (size > max || size > slot_size)
     {
@@ -375,8 +421,11 @@ read_ready (GsockUdpEndpoint *self,
   g_object_ref (socket);
   priv->reading = TRUE;
   _gsock_endpoint_read_begin (endpoint, TRUE);
+  /* A DTLS server receives records, whatever size its messages may be. */
   _gsock_datagram_receiver_reserve (&priv->receiver, socket,
-                                    _gsock_endpoint_peek_max_message_size (endpoint));
+                                    is_dtls_server (self)
+                                      ? GSOCK_UDP_MAX_PAYLOAD
+                                      : _gsock_endpoint_peek_max_message_size (endpoint));
   capacity = priv->receiver.capacity;
 
   while (priv->socket == socket)
@@ -509,10 +558,11 @@ open_socket (GsockUdpEndpoint *self,
     return FALSE;
   if (priv->dtls.enabled)
     {
-      if (priv->remote_address == NULL)
+      if (priv->remote_address == NULL && priv->dtls.tls.certificate == NULL)
         {
           g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                               "A DTLS endpoint needs a remote-address: the server it talks to");
+                               "A DTLS endpoint needs a remote-address (the server a client "
+                               "talks to) or a tls-certificate (a server's)");
           return FALSE;
         }
       if (!_gsock_tls_check_dtls_available (error))
@@ -552,9 +602,12 @@ open_socket (GsockUdpEndpoint *self,
       g_debug ("Bound a datagram socket to %s (receive buffer %u bytes)", name,
                gsock_udp_endpoint_get_receive_buffer_size (self));
     }
-  /* DTLS reads the socket itself until its handshake is done (open_async goes on). */
-  if (priv->dtls.enabled)
+  /* A DTLS client's session reads the socket itself until its handshake is done
+   * (open_async goes on). */
+  if (priv->dtls.enabled && priv->remote_address != NULL)
     return TRUE;
+  if (priv->dtls.enabled)
+    _gsock_dtls_server_attach (&priv->dtls.server, priv->socket);
   watch_input (self);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   return TRUE;
@@ -570,24 +623,12 @@ failed:
   return FALSE;
 }
 
-/* Whether two addresses name the same peer: the same family, address and port (or path). */
-static gboolean
-same_address (GSocketAddress *a,
-              GSocketAddress *b)
-{
-  struct sockaddr_storage x, y;
-  gsize size = g_socket_address_get_native_size (a);
-
-  return size == (gsize) g_socket_address_get_native_size (b)
-         && g_socket_address_to_native (a, &x, sizeof x, NULL)
-         && g_socket_address_to_native (b, &y, sizeof y, NULL)
-         && memcmp (&x, &y, size) == 0;
-}
-
-/* Whether a datagram can be sent to @target now, binding first if need be. */
+/* Whether a datagram can be sent to @target now, binding first if need be; @through is the
+ * DTLS session it goes through, or NULL without DTLS. */
 static gboolean
 check_sendable (GsockUdpEndpoint *self,
                 GSocketAddress   *target,
+                GDatagramBased  **through,
                 GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
@@ -600,7 +641,7 @@ check_sendable (GsockUdpEndpoint *self,
       return FALSE;
     }
   if (priv->remote_address != NULL && target != priv->remote_address
-      && !same_address (target, priv->remote_address))
+      && !_gsock_socket_address_equal (target, priv->remote_address))
     {
       g_autofree char *to = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));
       g_autofree char *peer =
@@ -619,14 +660,29 @@ check_sendable (GsockUdpEndpoint *self,
     }
 
   /* Never a datagram in plain text from a DTLS endpoint. */
-  if (priv->dtls.enabled && priv->dtls.session == NULL)
+  *through = NULL;
+  if (priv->dtls.enabled)
     {
+      if (!is_dtls_server (self))
+        *through = priv->dtls.session;
+      else if (priv->socket != NULL)
+        *through = _gsock_dtls_server_lookup (&priv->dtls.server, target);
+      if (*through != NULL)
+        return TRUE;
       if (priv->closed)
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closed");
+      else if (priv->socket != NULL && is_dtls_server (self))
+        {
+          g_autofree char *to = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));
+
+          g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER,
+                       "No DTLS session with %s: a DTLS server sends only to the peers that "
+                       "completed a handshake with it", to);
+        }
       else
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                             "A DTLS endpoint sends once its handshake is done: open it first "
-                             "and wait for the open to finish");
+                             "A DTLS endpoint sends once it is open (and a client once its "
+                             "handshake is done): open it first and wait for the open");
       return FALSE;
     }
 
@@ -679,15 +735,16 @@ send_or_queue (GsockUdpEndpoint *self,
                GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GDatagramBased *through;
 
   /* A connected endpoint's sends go to its peer; the address is still given to the kernel,
    * so the batch and the queue treat them as any other. */
   if (target == NULL)
     target = priv->remote_address;
-  if (!check_sendable (self, target, error))
+  if (!check_sendable (self, target, &through, error))
     return FALSE;
   /* A DTLS session seals each datagram itself: it is not batched. */
-  if (priv->dtls.session == NULL && in_read_dispatch (self)
+  if (through == NULL && in_read_dispatch (self)
       && _gsock_datagram_sender_collect (&priv->sender, data, size, target))
     return TRUE;
 
@@ -702,8 +759,8 @@ send_or_queue (GsockUdpEndpoint *self,
       return send_or_queue (self, data, size, payload, target, error);
     }
 
-  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target,
-                                     priv->dtls.session, error);
+  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, through,
+                                     error);
 }
 
 static gboolean
@@ -946,7 +1003,7 @@ gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
     gsock_udp_endpoint_get_instance_private (GSOCK_UDP_ENDPOINT (endpoint));
   GTask *task;
 
-  if (!priv->dtls.enabled)
+  if (!priv->dtls.enabled || priv->remote_address == NULL)
     {
       _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
       return;
@@ -1068,7 +1125,7 @@ gsock_udp_endpoint_init (GsockUdpEndpoint *self)
   _gsock_datagram_sender_init (&priv->sender, GSOCK_ENDPOINT (self), &priv->send_queue);
   priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
   priv->multicast_loopback = TRUE;
-  _gsock_udp_endpoint_dtls_init (self, &priv->dtls);
+  _gsock_udp_endpoint_dtls_init (self, &priv->dtls, &dtls_server_callbacks);
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
 }
 
@@ -1117,8 +1174,8 @@ gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
   /* Checked before the name is resolved, so a bound endpoint does not wait for a lookup. */
   if (!check_unbound (self, error))
     return FALSE;
-  /* The DTLS handshake runs on the endpoint's context: wait for it there. */
-  if (gsock_udp_endpoint_get_dtls (self))
+  /* A DTLS client's handshake runs on the endpoint's context: wait for it there. */
+  if (gsock_udp_endpoint_get_dtls (self) && gsock_udp_endpoint_get_remote_address (self) != NULL)
     {
       g_autoptr(GAsyncResult) result = NULL;
 

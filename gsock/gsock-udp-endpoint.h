@@ -96,5 +96,15 @@ GTlsDatabase     *gsock_udp_endpoint_get_tls_database        (GsockUdpEndpoint *
 GSOCK_AVAILABLE_IN_1_2
 void              gsock_udp_endpoint_set_tls_database        (GsockUdpEndpoint *self,
                                                               GTlsDatabase     *database);
+GSOCK_AVAILABLE_IN_1_2
+guint             gsock_udp_endpoint_get_max_sessions        (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_max_sessions        (GsockUdpEndpoint *self,
+                                                              guint             max_sessions);
+GSOCK_AVAILABLE_IN_1_2
+guint             gsock_udp_endpoint_get_session_idle_timeout (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_session_idle_timeout (GsockUdpEndpoint *self,
+                                                               guint             timeout_ms);
 
 G_END_DECLS
