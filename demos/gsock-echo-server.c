@@ -20,6 +20,12 @@
  *                     --idle-timeout 30000 --drain-timeout 10000
  *   openssl s_client -connect 127.0.0.1:8080
  *
+ * With --dtls-cert (and --dtls-key), UDP is served over DTLS: one session per peer, each
+ * datagram echoed through its peer's session, plain datagrams dropped unread:
+ *
+ *   gsock-echo-server --dtls-cert server.pem --dtls-key server.key
+ *   openssl s_client -dtls1_2 -connect 127.0.0.1:8080
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
@@ -29,6 +35,8 @@
 
 static char *framing = NULL;
 static int threads = 1;
+static char *dtls_cert = NULL;
+static char *dtls_key = NULL;
 
 static const GOptionEntry entries[] = {
   { "framing", 0, 0, G_OPTION_ARG_STRING, &framing,
@@ -37,6 +45,11 @@ static const GOptionEntry entries[] = {
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
     "Serve TCP on N threads, one server and main context each, sharing the port "
     "(SO_REUSEPORT; default 1)", "N" },
+  { "dtls-cert", 0, 0, G_OPTION_ARG_FILENAME, &dtls_cert,
+    "Serve UDP over DTLS with the certificate in FILE (PEM, with its key unless --dtls-key)",
+    "FILE" },
+  { "dtls-key", 0, 0, G_OPTION_ARG_FILENAME, &dtls_key,
+    "The PEM private key of --dtls-cert (default: the key in the --dtls-cert file)", "FILE" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -127,6 +140,8 @@ main (int   argc,
                              8080, entries);
   if (threads < 1 || threads > 64)
     demo_fail ("--threads must be between 1 and 64");
+  if (dtls_key != NULL && dtls_cert == NULL)
+    demo_fail ("--dtls-key needs --dtls-cert");
   framer = demo_framer_new (framing != NULL ? framing : "line");
 
   tcp = tcp_server_new (framer, demo_port);
@@ -152,6 +167,13 @@ main (int   argc,
   gsock_endpoint_set_encoding (GSOCK_ENDPOINT (udp), demo_encoding);
   gsock_endpoint_set_message_handler (GSOCK_ENDPOINT (udp), echo_cb, NULL, NULL);
   demo_watch_errors (GSOCK_ENDPOINT (udp));
+  if (dtls_cert != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = demo_load_certificate (dtls_cert, dtls_key);
+
+      gsock_udp_endpoint_set_dtls (udp, TRUE);
+      gsock_udp_endpoint_set_tls_certificate (udp, certificate);
+    }
   if (!gsock_udp_endpoint_bind (udp, &error))
     demo_fail ("cannot bind UDP %s:%u: %s", demo_host, port, error->message);
 

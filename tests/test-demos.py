@@ -899,6 +899,48 @@ def test_udp_client_dtls_unknown_authority():
         assert result.stdout == ''
 
 
+def dtls_options():
+    return ['--dtls-cert', certificates()['server.pem'], '--dtls-key',
+            certificates()['server.key']]
+
+
+def test_echo_server_dtls():
+    with Server('gsock-echo-server', *dtls_options()) as server:
+        # gsock's own DTLS client ...
+        result = run('gsock-udp-client', '--port', str(server.port), '--dtls', '--ca',
+                     certificates()['ca.pem'], 'over DTLS, 你好')
+        assert result.returncode == 0, result
+        assert result.stdout == 'server replied: over DTLS, 你好\n', result.stdout
+        # ... and OpenSSL's, the reference client.
+        client = subprocess.Popen(
+            ['openssl', 's_client', '-dtls1_2', '-connect', f'{LOCALHOST}:{server.port}',
+             '-CAfile', certificates()['ca.pem'], '-verify_return_error', '-quiet'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            lines = LineReader(lambda: os.read(client.stdout.fileno(), 4096),
+                               client.stdout.fileno())
+            client.stdin.write('from openssl\n'.encode('utf-8'))
+            client.stdin.flush()
+            assert lines.readline() == 'from openssl'
+        finally:
+            client.kill()
+            client.wait()
+            client.stdin.close()
+            client.stdout.close()
+        # A plain datagram starts no session and is never echoed.
+        with socket.socket(type=socket.SOCK_DGRAM) as udp:
+            udp.settimeout(0.3)
+            udp.sendto(b'plain datagram', server.address)
+            try:
+                data = udp.recvfrom(1024)[0]
+            except socket.timeout:
+                data = None
+            assert data is None, data
+        # TCP is untouched: plain as before.
+        assert echo_line(server.address, b'plain TCP\n')
+        assert server.stop() == 0, server.stderr_text()
+
+
 def test_bad_tls_certificate_is_one_line():
     missing = os.path.join(tempfile.gettempdir(), 'gsock-no-such-dir', 'server.pem')
     for name in ('gsock-echo-server', 'gsock-chat-server'):
