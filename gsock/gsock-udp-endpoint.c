@@ -1001,6 +1001,7 @@ gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
 {
   GsockUdpEndpointPrivate *priv =
     gsock_udp_endpoint_get_instance_private (GSOCK_UDP_ENDPOINT (endpoint));
+  GMainContext *context;
   GTask *task;
 
   if (!priv->dtls.enabled || priv->remote_address == NULL)
@@ -1009,10 +1010,14 @@ gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
       return;
     }
 
-  /* Bound (and connected) first, then handshaken: open once both are done. */
+  /* Bound (and connected) first, then handshaken: open once both are done. The open's own
+   * callback comes on its caller's context; the steps between run on the endpoint's. */
   task = g_task_new (endpoint, cancellable, callback, user_data);
   g_task_set_source_tag (task, gsock_endpoint_open_async);
+  context = _gsock_endpoint_get_context (endpoint);
+  g_main_context_push_thread_default (context);
   _gsock_endpoint_open_with (endpoint, bind_at, cancellable, dtls_bound_cb, task);
+  g_main_context_pop_thread_default (context);
 }
 
 static void

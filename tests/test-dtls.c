@@ -211,6 +211,37 @@ test_client_open_async (void)
   openssl_server_stop (&server);
 }
 
+/* An endpoint made in a context of its own handshakes there, whatever is thread-default when
+ * it is opened: it becomes open while only that context runs. (The open's callback comes on
+ * the context of its caller, as for any GIO call.) */
+static void
+test_client_handshakes_on_its_context (void)
+{
+  OpensslServer server = { 0 };
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GsockUdpEndpoint *client;
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+
+  openssl_server_start (&server, "server");
+  g_main_context_push_thread_default (context);
+  client = new_dtls_client (server.address, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  gsock_endpoint_open_async (GSOCK_ENDPOINT (client), NULL, store_result_cb, &result);
+  gsock_test_wait_until_full (context, GSOCK_TEST_TIMEOUT_MS,
+                              state_of (client) == GSOCK_STATE_OPEN);
+  gsock_test_wait_until (result != NULL);
+  g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (client), result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  gsock_test_drain (context);
+  g_assert_finalize_object (client);
+  openssl_server_stop (&server);
+}
+
 static void
 test_client_unknown_ca_is_refused (void)
 {
@@ -817,6 +848,8 @@ main (int   argc,
                    test_client_talks_to_openssl_server);
   g_test_add_func ("/Gsock/Dtls/client/open-async-is-open-after-the-handshake",
                    test_client_open_async);
+  g_test_add_func ("/Gsock/Dtls/client/handshakes-on-the-endpoints-context",
+                   test_client_handshakes_on_its_context);
   g_test_add_func ("/Gsock/Dtls/client/unknown-ca-is-refused-and-explained",
                    test_client_unknown_ca_is_refused);
   g_test_add_func ("/Gsock/Dtls/client/wrong-name-is-refused", test_client_wrong_name_is_refused);
