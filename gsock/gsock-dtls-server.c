@@ -212,6 +212,7 @@ session_new (GsockDtlsServer *self,
 {
   Session *session = g_atomic_rc_box_new0 (Session);
   guint timeout_ms = HANDSHAKE_TIMEOUT_MS;
+  GMainContext *context;
 
   session->server = self;
   session->peer = g_object_ref (peer);
@@ -223,9 +224,14 @@ session_new (GsockDtlsServer *self,
   if (self->idle_timeout_ms > 0)
     timeout_ms = MIN (timeout_ms, self->idle_timeout_ms);
   self->handshakes++;
+  /* Its end is told on the endpoint's context, which a source's dispatch does not make
+   * thread-default. */
+  context = _gsock_endpoint_get_context (self->owner);
+  g_main_context_push_thread_default (context);
   _gsock_tls_dtls_handshake_async (self->tls, G_DATAGRAM_BASED (session->base), NULL,
                                    G_TLS_AUTHENTICATION_NONE, timeout_ms, session->handshake,
                                    handshaken_cb, session_ref (session));
+  g_main_context_pop_thread_default (context);
   return session;
 }
 

@@ -754,6 +754,39 @@ test_server_openssl_client (ServerFixture *fx,
   gsock_test_stop_openssl (openssl);
 }
 
+/* A server and a client of a context of their own, only that context running: the server's
+ * sessions are set up there too. */
+static void
+test_server_on_its_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  ServerFixture fx = { 0 };
+  GsockUdpEndpoint *client;
+  g_autoptr(GAsyncResult) result = NULL;
+  GError *error = NULL;
+
+  g_main_context_push_thread_default (context);
+  server_set_up (&fx, NULL);
+  client = new_dtls_client (fx.address, TRUE);
+  gsock_endpoint_open_async (GSOCK_ENDPOINT (client), NULL, store_result_cb, &result);
+  g_main_context_pop_thread_default (context);
+
+  gsock_test_wait_until_full (context, GSOCK_TEST_TIMEOUT_MS, result != NULL);
+  g_assert_true (gsock_endpoint_open_finish (GSOCK_ENDPOINT (client), result, &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "here", NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until_full (context, GSOCK_TEST_TIMEOUT_MS, fx.messages->len == 1);
+
+  g_main_context_push_thread_default (context);
+  gsock_endpoint_abort (GSOCK_ENDPOINT (client));
+  gsock_test_drain (context);
+  g_assert_finalize_object (client);
+  server_tear_down (&fx, NULL);
+  g_main_context_pop_thread_default (context);
+}
+
 static void
 test_server_needs_certificate (void)
 {
@@ -876,6 +909,8 @@ main (int   argc,
   ADD_SERVER ("openssl-s-client-talks-to-it", test_server_openssl_client);
   ADD_SERVER ("failed-handshake-is-reported", test_server_reports_failed_handshake);
   g_test_add_func ("/Gsock/Dtls/server/needs-a-certificate", test_server_needs_certificate);
+  g_test_add_func ("/Gsock/Dtls/server/sessions-on-the-endpoints-context",
+                   test_server_on_its_context);
 #undef ADD_SERVER
 
   status = g_test_run ();
