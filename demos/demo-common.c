@@ -193,19 +193,37 @@ demo_configure_server (GsockTcpServer *server)
 
   if (server_tls_cert != NULL)
     {
-      g_autoptr(GTlsCertificate) certificate = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr(GTlsCertificate) certificate =
+        demo_load_certificate (server_tls_cert, server_tls_key);
 
-      if (server_tls_key != NULL)
-        certificate = g_tls_certificate_new_from_files (server_tls_cert, server_tls_key, &error);
-      else
-        certificate = g_tls_certificate_new_from_file (server_tls_cert, &error);
-      if (certificate == NULL)
-        demo_fail ("cannot load the TLS certificate %s%s%s: %s", server_tls_cert,
-                   server_tls_key != NULL ? " with the key " : "",
-                   server_tls_key != NULL ? server_tls_key : "", error->message);
       gsock_tcp_server_set_tls_certificate (server, certificate);
     }
+}
+
+/**
+ * demo_load_certificate:
+ * @cert: a PEM certificate file
+ * @key: (nullable): its private key's PEM file, or `NULL` for the key in @cert
+ *
+ * Loads a certificate with its key, or exits with one line on stderr.
+ *
+ * Returns: (transfer full): the certificate
+ */
+GTlsCertificate *
+demo_load_certificate (const char *cert,
+                       const char *key)
+{
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  if (key != NULL)
+    certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  else
+    certificate = g_tls_certificate_new_from_file (cert, &error);
+  if (certificate == NULL)
+    demo_fail ("cannot load the TLS certificate %s%s%s: %s", cert,
+               key != NULL ? " with the key " : "", key != NULL ? key : "", error->message);
+  return certificate;
 }
 
 /* demo_log_limited(): what each kind of line has printed and held back. */

@@ -42,6 +42,9 @@ void         demo_parse_server_options (int                *argc,
                                         int                 default_port,
                                         const GOptionEntry *extra_entries);
 void         demo_configure_server    (GsockTcpServer *server);
+/* A certificate with its key (NULL: the key in the CERT file), or exits saying why. */
+GTlsCertificate *demo_load_certificate (const char     *cert,
+                                        const char     *key);
 
 /* One line on stderr, at most a few per KIND every 10 s; the rest are counted and summed up
  * (every 10 s while it goes on, and when demo_serve() returns). */

@@ -20,6 +20,12 @@
  *                     --idle-timeout 30000 --drain-timeout 10000
  *   openssl s_client -connect 127.0.0.1:8080
  *
+ * With --dtls-cert (and --dtls-key), UDP is served over DTLS: one session per peer, each
+ * datagram echoed through its peer's session, plain datagrams dropped unread:
+ *
+ *   gsock-echo-server --dtls-cert server.pem --dtls-key server.key
+ *   openssl s_client -dtls1_2 -connect 127.0.0.1:8080
+ *
  * Started by a service manager with sockets (systemd's socket activation: LISTEN_PID and
  * LISTEN_FDS), it serves those, listening TCP and bound UDP ones, and nothing else, instead of
  * --host and --port.
@@ -33,6 +39,8 @@
 
 static char *framing = NULL;
 static int threads = 1;
+static char *dtls_cert = NULL;
+static char *dtls_key = NULL;
 
 static const GOptionEntry entries[] = {
   { "framing", 0, 0, G_OPTION_ARG_STRING, &framing,
@@ -41,6 +49,11 @@ static const GOptionEntry entries[] = {
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads,
     "Serve TCP and UDP on N threads, one server, one UDP endpoint and one main context each, "
     "sharing the port (SO_REUSEPORT; default 1)", "N" },
+  { "dtls-cert", 0, 0, G_OPTION_ARG_FILENAME, &dtls_cert,
+    "Serve UDP over DTLS with the certificate in FILE (PEM, with its key unless --dtls-key)",
+    "FILE" },
+  { "dtls-key", 0, 0, G_OPTION_ARG_FILENAME, &dtls_key,
+    "The PEM private key of --dtls-cert (default: the key in the --dtls-cert file)", "FILE" },
   G_OPTION_ENTRY_NULL
 };
 
@@ -142,6 +155,13 @@ udp_endpoint_new (guint16  port,
   gsock_udp_endpoint_set_reuse_port (udp, threads > 1);
   gsock_endpoint_set_message_handler (GSOCK_ENDPOINT (udp), echo_cb, NULL, NULL);
   demo_watch_errors (GSOCK_ENDPOINT (udp));
+  if (dtls_cert != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate = demo_load_certificate (dtls_cert, dtls_key);
+
+      gsock_udp_endpoint_set_dtls (udp, TRUE);
+      gsock_udp_endpoint_set_tls_certificate (udp, certificate);
+    }
   if (!gsock_udp_endpoint_bind (udp, &error))
     demo_fail ("cannot bind UDP %s:%u: %s", demo_host, port, error->message);
   return g_steal_pointer (&udp);
@@ -191,6 +211,8 @@ main (int   argc,
                              8080, entries);
   if (threads < 1 || threads > 64)
     demo_fail ("--threads must be between 1 and 64");
+  if (dtls_key != NULL && dtls_cert == NULL)
+    demo_fail ("--dtls-key needs --dtls-cert");
   framer = demo_framer_new (framing != NULL ? framing : "line");
   if (serve_activated (framer, &status))
     return status;

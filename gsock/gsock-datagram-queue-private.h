@@ -42,13 +42,15 @@ void     _gsock_datagram_queue_attach     (GsockDatagramQueue                *se
 /* Drops what waits and the source, and forgets the socket (an abort, or the socket's end). */
 void     _gsock_datagram_queue_clear      (GsockDatagramQueue                *self);
 /* Sends a datagram at once, or queues it behind those waiting or when the kernel would block;
- * @payload is the GBytes @data belongs to, or NULL to have a copy made to queue. Attached
- * only. FALSE with @error for a send the kernel refused, or GSOCK_ERROR_QUEUE_FULL. */
+ * @payload is the GBytes @data belongs to, or NULL to have a copy made to queue; @through,
+ * when not NULL, is the DTLS session (over the socket) that seals it for @target, its peer.
+ * Attached only. FALSE with @error for a send the kernel refused, or GSOCK_ERROR_QUEUE_FULL. */
 gboolean _gsock_datagram_queue_send       (GsockDatagramQueue                *self,
                                            const guint8                      *data,
                                            gsize                              size,
                                            GBytes                            *payload,
                                            GSocketAddress                    *target,
+                                           GDatagramBased                    *through,
                                            GError                           **error);
 /* How many datagrams wait. */
 guint    _gsock_datagram_queue_get_length (GsockDatagramQueue                *self);

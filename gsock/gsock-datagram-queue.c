@@ -23,6 +23,7 @@ typedef struct
 {
   GBytes         *payload;
   GSocketAddress *target;
+  GDatagramBased *through; /* the DTLS session it is sealed by, or NULL */
 } QueuedDatagram;
 
 static void
@@ -30,6 +31,7 @@ queued_datagram_free (QueuedDatagram *datagram)
 {
   g_bytes_unref (datagram->payload);
   g_object_unref (datagram->target);
+  g_clear_object (&datagram->through);
   g_free (datagram);
 }
 
@@ -65,18 +67,31 @@ _gsock_datagram_queue_get_length (GsockDatagramQueue *self)
   return self->datagrams.length;
 }
 
-/* Hands one datagram to the kernel, without waiting. */
+/* Hands one datagram to the kernel, without waiting: straight to @target, or sealed by the
+ * DTLS session @through, which sends it to its peer. */
 static gboolean
 send_datagram (GsockDatagramQueue *self,
                const guint8       *data,
                gsize               size,
                GSocketAddress     *target,
+               GDatagramBased     *through,
                GError            **error)
 {
   gssize n;
 
-  n = g_socket_send_to (self->socket, target, data != NULL ? (const char *) data : "", size,
-                        NULL, error);
+  if (through != NULL)
+    {
+      GOutputVector vector = { data, size };
+      GOutputMessage message = { NULL, &vector, 1, 0, NULL, 0 };
+
+      /* A timeout of 0: never blocks, WOULD_BLOCK instead. */
+      if (g_datagram_based_send_messages (through, &message, 1, 0, 0, NULL, error) < 1)
+        return FALSE;
+      n = message.bytes_sent;
+    }
+  else
+    n = g_socket_send_to (self->socket, target, data != NULL ? (const char *) data : "", size,
+                          NULL, error);
   if (n < 0)
     return FALSE;
 
@@ -103,7 +118,7 @@ flush (GsockDatagramQueue *self,
       gsize size;
       const guint8 *data = g_bytes_get_data (datagram->payload, &size);
 
-      if (!send_datagram (self, data, size, datagram->target, &error)
+      if (!send_datagram (self, data, size, datagram->target, datagram->through, &error)
           && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         return FALSE;
 
@@ -168,6 +183,7 @@ static gboolean
 enqueue (GsockDatagramQueue *self,
          GBytes             *payload,
          GSocketAddress     *target,
+         GDatagramBased     *through,
          GError            **error)
 {
   gsize size = g_bytes_get_size (payload);
@@ -188,6 +204,7 @@ enqueue (GsockDatagramQueue *self,
   datagram = g_new (QueuedDatagram, 1);
   datagram->payload = g_bytes_ref (payload);
   datagram->target = g_object_ref (target);
+  datagram->through = through != NULL ? g_object_ref (through) : NULL;
   g_queue_push_tail (&self->datagrams, datagram);
   self->bytes += size;
   arm_source (self, FALSE);
@@ -200,6 +217,7 @@ _gsock_datagram_queue_send (GsockDatagramQueue *self,
                             gsize               size,
                             GBytes             *payload,
                             GSocketAddress     *target,
+                            GDatagramBased     *through,
                             GError            **error)
 {
   g_autoptr(GBytes) copy = NULL;
@@ -208,7 +226,7 @@ _gsock_datagram_queue_send (GsockDatagramQueue *self,
   /* Behind queued datagrams, a new one waits its turn, so they all leave in order. */
   if (g_queue_is_empty (&self->datagrams))
     {
-      if (send_datagram (self, data, size, target, &local_error))
+      if (send_datagram (self, data, size, target, through, &local_error))
         return TRUE;
       if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         {
@@ -218,5 +236,5 @@ _gsock_datagram_queue_send (GsockDatagramQueue *self,
     }
   if (payload == NULL)
     payload = copy = g_bytes_new (data, size);
-  return enqueue (self, payload, target, error);
+  return enqueue (self, payload, target, through, error);
 }

@@ -55,6 +55,13 @@ void          _gsock_datagram_receiver_reserve     (GsockDatagramReceiver *self,
 gint          _gsock_datagram_receiver_receive     (GsockDatagramReceiver *self,
                                                     GSocket               *socket,
                                                     GError               **error);
+/* The same from a DTLS @session over the socket, whose datagrams all come from @peer: up to
+ * capacity decrypted datagrams, without waiting. G_IO_ERROR_CONNECTION_CLOSED once the peer
+ * ended the session; the drop count does not move (the session reads the socket itself). */
+gint          _gsock_datagram_receiver_receive_through (GsockDatagramReceiver *self,
+                                                        GDatagramBased        *session,
+                                                        GSocketAddress        *peer,
+                                                        GError               **error);
 /* Datagram @index of the last receive: its bytes (at most slot_size of them), its real size
  * in @size, larger than slot_size when it was cut, and its @sender (transfer none, NULL when
  * unnamed), valid until the next receive or detach. In order only: each call compares the

@@ -313,7 +313,7 @@ _gsock_datagram_sender_flush (GsockDatagramSender *self)
 
               if (!_gsock_datagram_queue_send (self->queue, batch->vectors[i].iov_base,
                                                batch->vectors[i].iov_len, NULL,
-                                               batch->targets[i], &error))
+                                               batch->targets[i], NULL, &error))
                 g_ptr_array_add (errors, error);
             }
           break;

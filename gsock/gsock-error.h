@@ -37,7 +37,8 @@ G_BEGIN_DECLS
  * @GSOCK_ERROR_INVALID_FRAME: the peer sent bytes the framer cannot parse
  * @GSOCK_ERROR_TRUNCATED: the peer closed the connection in the middle of a message
  * @GSOCK_ERROR_NO_DESTINATION: a datagram was sent without a target address
- * @GSOCK_ERROR_NO_SUCH_PEER: no connected client has the given address
+ * @GSOCK_ERROR_NO_SUCH_PEER: no connected client (or DTLS session) has the given address, or a
+ *   connected UDP endpoint was given a target other than its remote address
  * @GSOCK_ERROR_TOO_MANY_CLIENTS: the server already serves [property@Gsock.TcpServer:max-clients]
  *   clients, so a new connection was closed
  * @GSOCK_ERROR_INBOX_FULL: a message was dropped because nothing handled or received the

@@ -1,4 +1,5 @@
-/* gsock-tls-private.h: TLS for the connections of clients and servers
+/* gsock-tls-private.h: TLS for the connections of clients and servers, and DTLS for
+ * datagram endpoints
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,8 +31,8 @@ typedef struct
   gboolean certificate_requested;
 } GsockTls;
 
-/* Registers the accept-certificate signal of @type (GsockTcpClient or GsockTcpServer); both
- * are documented in gsock-tls.c. */
+/* Registers the accept-certificate signal of @type (GsockTcpClient, GsockTcpServer or
+ * GsockUdpEndpoint); all are documented in gsock-tls.c. */
 guint    _gsock_tls_accept_certificate_signal_new (GType type);
 
 void     _gsock_tls_init              (GsockTls        *self,
@@ -76,5 +77,24 @@ void       _gsock_tls_handshake_async  (GsockTls               *self,
                                         gpointer                user_data);
 GIOStream *_gsock_tls_handshake_finish (GAsyncResult           *result,
                                         GError                **error);
+
+/* Whether the TLS backend speaks DTLS. */
+gboolean   _gsock_tls_is_dtls_available    (void);
+/* TRUE if it does; else GSOCK_ERROR_TLS_UNAVAILABLE. */
+gboolean   _gsock_tls_check_dtls_available (GError **error);
+/* A DTLS handshake over @base (a connected datagram socket, or a server's session with one
+ * peer): a client's, verifying the server against @server_identity, or with
+ * @server_identity NULL a server's, with @self's certificate and @mode. Bounded and checked
+ * as _gsock_tls_handshake_async(); the result is the GDtlsConnection (transfer full). */
+void       _gsock_tls_dtls_handshake_async  (GsockTls               *self,
+                                             GDatagramBased         *base,
+                                             GSocketConnectable     *server_identity,
+                                             GTlsAuthenticationMode  mode,
+                                             guint                   timeout_ms,
+                                             GCancellable           *cancellable,
+                                             GAsyncReadyCallback     callback,
+                                             gpointer                user_data);
+GDatagramBased *_gsock_tls_dtls_handshake_finish (GAsyncResult      *result,
+                                                  GError           **error);
 
 G_END_DECLS

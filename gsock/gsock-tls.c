@@ -51,6 +51,20 @@ _gsock_tls_check_available (GError **error)
  *
  * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
  */
+/**
+ * GsockUdpEndpoint::accept-certificate:
+ * @self: the endpoint
+ * @peer_certificate: the certificate the DTLS peer showed
+ * @errors: what is wrong with it
+ *
+ * Emitted during a DTLS handshake when the peer's certificate does not pass verification;
+ * return `TRUE` to accept it anyway. With no handler the handshake fails, and the open says
+ * what was wrong.
+ *
+ * Returns: `TRUE` to accept the certificate, `FALSE` to refuse it
+ *
+ * Since: 1.2
+ */
 guint
 _gsock_tls_accept_certificate_signal_new (GType type)
 {
@@ -125,19 +139,26 @@ _gsock_tls_protocol_name (GTlsProtocolVersion version)
     }
 }
 
-gboolean
-_gsock_tls_check_version (GsockTls        *self,
-                          GTlsConnection  *connection,
-                          GError         **error)
+/* Whether @version, agreed by a handshake, is @self's minimum or newer; else
+ * GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD naming both. DTLS versions are compared as the TLS
+ * versions they were made from: DTLS 1.0 is TLS 1.1's, DTLS 1.2 is TLS 1.2's. */
+static gboolean
+version_acceptable (GsockTls            *self,
+                    GTlsProtocolVersion  version,
+                    GError             **error)
 {
-  GTlsProtocolVersion version = g_tls_connection_get_protocol_version (connection);
-  GSocketConnection *base;
+  GTlsProtocolVersion as_tls = version;
+
+  if (version == G_TLS_PROTOCOL_VERSION_DTLS_1_0)
+    as_tls = G_TLS_PROTOCOL_VERSION_TLS_1_1;
+  else if (version == G_TLS_PROTOCOL_VERSION_DTLS_1_2)
+    as_tls = G_TLS_PROTOCOL_VERSION_TLS_1_2;
 
   /* GnuTLS (glib-networking) still agrees to TLS 1.0 and 1.1 when the peer offers nothing
    * newer, and GIO has no say in what the backend offers: the version is checked once it is
    * agreed. A version the backend cannot name (UNKNOWN) is newer than those it can. */
   if (self->minimum_version == G_TLS_PROTOCOL_VERSION_UNKNOWN ||
-      version == G_TLS_PROTOCOL_VERSION_UNKNOWN || version >= self->minimum_version)
+      version == G_TLS_PROTOCOL_VERSION_UNKNOWN || as_tls >= self->minimum_version)
     return TRUE;
 
   g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_TLS_PROTOCOL_TOO_OLD,
@@ -145,6 +166,18 @@ _gsock_tls_check_version (GsockTls        *self,
                "the connection was closed",
                _gsock_tls_protocol_name (version),
                _gsock_tls_protocol_name (self->minimum_version));
+  return FALSE;
+}
+
+gboolean
+_gsock_tls_check_version (GsockTls        *self,
+                          GTlsConnection  *connection,
+                          GError         **error)
+{
+  GSocketConnection *base;
+
+  if (version_acceptable (self, g_tls_connection_get_protocol_version (connection), error))
+    return TRUE;
   /* No close_notify for it: a peer that may never read must not hold a thread. */
   base = _gsock_socket_connection_of (G_IO_STREAM (connection));
   if (base != NULL)
@@ -174,7 +207,7 @@ check_free (gpointer data,
 }
 
 static gboolean
-accept_certificate_cb (GTlsConnection       *connection,
+accept_certificate_cb (GObject              *connection,
                        GTlsCertificate      *peer_certificate,
                        GTlsCertificateFlags  errors,
                        Check                *check)
@@ -194,22 +227,23 @@ accept_certificate_cb (GTlsConnection       *connection,
     {
       /* For the explanation: the judge's, for its open; the connection's, for a handshake. */
       check->tls->refused = errors;
-      g_object_set_data (G_OBJECT (connection), REFUSED_KEY, GUINT_TO_POINTER (errors));
+      g_object_set_data (connection, REFUSED_KEY, GUINT_TO_POINTER (errors));
     }
   return accepted;
 }
 
-/* Gives @connection our certificate and authorities, and our judge's say on the peer's. */
+/* Gives @connection (a GTlsConnection or a GDtlsConnection: both have these properties and
+ * the signal) our certificate and authorities, and our judge's say on the peer's. */
 static void
-prepare (GsockTls       *self,
-         GTlsConnection *connection)
+prepare (GsockTls *self,
+         GObject  *connection)
 {
   Check *check = g_new0 (Check, 1);
 
   if (self->certificate != NULL)
-    g_tls_connection_set_certificate (connection, self->certificate);
+    g_object_set (connection, "certificate", self->certificate, NULL);
   if (self->database != NULL)
-    g_tls_connection_set_database (connection, self->database);
+    g_object_set (connection, "database", self->database, NULL);
   g_weak_ref_init (&check->judge, self->judge);
   check->tls = self;
   g_signal_connect_data (connection, "accept-certificate", G_CALLBACK (accept_certificate_cb),
@@ -238,7 +272,7 @@ socket_client_event_cb (GSocketClient      *socket_client,
 
   if (event != G_SOCKET_CLIENT_TLS_HANDSHAKING)
     return;
-  prepare (self, G_TLS_CONNECTION (connection));
+  prepare (self, G_OBJECT (connection));
   self->handshake_began = g_get_monotonic_time ();
   self->certificate_requested = FALSE;
   /* The backend sets the authorities the server named in its certificate request, and
@@ -294,11 +328,14 @@ _gsock_tls_explain_refusal (GTlsCertificateFlags   refused,
  * cancellable. */
 typedef struct
 {
-  GsockTls *tls; /* the server's: alive with the task, which holds the server */
+  GsockTls *tls; /* the endpoint's: alive with the task, which holds the endpoint */
+  const char *whose; /* the peer's side, for a refusal's explanation */
   GCancellable *cancellable;
   gulong cancelled_id;
   GCancellable *caller_cancellable;
   GSource *timeout_source;
+  guint timeout_ms;
+  gboolean timed_out; /* the cancellation was the timeout's */
 } Handshake;
 
 static void
@@ -315,9 +352,12 @@ handshake_free (Handshake *handshake)
 }
 
 static gboolean
-handshake_timeout_cb (gpointer cancellable)
+handshake_timeout_cb (gpointer user_data)
 {
-  g_cancellable_cancel (cancellable);
+  Handshake *handshake = user_data;
+
+  handshake->timed_out = TRUE;
+  g_cancellable_cancel (handshake->cancellable);
   return G_SOURCE_REMOVE;
 }
 
@@ -335,18 +375,74 @@ handshake_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
-
   Handshake *handshake = g_task_get_task_data (task);
+  gboolean datagrams = G_IS_DTLS_CONNECTION (source);
+  gboolean done;
 
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+  if (datagrams)
+    done = g_dtls_connection_handshake_finish (G_DTLS_CONNECTION (source), result, &error);
+  else
+    done = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+  if (!done && handshake->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   "The %s handshake took longer than %u ms", datagrams ? "DTLS" : "TLS",
+                   handshake->timeout_ms);
+    }
+  else if (!done)
     _gsock_tls_explain_refusal (GPOINTER_TO_UINT (g_object_get_data (source, REFUSED_KEY)),
-                                "client", &error);
-  else if (_gsock_tls_check_version (handshake->tls, G_TLS_CONNECTION (source), &error))
+                                handshake->whose, &error);
+  else if (datagrams
+             ? version_acceptable (handshake->tls,
+                                   g_dtls_connection_get_protocol_version (
+                                     G_DTLS_CONNECTION (source)),
+                                   &error)
+             : _gsock_tls_check_version (handshake->tls, G_TLS_CONNECTION (source), &error))
     {
       g_task_return_pointer (task, g_object_ref (source), g_object_unref);
       return;
     }
   g_task_return_error (task, error);
+}
+
+/* Handshakes @connection (a GTlsConnection or a GDtlsConnection, prepared), bounded by
+ * @timeout_ms and @cancellable, for @task. */
+static void
+start_handshake (GsockTls     *self,
+                 GObject      *connection,
+                 const char   *whose,
+                 guint         timeout_ms,
+                 GCancellable *cancellable,
+                 GTask        *task)
+{
+  Handshake *handshake = g_new0 (Handshake, 1);
+
+  handshake->tls = self;
+  handshake->whose = whose;
+  handshake->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      handshake->caller_cancellable = g_object_ref (cancellable);
+      handshake->cancelled_id = g_cancellable_connect (cancellable,
+                                                       G_CALLBACK (caller_cancelled_cb),
+                                                       handshake->cancellable, NULL);
+    }
+  handshake->timeout_ms = timeout_ms;
+  if (timeout_ms > 0)
+    {
+      handshake->timeout_source = g_timeout_source_new (timeout_ms);
+      g_source_set_callback (handshake->timeout_source, handshake_timeout_cb, handshake, NULL);
+      g_source_attach (handshake->timeout_source, _gsock_endpoint_get_context (self->judge));
+    }
+  g_task_set_task_data (task, handshake, (GDestroyNotify) handshake_free);
+  if (G_IS_DTLS_CONNECTION (connection))
+    g_dtls_connection_handshake_async (G_DTLS_CONNECTION (connection), G_PRIORITY_DEFAULT,
+                                       handshake->cancellable, handshake_cb,
+                                       g_object_ref (task));
+  else
+    g_tls_connection_handshake_async (G_TLS_CONNECTION (connection), G_PRIORITY_DEFAULT,
+                                      handshake->cancellable, handshake_cb, g_object_ref (task));
 }
 
 void
@@ -361,7 +457,6 @@ _gsock_tls_handshake_async (GsockTls               *self,
   g_autoptr(GTask) task = g_task_new (self->judge, cancellable, callback, user_data);
   g_autoptr(GIOStream) tls = NULL;
   GError *error = NULL;
-  Handshake *handshake;
 
   g_task_set_source_tag (task, _gsock_tls_handshake_async);
   tls = g_tls_server_connection_new (base, self->certificate, &error);
@@ -371,34 +466,76 @@ _gsock_tls_handshake_async (GsockTls               *self,
       return;
     }
   g_object_set (tls, "authentication-mode", mode, NULL);
-  prepare (self, G_TLS_CONNECTION (tls));
-
-  handshake = g_new0 (Handshake, 1);
-  handshake->tls = self;
-  handshake->cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      handshake->caller_cancellable = g_object_ref (cancellable);
-      handshake->cancelled_id = g_cancellable_connect (cancellable,
-                                                       G_CALLBACK (caller_cancelled_cb),
-                                                       handshake->cancellable, NULL);
-    }
-  if (timeout_ms > 0)
-    {
-      handshake->timeout_source = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (handshake->timeout_source, handshake_timeout_cb,
-                             handshake->cancellable, NULL);
-      g_source_attach (handshake->timeout_source, _gsock_endpoint_get_context (self->judge));
-    }
-  g_task_set_task_data (task, handshake, (GDestroyNotify) handshake_free);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
-                                    handshake->cancellable, handshake_cb,
-                                    g_steal_pointer (&task));
+  prepare (self, G_OBJECT (tls));
+  start_handshake (self, G_OBJECT (tls), "client", timeout_ms, cancellable, task);
 }
 
 GIOStream *
 _gsock_tls_handshake_finish (GAsyncResult *result,
                              GError      **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+_gsock_tls_is_dtls_available (void)
+{
+  GTlsBackend *backend = g_tls_backend_get_default ();
+
+  /* glib-networking's GnuTLS backend makes DTLS connections without saying so
+   * (g_tls_backend_supports_dtls() is FALSE for it up to 2.80 at least); GIO's dummy backend
+   * supports no TLS at all. */
+  return g_tls_backend_supports_dtls (backend)
+         || (g_tls_backend_supports_tls (backend)
+             && g_tls_backend_get_dtls_client_connection_type (backend) != G_TYPE_INVALID
+             && g_tls_backend_get_dtls_server_connection_type (backend) != G_TYPE_INVALID);
+}
+
+gboolean
+_gsock_tls_check_dtls_available (GError **error)
+{
+  if (_gsock_tls_is_dtls_available ())
+    return TRUE;
+  g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_TLS_UNAVAILABLE,
+                       "DTLS is not available: no TLS backend that speaks it is installed "
+                       "(on Debian, install the glib-networking package)");
+  return FALSE;
+}
+
+void
+_gsock_tls_dtls_handshake_async (GsockTls               *self,
+                                 GDatagramBased         *base,
+                                 GSocketConnectable     *server_identity,
+                                 GTlsAuthenticationMode  mode,
+                                 guint                   timeout_ms,
+                                 GCancellable           *cancellable,
+                                 GAsyncReadyCallback     callback,
+                                 gpointer                user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self->judge, cancellable, callback, user_data);
+  g_autoptr(GDatagramBased) dtls = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, _gsock_tls_dtls_handshake_async);
+  if (server_identity != NULL)
+    dtls = g_dtls_client_connection_new (base, server_identity, &error);
+  else
+    dtls = g_dtls_server_connection_new (base, self->certificate, &error);
+  if (dtls == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (server_identity == NULL)
+    g_object_set (dtls, "authentication-mode", mode, NULL);
+  prepare (self, G_OBJECT (dtls));
+  start_handshake (self, G_OBJECT (dtls), server_identity != NULL ? "server" : "client",
+                   timeout_ms, cancellable, task);
+}
+
+GDatagramBased *
+_gsock_tls_dtls_handshake_finish (GAsyncResult *result,
+                                  GError      **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -18,6 +18,8 @@
 #include "gsock-endpoint-private.h"
 #include "gsock-error.h"
 #include "gsock-message-view-private.h"
+#include "gsock-socket-address-private.h"
+#include "gsock-udp-endpoint-private.h"
 
 /**
  * GsockUdpEndpoint:
@@ -86,6 +88,9 @@ typedef struct
 
   guint multicast_ttl;
   gboolean multicast_loopback;
+
+  GSocketAddress *remote_address; /* the one peer of a connected endpoint, or NULL */
+  GsockUdpDtls dtls;
 } GsockUdpEndpointPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (GsockUdpEndpoint, gsock_udp_endpoint, GSOCK_TYPE_ENDPOINT)
@@ -98,7 +103,9 @@ enum {
   PROP_MULTICAST_TTL,
   PROP_MULTICAST_LOOPBACK,
   PROP_REUSE_PORT,
-  N_PROPS
+  PROP_REMOTE_ADDRESS,
+  N_PROPS,
+  /* then those of gsock-udp-endpoint-dtls.c */
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -112,6 +119,15 @@ release_socket (GsockUdpEndpoint *self,
   guint reported = gsock_udp_endpoint_get_receive_buffer_size (self);
 
   _gsock_source_clear (&priv->read_source);
+  /* A handshake under way is stopped first: it waits for the socket in one of GIO's
+   * threads, which closing the socket would not wake. */
+  if (priv->dtls.handshake != NULL)
+    {
+      g_cancellable_cancel (priv->dtls.handshake);
+      g_clear_object (&priv->dtls.handshake);
+    }
+  g_clear_object (&priv->dtls.session);
+  _gsock_dtls_server_clear (&priv->dtls.server);
   _gsock_datagram_sender_clear (&priv->sender);
   _gsock_datagram_queue_clear (&priv->send_queue);
   _gsock_datagram_receiver_detach (&priv->receiver);
@@ -143,6 +159,8 @@ gsock_udp_endpoint_finalize (GObject *object)
 
   _gsock_datagram_receiver_clear (&priv->receiver);
   g_clear_object (&priv->given_socket);
+  g_clear_object (&priv->remote_address);
+  _gsock_tls_clear (&priv->dtls.tls);
 
   G_OBJECT_CLASS (gsock_udp_endpoint_parent_class)->finalize (object);
 }
@@ -175,8 +193,12 @@ gsock_udp_endpoint_get_property (GObject    *object,
     case PROP_REUSE_PORT:
       g_value_set_boolean (value, gsock_udp_endpoint_get_reuse_port (self));
       break;
+    case PROP_REMOTE_ADDRESS:
+      g_value_set_object (value, gsock_udp_endpoint_get_remote_address (self));
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_udp_endpoint_dtls_get_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -205,8 +227,12 @@ gsock_udp_endpoint_set_property (GObject      *object,
     case PROP_REUSE_PORT:
       gsock_udp_endpoint_set_reuse_port (self, g_value_get_boolean (value));
       break;
+    case PROP_REMOTE_ADDRESS:
+      gsock_udp_endpoint_set_remote_address (self, g_value_get_object (value));
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (!_gsock_udp_endpoint_dtls_set_property (self, prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
 
@@ -292,6 +318,44 @@ deliver_datagram (GsockUdpEndpoint *self,
   _gsock_message_view_clear (&view);
 }
 
+/* A DTLS server: dtls without a remote-address. */
+static inline gboolean
+is_dtls_server (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return priv->dtls.enabled && priv->remote_address == NULL;
+}
+
+/* What a DTLS server's session decrypted: counted, then delivered as a datagram of @peer's,
+ * or reported when it is larger than the limit. */
+static void
+deliver_decrypted (GsockEndpoint  *endpoint,
+                   const guint8   *data,
+                   gsize           size,
+                   GSocketAddress *peer)
+{
+  gsize max = _gsock_endpoint_peek_max_message_size (endpoint);
+
+  _gsock_endpoint_add_bytes_received (endpoint, size);
+  if (size > max)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *from = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (peer));
+
+      g_set_error (&error, GSOCK_ERROR, GSOCK_ERROR_MESSAGE_TOO_LARGE,
+                   "Datagram of %" G_GSIZE_FORMAT " bytes from %s is larger than the "
+                   "limit of %" G_GSIZE_FORMAT " bytes", size, from, max);
+      _gsock_endpoint_deliver_error (endpoint, error);
+      return;
+    }
+  deliver_datagram (GSOCK_UDP_ENDPOINT (endpoint), data, size, peer);
+}
+
+static const GsockDtlsServerCallbacks dtls_server_callbacks = {
+  .deliver = deliver_decrypted,
+};
+
 /* Datagram @index of the receiver's batch: counted, then delivered, or reported when it is
  * larger than the limit (it was cut, and nothing of it is delivered). Returns what the kernel
  * may have charged for it (MAX_DATAGRAM_CHARGE). */
@@ -307,6 +371,13 @@ handle_datagram (GsockUdpEndpoint *self,
   gsize size;
   const guint8 *data = _gsock_datagram_receiver_get (&priv->receiver, index, &size, &sender);
 
+  /* A DTLS server's datagrams are records for its sessions (counted once decrypted). */
+  if (is_dtls_server (self))
+    {
+      if (size <= slot_size)
+        _gsock_dtls_server_feed (&priv->dtls.server, data, size, sender);
+      return MAX_DATAGRAM_CHARGE (size);
+    }
   _gsock_endpoint_add_bytes_received (endpoint, MIN (size, slot_size));
   if (size > max || size > slot_size)
     {
@@ -360,14 +431,21 @@ read_ready (GsockUdpEndpoint *self,
   g_object_ref (socket);
   priv->reading = TRUE;
   _gsock_endpoint_read_begin (endpoint, TRUE);
+  /* A DTLS server receives records, whatever size its messages may be. */
   _gsock_datagram_receiver_reserve (&priv->receiver, socket,
-                                    _gsock_endpoint_peek_max_message_size (endpoint));
+                                    is_dtls_server (self)
+                                      ? GSOCK_UDP_MAX_PAYLOAD
+                                      : _gsock_endpoint_peek_max_message_size (endpoint));
   capacity = priv->receiver.capacity;
 
   while (priv->socket == socket)
     {
       g_autoptr(GError) error = NULL;
-      gint received = _gsock_datagram_receiver_receive (&priv->receiver, socket, &error);
+      gint received =
+        priv->dtls.session != NULL
+          ? _gsock_datagram_receiver_receive_through (&priv->receiver, priv->dtls.session,
+                                                      priv->remote_address, &error)
+          : _gsock_datagram_receiver_receive (&priv->receiver, socket, &error);
 
       if (received < 0)
         {
@@ -488,6 +566,18 @@ open_socket (GsockUdpEndpoint *self,
 
   if (!_gsock_encoding_check (gsock_endpoint_get_encoding (endpoint), error))
     return FALSE;
+  if (priv->dtls.enabled)
+    {
+      if (priv->remote_address == NULL && priv->dtls.tls.certificate == NULL)
+        {
+          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                               "A DTLS endpoint needs a remote-address (the server a client "
+                               "talks to) or a tls-certificate (a server's)");
+          return FALSE;
+        }
+      if (!_gsock_tls_check_dtls_available (error))
+        return FALSE;
+    }
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPENING);
 
   if (priv->given_socket != NULL)
@@ -508,6 +598,11 @@ open_socket (GsockUdpEndpoint *self,
       if (!g_socket_bind (priv->socket, address, priv->reuse_port, error))
         goto failed;
     }
+  /* A connected datagram socket: the kernel sends there without a target, delivers only
+   * that peer's datagrams, and reports its ICMP errors on the next receive or send. */
+  if (priv->remote_address != NULL
+      && !g_socket_connect (priv->socket, priv->remote_address, NULL, error))
+    goto failed;
   local = g_socket_get_local_address (priv->socket, error);
   if (local == NULL)
     goto failed;
@@ -515,7 +610,6 @@ open_socket (GsockUdpEndpoint *self,
   priv->closed = FALSE;
   _gsock_datagram_queue_attach (&priv->send_queue, priv->socket);
   _gsock_datagram_sender_attach (&priv->sender, priv->socket);
-  watch_input (self);
 
   if (reported != gsock_udp_endpoint_get_receive_buffer_size (self))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECEIVE_BUFFER_SIZE]);
@@ -527,6 +621,13 @@ open_socket (GsockUdpEndpoint *self,
       g_debug ("Bound a datagram socket to %s (receive buffer %u bytes)", name,
                gsock_udp_endpoint_get_receive_buffer_size (self));
     }
+  /* A DTLS client's session reads the socket itself until its handshake is done
+   * (open_async goes on). */
+  if (priv->dtls.enabled && priv->remote_address != NULL)
+    return TRUE;
+  if (priv->dtls.enabled)
+    _gsock_dtls_server_attach (&priv->dtls.server, priv->socket);
+  watch_input (self);
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
   return TRUE;
 
@@ -541,10 +642,12 @@ failed:
   return FALSE;
 }
 
-/* Whether a datagram can be sent to @target now, binding first if need be. */
+/* Whether a datagram can be sent to @target now, binding first if need be; @through is the
+ * DTLS session it goes through, or NULL without DTLS. */
 static gboolean
 check_sendable (GsockUdpEndpoint *self,
                 GSocketAddress   *target,
+                GDatagramBased  **through,
                 GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
@@ -552,13 +655,53 @@ check_sendable (GsockUdpEndpoint *self,
   if (target == NULL)
     {
       g_set_error_literal (error, GSOCK_ERROR, GSOCK_ERROR_NO_DESTINATION,
-                           "A datagram needs a target address");
+                           "A datagram needs a target address (or a remote-address on the "
+                           "endpoint)");
+      return FALSE;
+    }
+  if (priv->remote_address != NULL && target != priv->remote_address
+      && !_gsock_socket_address_equal (target, priv->remote_address))
+    {
+      g_autofree char *to = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));
+      g_autofree char *peer =
+        g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (priv->remote_address));
+
+      g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER,
+                   "Cannot send to %s: the endpoint is connected to %s (its remote-address) "
+                   "and talks to nobody else", to, peer);
       return FALSE;
     }
 
   if (priv->closing)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closing");
+      return FALSE;
+    }
+
+  /* Never a datagram in plain text from a DTLS endpoint. */
+  *through = NULL;
+  if (priv->dtls.enabled)
+    {
+      if (!is_dtls_server (self))
+        *through = priv->dtls.session;
+      else if (priv->socket != NULL)
+        *through = _gsock_dtls_server_lookup (&priv->dtls.server, target);
+      if (*through != NULL)
+        return TRUE;
+      if (priv->closed)
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "The endpoint is closed");
+      else if (priv->socket != NULL && is_dtls_server (self))
+        {
+          g_autofree char *to = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (target));
+
+          g_set_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER,
+                       "No DTLS session with %s: a DTLS server sends only to the peers that "
+                       "completed a handshake with it", to);
+        }
+      else
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                             "A DTLS endpoint sends once it is open (and a client once its "
+                             "handshake is done): open it first and wait for the open");
       return FALSE;
     }
 
@@ -611,10 +754,16 @@ send_or_queue (GsockUdpEndpoint *self,
                GError          **error)
 {
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GDatagramBased *through;
 
-  if (!check_sendable (self, target, error))
+  /* A connected endpoint's sends go to its peer; the address is still given to the kernel,
+   * so the batch and the queue treat them as any other. */
+  if (target == NULL)
+    target = priv->remote_address;
+  if (!check_sendable (self, target, &through, error))
     return FALSE;
-  if (in_read_dispatch (self)
+  /* A DTLS session seals each datagram itself: it is not batched. */
+  if (through == NULL && in_read_dispatch (self)
       && _gsock_datagram_sender_collect (&priv->sender, data, size, target))
     return TRUE;
 
@@ -629,7 +778,8 @@ send_or_queue (GsockUdpEndpoint *self,
       return send_or_queue (self, data, size, payload, target, error);
     }
 
-  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, error);
+  return _gsock_datagram_queue_send (&priv->send_queue, data, size, payload, target, through,
+                                     error);
 }
 
 static gboolean
@@ -674,6 +824,19 @@ finish_close (GsockUdpEndpoint *self)
   _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
 }
 
+/* The graceful end: a DTLS session tells its peer (close_notify, one datagram the socket
+ * takes at once; nothing is waited for) before the socket goes. */
+static void
+finish_graceful_close (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->dtls.session != NULL)
+    g_dtls_connection_shutdown (G_DTLS_CONNECTION (priv->dtls.session), FALSE, TRUE, NULL,
+                                NULL);
+  finish_close (self);
+}
+
 /* What was queued has gone out: a close that waited for it ends now. */
 static void
 send_queue_flushed (GsockEndpoint *endpoint)
@@ -682,7 +845,7 @@ send_queue_flushed (GsockEndpoint *endpoint)
   GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
 
   if (priv->closing)
-    finish_close (self);
+    finish_graceful_close (self);
 }
 
 static const GsockDatagramQueueCallbacks send_queue_callbacks = {
@@ -700,7 +863,7 @@ gsock_udp_endpoint_close (GsockEndpoint *endpoint)
   _gsock_datagram_sender_flush (&priv->sender);
   if (priv->socket == NULL || _gsock_datagram_queue_get_length (&priv->send_queue) == 0)
     {
-      finish_close (self);
+      finish_graceful_close (self);
       return;
     }
 
@@ -739,13 +902,141 @@ bind_at (GsockEndpoint *endpoint,
   return check_unbound (self, error) && open_socket (self, addresses->data, error);
 }
 
+/* A DTLS client's open under way, once bound: its handshake, stopped by the open's
+ * cancellable and by a close (release_socket cancels `handshake`). */
+typedef struct
+{
+  GSocket *socket;          /* the one handshaken over: a close meanwhile drops it */
+  GCancellable *handshake;
+  GCancellable *cancellable; /* the open's, or NULL */
+  gulong cancelled_id;
+} DtlsOpen;
+
+static void
+dtls_open_free (DtlsOpen *open)
+{
+  if (open->cancellable != NULL)
+    {
+      g_cancellable_disconnect (open->cancellable, open->cancelled_id);
+      g_object_unref (open->cancellable);
+    }
+  g_object_unref (open->handshake);
+  g_object_unref (open->socket);
+  g_free (open);
+}
+
+static void
+open_cancelled_cb (GCancellable *cancellable,
+                   GCancellable *handshake)
+{
+  g_cancellable_cancel (handshake);
+}
+
+static void
+dtls_handshaken_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockUdpEndpoint *self = g_task_get_source_object (task);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GsockEndpoint *endpoint = GSOCK_ENDPOINT (self);
+  DtlsOpen *open = g_task_get_task_data (task);
+  g_autoptr(GDatagramBased) session = NULL;
+  GError *error = NULL;
+
+  session = _gsock_tls_dtls_handshake_finish (result, &error);
+  if (priv->socket != open->socket)
+    {
+      /* Closed (or aborted) meanwhile: it stays closed. */
+      g_clear_error (&error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "The endpoint was closed during its DTLS handshake");
+      return;
+    }
+  g_clear_object (&priv->dtls.handshake);
+  if (session == NULL)
+    {
+      GSOCK_DEBUG ("The DTLS handshake failed: %s", error->message);
+      release_socket (self, TRUE);
+      _gsock_endpoint_set_local_address (endpoint, NULL);
+      _gsock_endpoint_set_state (endpoint, GSOCK_STATE_CLOSED);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  priv->dtls.session = g_steal_pointer (&session);
+  GSOCK_DEBUG ("DTLS session open (%s, %s)",
+               _gsock_tls_protocol_name (g_dtls_connection_get_protocol_version (
+                 G_DTLS_CONNECTION (priv->dtls.session))),
+               g_dtls_connection_get_ciphersuite_name (G_DTLS_CONNECTION (priv->dtls.session)));
+  watch_input (self);
+  _gsock_endpoint_set_state (endpoint, GSOCK_STATE_OPEN);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+dtls_bound_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GsockUdpEndpoint *self = GSOCK_UDP_ENDPOINT (source);
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  DtlsOpen *open;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  open = g_new0 (DtlsOpen, 1);
+  open->socket = g_object_ref (priv->socket);
+  open->handshake = g_cancellable_new ();
+  priv->dtls.handshake = g_object_ref (open->handshake);
+  if (cancellable != NULL)
+    {
+      open->cancellable = g_object_ref (cancellable);
+      open->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (open_cancelled_cb),
+                                                  open->handshake, NULL);
+    }
+  g_task_set_task_data (task, open, (GDestroyNotify) dtls_open_free);
+  /* The server is verified against the address it is reached at (its certificate names it). */
+  _gsock_tls_dtls_handshake_async (&priv->dtls.tls, G_DATAGRAM_BASED (priv->socket),
+                                   G_SOCKET_CONNECTABLE (priv->remote_address),
+                                   G_TLS_AUTHENTICATION_NONE,
+                                   gsock_endpoint_get_timeout (GSOCK_ENDPOINT (self)),
+                                   open->handshake, dtls_handshaken_cb, g_steal_pointer (&task));
+}
+
 static void
 gsock_udp_endpoint_open_async (GsockEndpoint      *endpoint,
                                GCancellable       *cancellable,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
+  GsockUdpEndpointPrivate *priv =
+    gsock_udp_endpoint_get_instance_private (GSOCK_UDP_ENDPOINT (endpoint));
+  GMainContext *context;
+  GTask *task;
+
+  if (!priv->dtls.enabled || priv->remote_address == NULL)
+    {
+      _gsock_endpoint_open_with (endpoint, bind_at, cancellable, callback, user_data);
+      return;
+    }
+
+  /* Bound (and connected) first, then handshaken: open once both are done. The open's own
+   * callback comes on its caller's context; the steps between run on the endpoint's. */
+  task = g_task_new (endpoint, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gsock_endpoint_open_async);
+  context = _gsock_endpoint_get_context (endpoint);
+  g_main_context_push_thread_default (context);
+  _gsock_endpoint_open_with (endpoint, bind_at, cancellable, dtls_bound_cb, task);
+  g_main_context_pop_thread_default (context);
 }
 
 static void
@@ -838,7 +1129,29 @@ gsock_udp_endpoint_class_init (GsockUdpEndpointClass *klass)
     g_param_spec_boolean ("multicast-loopback", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * GsockUdpEndpoint:remote-address:
+   *
+   * The one peer of a connected endpoint, or `NULL` (the default) for an endpoint that talks
+   * to anyone.
+   *
+   * Set it before the endpoint is bound: the bind (or the first send, which binds the
+   * wildcard address of its family) then connects the socket to it, as Node's
+   * `socket.connect()` does. A send without a target goes there, and one to another target
+   * fails with `GSOCK_ERROR_NO_SUCH_PEER`; only that peer's datagrams arrive (the system drops
+   * the others); and when the peer has no socket on its port, the ICMP message its host sends
+   * back fails the next receive or send with `G_IO_ERROR_CONNECTION_REFUSED` (through
+   * [signal@Gsock.Endpoint::error] when no receive is pending). Changing it on a bound
+   * endpoint is a programming error; close it first.
+   *
+   * Since: 1.2
+   */
+  properties[PROP_REMOTE_ADDRESS] =
+    g_param_spec_object ("remote-address", NULL, NULL, G_TYPE_SOCKET_ADDRESS,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  _gsock_udp_endpoint_dtls_class_init (object_class, N_PROPS);
 }
 
 static void
@@ -850,6 +1163,7 @@ gsock_udp_endpoint_init (GsockUdpEndpoint *self)
   _gsock_datagram_sender_init (&priv->sender, GSOCK_ENDPOINT (self), &priv->send_queue);
   priv->multicast_ttl = DEFAULT_MULTICAST_TTL;
   priv->multicast_loopback = TRUE;
+  _gsock_udp_endpoint_dtls_init (self, &priv->dtls, &dtls_server_callbacks);
   gsock_endpoint_set_max_message_size (GSOCK_ENDPOINT (self), GSOCK_UDP_MAX_PAYLOAD);
 }
 
@@ -942,6 +1256,15 @@ gsock_udp_endpoint_bind (GsockUdpEndpoint *self,
   /* Checked before the name is resolved, so a bound endpoint does not wait for a lookup. */
   if (!check_unbound (self, error))
     return FALSE;
+  /* A DTLS client's handshake runs on the endpoint's context: wait for it there. */
+  if (gsock_udp_endpoint_get_dtls (self) && gsock_udp_endpoint_get_remote_address (self) != NULL)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+
+      gsock_endpoint_open_async (GSOCK_ENDPOINT (self), NULL, _gsock_store_result_cb, &result);
+      _gsock_endpoint_wait (GSOCK_ENDPOINT (self), &result);
+      return gsock_endpoint_open_finish (GSOCK_ENDPOINT (self), result, error);
+    }
   addresses = _gsock_endpoint_resolve (GSOCK_ENDPOINT (self), error);
   if (addresses == NULL)
     return FALSE;
@@ -1342,4 +1665,64 @@ gsock_udp_endpoint_set_multicast_loopback (GsockUdpEndpoint *self,
   if (priv->socket != NULL && is_inet_socket (priv->socket))
     g_socket_set_multicast_loopback (priv->socket, loopback);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MULTICAST_LOOPBACK]);
+}
+
+/**
+ * gsock_udp_endpoint_get_remote_address:
+ * @self: a UDP endpoint
+ *
+ * Gets [property@Gsock.UdpEndpoint:remote-address].
+ *
+ * Returns: (nullable) (transfer none): the peer the endpoint is connected to, or `NULL`
+ *
+ * Since: 1.2
+ */
+GSocketAddress *
+gsock_udp_endpoint_get_remote_address (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv;
+
+  g_return_val_if_fail (GSOCK_IS_UDP_ENDPOINT (self), NULL);
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return priv->remote_address;
+}
+
+/**
+ * gsock_udp_endpoint_set_remote_address:
+ * @self: a UDP endpoint that is not bound
+ * @address: (nullable): the one peer to talk to, or `NULL` for anyone
+ *
+ * Sets [property@Gsock.UdpEndpoint:remote-address], which the next bind connects the socket
+ * to.
+ *
+ * Since: 1.2
+ */
+void
+gsock_udp_endpoint_set_remote_address (GsockUdpEndpoint *self,
+                                       GSocketAddress   *address)
+{
+  GsockUdpEndpointPrivate *priv;
+
+  g_return_if_fail (GSOCK_IS_UDP_ENDPOINT (self));
+  g_return_if_fail (address == NULL || G_IS_SOCKET_ADDRESS (address));
+
+  priv = gsock_udp_endpoint_get_instance_private (self);
+
+  if (priv->remote_address == address)
+    return;
+  g_return_if_fail (priv->socket == NULL);
+  if (g_set_object (&priv->remote_address, address))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ADDRESS]);
+}
+
+/* Internal API, see gsock-udp-endpoint-private.h */
+
+GsockUdpDtls *
+_gsock_udp_endpoint_get_dtls (GsockUdpEndpoint *self)
+{
+  GsockUdpEndpointPrivate *priv = gsock_udp_endpoint_get_instance_private (self);
+
+  return &priv->dtls;
 }

@@ -83,4 +83,36 @@ GSOCK_AVAILABLE_IN_ALL
 void              gsock_udp_endpoint_set_multicast_loopback  (GsockUdpEndpoint *self,
                                                               gboolean          loopback);
 
+GSOCK_AVAILABLE_IN_1_2
+GSocketAddress   *gsock_udp_endpoint_get_remote_address      (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_remote_address      (GsockUdpEndpoint *self,
+                                                              GSocketAddress   *address);
+
+GSOCK_AVAILABLE_IN_1_2
+gboolean          gsock_udp_endpoint_get_dtls                (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_dtls                (GsockUdpEndpoint *self,
+                                                              gboolean          dtls);
+GSOCK_AVAILABLE_IN_1_2
+GTlsCertificate  *gsock_udp_endpoint_get_tls_certificate     (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_tls_certificate     (GsockUdpEndpoint *self,
+                                                              GTlsCertificate  *certificate);
+GSOCK_AVAILABLE_IN_1_2
+GTlsDatabase     *gsock_udp_endpoint_get_tls_database        (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_tls_database        (GsockUdpEndpoint *self,
+                                                              GTlsDatabase     *database);
+GSOCK_AVAILABLE_IN_1_2
+guint             gsock_udp_endpoint_get_max_sessions        (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_max_sessions        (GsockUdpEndpoint *self,
+                                                              guint             max_sessions);
+GSOCK_AVAILABLE_IN_1_2
+guint             gsock_udp_endpoint_get_session_idle_timeout (GsockUdpEndpoint *self);
+GSOCK_AVAILABLE_IN_1_2
+void              gsock_udp_endpoint_set_session_idle_timeout (GsockUdpEndpoint *self,
+                                                               guint             timeout_ms);
+
 G_END_DECLS

@@ -5,8 +5,12 @@
 
 #include "gsock-test-util.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include <glib/gstdio.h>
 
 static gboolean
 tick_cb (gpointer user_data)
@@ -190,6 +194,14 @@ gsock_test_unused_tcp_port (void)
   g_socket_close (socket, &error);
   g_assert_no_error (error);
   return port;
+}
+
+guint16
+gsock_test_unused_udp_port (void)
+{
+  g_autoptr(GSocket) socket = gsock_test_udp_socket (NULL);
+
+  return socket_local_port (socket);
 }
 
 GSocket *
@@ -470,4 +482,133 @@ gsock_test_count_open_fds (void)
     n++;
   /* The directory's own descriptor is among them. */
   return n - 1;
+}
+
+/* ---- certificates and openssl children ---- */
+
+static char *certs_dir;
+
+char *
+gsock_test_cert_path (const char *name)
+{
+  return g_build_filename (certs_dir, name, NULL);
+}
+
+static void
+run_openssl (const char *arguments)
+{
+  g_autofree char *command = g_strdup_printf ("openssl %s", arguments);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (certs_dir, (char *[]) { "/bin/sh", "-c", command, NULL }, NULL,
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status,
+                               &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_error ("openssl %s failed: %s\n%s", arguments, error->message, err);
+}
+
+/* A CA; a server certificate it signed for localhost and 127.0.0.1, and one for localhost
+ * only; and a client certificate it signed. */
+void
+gsock_test_make_certificates (void)
+{
+  g_autofree char *server_ext = NULL;
+  g_autofree char *nameonly_ext = NULL;
+
+  certs_dir = g_dir_make_tmp ("gsock-tls-XXXXXX", NULL);
+  g_assert_nonnull (certs_dir);
+  server_ext = g_build_filename (certs_dir, "server.ext", NULL);
+  nameonly_ext = g_build_filename (certs_dir, "nameonly.ext", NULL);
+
+  run_openssl ("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=gsock-test-ca "
+               "-keyout ca.key -out ca.pem");
+  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key "
+               "-out server.csr");
+  g_assert_true (g_file_set_contents (server_ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+                                      -1, NULL));
+  run_openssl ("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+               "-extfile server.ext -out server.pem");
+  g_assert_true (g_file_set_contents (nameonly_ext, "subjectAltName=DNS:localhost\n", -1, NULL));
+  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout nameonly.key "
+               "-out nameonly.csr");
+  run_openssl ("x509 -req -in nameonly.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+               "-extfile nameonly.ext -out nameonly.pem");
+  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=gsock-test-client -keyout client.key "
+               "-out client.csr");
+  run_openssl ("x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
+               "-out client.pem");
+}
+
+void
+gsock_test_remove_certificates (void)
+{
+  g_autoptr(GDir) dir = g_dir_open (certs_dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = gsock_test_cert_path (name);
+      g_unlink (path);
+    }
+  g_rmdir (certs_dir);
+  g_free (certs_dir);
+}
+
+GTlsCertificate *
+gsock_test_load_certificate (const char *name)
+{
+  g_autofree char *pem = g_strdup_printf ("%s.pem", name);
+  g_autofree char *key = g_strdup_printf ("%s.key", name);
+  g_autofree char *pem_path = gsock_test_cert_path (pem);
+  g_autofree char *key_path = gsock_test_cert_path (key);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+
+  certificate = g_tls_certificate_new_from_files (pem_path, key_path, &error);
+  g_assert_no_error (error);
+  return certificate;
+}
+
+GTlsDatabase *
+gsock_test_load_ca (void)
+{
+  g_autofree char *path = gsock_test_cert_path ("ca.pem");
+  g_autoptr(GError) error = NULL;
+  GTlsDatabase *database = g_tls_file_database_new (path, &error);
+
+  g_assert_no_error (error);
+  return database;
+}
+
+static void
+die_with_the_test (gpointer user_data)
+{
+  /* In the child: the kernel kills it if the test dies before stopping it. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* An openssl command of the test's own: stopped by gsock_test_stop_openssl(), which kills its PID. */
+GSubprocess *
+gsock_test_spawn_openssl (GSubprocessFlags   flags,
+               const char *const *argv)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *openssl;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_the_test, NULL, NULL);
+  openssl = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  return openssl;
+}
+
+void
+gsock_test_stop_openssl (GSubprocess *openssl)
+{
+  /* SIGKILL to its PID. */
+  g_subprocess_force_exit (openssl);
+  g_subprocess_wait (openssl, NULL, NULL);
 }

@@ -77,6 +77,8 @@ guint           gsock_test_count_open_fds      (void);
 
 /* A TCP port on 127.0.0.1 that was just bound and released: nothing listens there. */
 guint16         gsock_test_unused_tcp_port     (void);
+/* The same for UDP: a datagram sent there comes back as ICMP port unreachable. */
+guint16         gsock_test_unused_udp_port     (void);
 
 /* Raw GSocket peers, all non-blocking, all on 127.0.0.1. */
 GSocket        *gsock_test_tcp_listen          (int      backlog,
@@ -123,5 +125,23 @@ gint64          gsock_test_cpu_time_us         (void);
 
 /* Reads /proc/self/status VmPeak in KiB (0 if unknown). */
 guint64         gsock_test_vm_peak_kib         (void);
+
+/* Certificates made for the run with the openssl command in a temporary folder (none is
+ * committed): a CA (ca.pem), a server certificate it signed for localhost and 127.0.0.1
+ * (server.pem, server.key), one for localhost only (nameonly.*), and a client certificate it
+ * signed (client.*). */
+void            gsock_test_make_certificates   (void);
+void            gsock_test_remove_certificates (void);
+/* The path of @name in the certificates' folder (transfer full). */
+char           *gsock_test_cert_path           (const char *name);
+/* @name.pem with its key @name.key. */
+GTlsCertificate *gsock_test_load_certificate   (const char *name);
+/* A database of the CA alone. */
+GTlsDatabase   *gsock_test_load_ca             (void);
+/* An openssl command of the test's own, killed by the kernel if the test dies first
+ * (PR_SET_PDEATHSIG), and by gsock_test_stop_openssl(), which kills its PID. */
+GSubprocess    *gsock_test_spawn_openssl       (GSubprocessFlags   flags,
+                                                const char *const *argv);
+void            gsock_test_stop_openssl        (GSubprocess       *openssl);
 
 G_END_DECLS

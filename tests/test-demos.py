@@ -938,6 +938,115 @@ def test_tcp_client_tls_unknown_authority():
         assert 'must not be sent' not in server.stderr_text()
 
 
+class DtlsSServer:
+    """openssl s_server -dtls1_2 with the test server certificate on a free UDP port: what it
+    receives comes out on its stdout (stdbuf: unbuffered), its stdin goes to the peer."""
+
+    def __init__(self):
+        self.port = free_port(socket.SOCK_DGRAM)
+        self.proc = subprocess.Popen(
+            ['stdbuf', '-o0', 'openssl', 's_server', '-dtls1_2', '-accept',
+             f'{LOCALHOST}:{self.port}', '-cert', certificates()['server.pem'],
+             '-key', certificates()['server.key']],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.lines = LineReader(lambda: os.read(self.proc.stdout.fileno(), 4096),
+                                self.proc.stdout.fileno())
+        while self.lines.readline() != 'ACCEPT':
+            pass
+
+    def expect(self, wanted):
+        """Reads its output until a line is WANTED (it prints the session and cipher too)."""
+        while True:
+            line = self.lines.readline()
+            if line == wanted:
+                return
+
+    def send(self, line):
+        self.proc.stdin.write(line.encode('utf-8') + b'\n')
+        self.proc.stdin.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
+def test_udp_client_dtls_with_ca():
+    with DtlsSServer() as server:
+        ca = certificates()['ca.pem']
+        client = subprocess.Popen(
+            [demo('gsock-udp-client'), '--port', str(server.port), '--dtls', '--ca', ca,
+             'over DTLS, 你好\n'],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            server.expect('over DTLS, 你好')
+            server.send('answer over DTLS')
+            out, err = client.communicate(timeout=TIMEOUT)
+        finally:
+            client.kill()
+            client.wait()
+        assert client.returncode == 0, err
+        assert out == 'server replied: answer over DTLS\n\n', out
+        assert err == '', err
+
+
+def test_udp_client_dtls_unknown_authority():
+    # Without --ca only the system's authorities are trusted: nothing is sent in the clear.
+    with DtlsSServer() as server:
+        result = run('gsock-udp-client', '--port', str(server.port), '--dtls', 'must not be sent')
+        assert result.returncode == 1, result
+        line = one_line(result.stderr)
+        assert line.startswith(f'gsock-udp-client: cannot reach 127.0.0.1:{server.port}: '), line
+        assert 'not signed by a trusted authority' in line, line
+        assert result.stdout == ''
+
+
+def dtls_options():
+    return ['--dtls-cert', certificates()['server.pem'], '--dtls-key',
+            certificates()['server.key']]
+
+
+def test_echo_server_dtls():
+    with Server('gsock-echo-server', *dtls_options()) as server:
+        # gsock's own DTLS client ...
+        result = run('gsock-udp-client', '--port', str(server.port), '--dtls', '--ca',
+                     certificates()['ca.pem'], 'over DTLS, 你好')
+        assert result.returncode == 0, result
+        assert result.stdout == 'server replied: over DTLS, 你好\n', result.stdout
+        # ... and OpenSSL's, the reference client.
+        client = subprocess.Popen(
+            ['openssl', 's_client', '-dtls1_2', '-connect', f'{LOCALHOST}:{server.port}',
+             '-CAfile', certificates()['ca.pem'], '-verify_return_error', '-quiet'],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        try:
+            lines = LineReader(lambda: os.read(client.stdout.fileno(), 4096),
+                               client.stdout.fileno())
+            client.stdin.write('from openssl\n'.encode('utf-8'))
+            client.stdin.flush()
+            assert lines.readline() == 'from openssl'
+        finally:
+            client.kill()
+            client.wait()
+            client.stdin.close()
+            client.stdout.close()
+        # A plain datagram starts no session and is never echoed.
+        with socket.socket(type=socket.SOCK_DGRAM) as udp:
+            udp.settimeout(0.3)
+            udp.sendto(b'plain datagram', server.address)
+            try:
+                data = udp.recvfrom(1024)[0]
+            except socket.timeout:
+                data = None
+            assert data is None, data
+        # TCP is untouched: plain as before.
+        assert echo_line(server.address, b'plain TCP\n')
+        assert server.stop() == 0, server.stderr_text()
+
+
 def test_bad_tls_certificate_is_one_line():
     missing = os.path.join(tempfile.gettempdir(), 'gsock-no-such-dir', 'server.pem')
     for name in ('gsock-echo-server', 'gsock-chat-server'):

@@ -6,140 +6,10 @@
  * committed.
  */
 
-#include <signal.h>
-#include <sys/prctl.h>
-
 #include <glib/gstdio.h>
 #include <gsock/gsock.h>
 
 #include "gsock-test-util.h"
-
-static char *certs_dir;
-
-static char *
-cert_path (const char *name)
-{
-  return g_build_filename (certs_dir, name, NULL);
-}
-
-static void
-run_openssl (const char *arguments)
-{
-  g_autofree char *command = g_strdup_printf ("openssl %s", arguments);
-  g_autofree char *err = NULL;
-  g_autoptr(GError) error = NULL;
-  int status = 0;
-
-  g_assert_true (g_spawn_sync (certs_dir, (char *[]) { "/bin/sh", "-c", command, NULL }, NULL,
-                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err, &status,
-                               &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("openssl %s failed: %s\n%s", arguments, error->message, err);
-}
-
-/* A CA; a server certificate it signed for localhost and 127.0.0.1, and one for localhost
- * only; and a client certificate it signed. */
-static void
-make_certificates (void)
-{
-  g_autofree char *server_ext = NULL;
-  g_autofree char *nameonly_ext = NULL;
-
-  certs_dir = g_dir_make_tmp ("gsock-tls-XXXXXX", NULL);
-  g_assert_nonnull (certs_dir);
-  server_ext = g_build_filename (certs_dir, "server.ext", NULL);
-  nameonly_ext = g_build_filename (certs_dir, "nameonly.ext", NULL);
-
-  run_openssl ("req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=gsock-test-ca "
-               "-keyout ca.key -out ca.pem");
-  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key "
-               "-out server.csr");
-  g_assert_true (g_file_set_contents (server_ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-                                      -1, NULL));
-  run_openssl ("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-               "-extfile server.ext -out server.pem");
-  g_assert_true (g_file_set_contents (nameonly_ext, "subjectAltName=DNS:localhost\n", -1, NULL));
-  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout nameonly.key "
-               "-out nameonly.csr");
-  run_openssl ("x509 -req -in nameonly.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-               "-extfile nameonly.ext -out nameonly.pem");
-  run_openssl ("req -newkey rsa:2048 -nodes -subj /CN=gsock-test-client -keyout client.key "
-               "-out client.csr");
-  run_openssl ("x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 "
-               "-out client.pem");
-}
-
-static void
-remove_certificates (void)
-{
-  g_autoptr(GDir) dir = g_dir_open (certs_dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = cert_path (name);
-      g_unlink (path);
-    }
-  g_rmdir (certs_dir);
-  g_free (certs_dir);
-}
-
-static GTlsCertificate *
-load_certificate (const char *name)
-{
-  g_autofree char *pem = g_strdup_printf ("%s.pem", name);
-  g_autofree char *key = g_strdup_printf ("%s.key", name);
-  g_autofree char *pem_path = cert_path (pem);
-  g_autofree char *key_path = cert_path (key);
-  g_autoptr(GError) error = NULL;
-  GTlsCertificate *certificate;
-
-  certificate = g_tls_certificate_new_from_files (pem_path, key_path, &error);
-  g_assert_no_error (error);
-  return certificate;
-}
-
-static GTlsDatabase *
-load_ca (void)
-{
-  g_autofree char *path = cert_path ("ca.pem");
-  g_autoptr(GError) error = NULL;
-  GTlsDatabase *database = g_tls_file_database_new (path, &error);
-
-  g_assert_no_error (error);
-  return database;
-}
-
-static void
-die_with_the_test (gpointer user_data)
-{
-  /* In the child: the kernel kills it if the test dies before stopping it. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* An openssl command of the test's own: stopped by stop_openssl(), which kills its PID. */
-static GSubprocess *
-spawn_openssl (GSubprocessFlags   flags,
-               const char *const *argv)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *openssl;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_the_test, NULL, NULL);
-  openssl = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  return openssl;
-}
-
-static void
-stop_openssl (GSubprocess *openssl)
-{
-  /* SIGKILL to its PID. */
-  g_subprocess_force_exit (openssl);
-  g_subprocess_wait (openssl, NULL, NULL);
-}
 
 /* openssl s_server on @port with the server certificate, answering every line reversed
  * (-rev), and the options in @extra (NULL-terminated). */
@@ -147,8 +17,8 @@ static GSubprocess *
 start_openssl_server (guint16            port,
                       const char *const *extra)
 {
-  g_autofree char *cert = cert_path ("server.pem");
-  g_autofree char *key = cert_path ("server.key");
+  g_autofree char *cert = gsock_test_cert_path ("server.pem");
+  g_autofree char *key = gsock_test_cert_path ("server.key");
   g_autofree char *accept = g_strdup_printf ("127.0.0.1:%u", port);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
 
@@ -160,7 +30,7 @@ start_openssl_server (guint16            port,
   for (; extra != NULL && *extra != NULL; extra++)
     g_ptr_array_add (argv, (gpointer) *extra);
   g_ptr_array_add (argv, NULL);
-  return spawn_openssl (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+  return gsock_test_spawn_openssl (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                         (const char *const *) argv->pdata);
 }
 
@@ -190,7 +60,7 @@ open_when_listening (GsockTcpClient *client,
 static GsockTcpClient *
 new_client_of (guint16 port)
 {
-  g_autoptr(GTlsDatabase) ca = load_ca ();
+  g_autoptr(GTlsDatabase) ca = gsock_test_load_ca ();
   GsockTcpClient *client = gsock_tcp_client_new ("localhost", port);
 
   gsock_tcp_client_set_tls (client, TRUE);
@@ -235,7 +105,7 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autoptr(GTlsCertificate) certificate = load_certificate (data != NULL ? data : "server");
+  g_autoptr(GTlsCertificate) certificate = gsock_test_load_certificate (data != NULL ? data : "server");
   g_autoptr(GError) error = NULL;
 
   fixture->server = gsock_tcp_server_new ("127.0.0.1", 0);
@@ -272,7 +142,7 @@ new_tls_client (Fixture    *fixture,
   gsock_endpoint_set_timeout (GSOCK_ENDPOINT (client), 5000);
   if (trust_ca)
     {
-      g_autoptr(GTlsDatabase) ca = load_ca ();
+      g_autoptr(GTlsDatabase) ca = gsock_test_load_ca ();
       gsock_tcp_client_set_tls_database (client, ca);
     }
   return client;
@@ -470,8 +340,8 @@ static void
 test_client_certificate_required (Fixture       *fixture,
                                   gconstpointer  data)
 {
-  g_autoptr(GTlsDatabase) ca = load_ca ();
-  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GTlsDatabase) ca = gsock_test_load_ca ();
+  g_autoptr(GTlsCertificate) client_certificate = gsock_test_load_certificate ("client");
   g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
   g_autoptr(GsockTcpClient) anonymous = new_tls_client (fixture, "localhost", TRUE);
   g_autoptr(GsockTcpClient) accepted = NULL;
@@ -520,9 +390,9 @@ static void
 test_untrusted_client_certificate_explained (Fixture       *fixture,
                                              gconstpointer  data)
 {
-  g_autofree char *server_only = cert_path ("server.pem");
+  g_autofree char *server_only = gsock_test_cert_path ("server.pem");
   g_autoptr(GTlsDatabase) not_the_ca = NULL;
-  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GTlsCertificate) client_certificate = gsock_test_load_certificate ("client");
   g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
   g_autoptr(GError) error = NULL;
   guint asked = 0;
@@ -561,8 +431,8 @@ static void
 test_greeting_during_the_verdict_wait (Fixture       *fixture,
                                        gconstpointer  data)
 {
-  g_autoptr(GTlsDatabase) ca = load_ca ();
-  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GTlsDatabase) ca = gsock_test_load_ca ();
+  g_autoptr(GTlsCertificate) client_certificate = gsock_test_load_certificate ("client");
   g_autoptr(GsockTcpClient) client = new_tls_client (fixture, "localhost", TRUE);
   g_autoptr(GError) error = NULL;
   g_autofree char *greeting = NULL;
@@ -585,13 +455,13 @@ test_greeting_during_the_verdict_wait (Fixture       *fixture,
 static void
 test_openssl_server_refuses_client_certificate (void)
 {
-  g_autofree char *ca = cert_path ("ca.pem");
-  g_autofree char *not_the_ca = cert_path ("nameonly.pem");
+  g_autofree char *ca = gsock_test_cert_path ("ca.pem");
+  g_autofree char *not_the_ca = gsock_test_cert_path ("nameonly.pem");
   guint16 port = gsock_test_unused_tcp_port ();
   guint16 other_port = gsock_test_unused_tcp_port ();
   g_autoptr(GSubprocess) openssl = NULL;
   g_autoptr(GSubprocess) distrustful = NULL;
-  g_autoptr(GTlsCertificate) client_certificate = load_certificate ("client");
+  g_autoptr(GTlsCertificate) client_certificate = gsock_test_load_certificate ("client");
   g_autoptr(GsockTcpClient) anonymous = new_client_of (port);
   g_autoptr(GsockTcpClient) untrusted = new_client_of (other_port);
   g_autoptr(GsockTcpClient) client = new_client_of (port);
@@ -625,8 +495,8 @@ test_openssl_server_refuses_client_certificate (void)
   g_assert_cmpstr (reply, ==, "detsurt");
 
   gsock_endpoint_abort (GSOCK_ENDPOINT (client));
-  stop_openssl (distrustful);
-  stop_openssl (openssl);
+  gsock_test_stop_openssl (distrustful);
+  gsock_test_stop_openssl (openssl);
 }
 
 static void
@@ -644,7 +514,7 @@ static void
 test_openssl_client (Fixture       *fixture,
                      gconstpointer  data)
 {
-  g_autofree char *ca = cert_path ("ca.pem");
+  g_autofree char *ca = gsock_test_cert_path ("ca.pem");
   g_autofree char *connect = g_strdup_printf ("127.0.0.1:%u",
                                               gsock_test_endpoint_get_port (fixture->server));
   g_autoptr(GSubprocess) openssl = NULL;
@@ -653,7 +523,7 @@ test_openssl_client (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *line = NULL;
 
-  openssl = spawn_openssl (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  openssl = gsock_test_spawn_openssl (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                              G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                            (const char *const[]) { "openssl", "s_client", "-connect", connect,
                                                    "-servername", "localhost",
@@ -671,7 +541,7 @@ test_openssl_client (Fixture       *fixture,
   g_assert_cmpstr (line, ==, "from openssl");
   g_assert_cmpuint (fixture->connected, ==, 1);
 
-  stop_openssl (openssl);
+  gsock_test_stop_openssl (openssl);
 }
 
 /* ... and a gsock TLS client talks to openssl s_server, the reference server. */
@@ -692,7 +562,7 @@ test_openssl_server (void)
   g_assert_cmpstr (reply, ==, "kcosg");
 
   gsock_endpoint_abort (GSOCK_ENDPOINT (client));
-  stop_openssl (openssl);
+  gsock_test_stop_openssl (openssl);
 }
 
 /* TLS 1.0 and 1.1 are refused by default (GnuTLS itself still agrees to them), and a
@@ -748,7 +618,7 @@ test_client_minimum_version (gconstpointer data)
   g_assert_cmpstr (reply, ==, "dlo");
 
   gsock_endpoint_abort (GSOCK_ENDPOINT (client));
-  stop_openssl (openssl);
+  gsock_test_stop_openssl (openssl);
 }
 
 /* TLS 1.3 passes a minimum of 1.3. */
@@ -771,7 +641,7 @@ test_client_minimum_version_met (void)
   g_assert_cmpstr (reply, ==, "wen");
 
   gsock_endpoint_abort (GSOCK_ENDPOINT (client));
-  stop_openssl (openssl);
+  gsock_test_stop_openssl (openssl);
 }
 
 /* openssl s_client forced to one version against a gsock server: below the minimum, the
@@ -784,13 +654,13 @@ run_openssl_client (Fixture    *fixture,
                                               gsock_test_endpoint_get_port (fixture->server));
   g_autoptr(GSubprocess) openssl = NULL;
 
-  openssl = spawn_openssl (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+  openssl = gsock_test_spawn_openssl (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                              G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                            (const char *const[]) { "openssl", "s_client", "-connect", connect,
                                                    version, "-cipher", "DEFAULT@SECLEVEL=0",
                                                    "-quiet", NULL });
   gsock_test_wait_until (fixture->server_error != NULL || fixture->connected > 0);
-  stop_openssl (openssl);
+  gsock_test_stop_openssl (openssl);
 }
 
 static void
@@ -855,16 +725,16 @@ test_minimum_version_property (void)
 static void
 test_certificate_file (void)
 {
-  g_autofree char *both = cert_path ("server-both.pem");
+  g_autofree char *both = gsock_test_cert_path ("server-both.pem");
   g_autofree char *pem = NULL;
   g_autofree char *key = NULL;
-  g_autofree char *pem_path = cert_path ("server.pem");
-  g_autofree char *key_path = cert_path ("server.key");
+  g_autofree char *pem_path = gsock_test_cert_path ("server.pem");
+  g_autofree char *key_path = gsock_test_cert_path ("server.key");
   g_autofree char *joined = NULL;
   g_autoptr(GsockTcpServer) server = NULL;
   g_autoptr(GsockTcpServer) broken = NULL;
   g_autoptr(GsockTcpClient) client = NULL;
-  g_autoptr(GTlsDatabase) ca = load_ca ();
+  g_autoptr(GTlsDatabase) ca = gsock_test_load_ca ();
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
 
@@ -968,7 +838,7 @@ main (int   argc,
       g_test_skip ("needs the openssl command and a TLS backend (glib-networking)");
       return g_test_run ();
     }
-  make_certificates ();
+  gsock_test_make_certificates ();
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -1005,6 +875,6 @@ main (int   argc,
   g_test_add_func ("/Gsock/Tls/server/certificate-file", test_certificate_file);
 
   status = g_test_run ();
-  remove_certificates ();
+  gsock_test_remove_certificates ();
   return status;
 }

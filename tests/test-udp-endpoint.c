@@ -2849,6 +2849,169 @@ test_batch_reports_refused_datagram (Fixture      *fx,
   g_signal_handlers_disconnect_by_data (server, refused);
 }
 
+/* ---- connected (remote-address) ---- */
+
+static GsockUdpEndpoint *
+new_connected_client (Fixture        *fx,
+                      GSocketAddress *remote)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  GError *error = NULL;
+
+  gsock_udp_endpoint_set_remote_address (client, remote);
+  g_assert_true (gsock_udp_endpoint_bind (client, &error));
+  g_assert_no_error (error);
+  return client;
+}
+
+static void
+test_connected_send_without_target (Fixture      *fx,
+                                    gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_client (fx);
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GSocketAddress) sender = NULL;
+  g_autofree char *answer = NULL;
+  GError *error = NULL;
+  guint notified = 0;
+
+  g_assert_null (gsock_udp_endpoint_get_remote_address (client));
+  g_signal_connect (client, "notify::remote-address", G_CALLBACK (count_cb), &notified);
+  gsock_udp_endpoint_set_remote_address (client, fx->address);
+  gsock_udp_endpoint_set_remote_address (client, fx->address);
+  g_assert_cmpuint (notified, ==, 1);
+  g_object_get (client, "remote-address", &remote, NULL);
+  g_assert_true (remote == fx->address);
+
+  /* Unbound: the send binds the wildcard address and connects. */
+  fx->rec.reply = "back";
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "one", NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "one");
+  answer = gsock_endpoint_receive (GSOCK_ENDPOINT (client), &sender, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==, "back");
+  g_assert_true (gsock_test_address_equal (sender, fx->address));
+
+  /* The target may still be named, as long as it is the peer. */
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "two", fx->address, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (fx->rec.messages->len == 2);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[1]), ==, "two");
+  g_assert_cmpuint (notified, ==, 1);
+}
+
+static void
+test_connected_bind_then_send (Fixture      *fx,
+                               gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_connected_client (fx, fx->address);
+  g_autoptr(GBytes) payload = g_bytes_new_static ("bytes", 5);
+  GError *error = NULL;
+
+  g_assert_true (gsock_endpoint_send_bytes (GSOCK_ENDPOINT (client), payload, NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (fx->rec.messages->len == 1);
+  g_assert_cmpstr (message_text (fx->rec.messages->pdata[0]), ==, "bytes");
+  g_assert_true (gsock_test_address_equal (gsock_message_get_sender (fx->rec.messages->pdata[0]),
+                                           gsock_endpoint_get_local_address (GSOCK_ENDPOINT (client))));
+}
+
+static void
+test_connected_send_elsewhere_fails (Fixture      *fx,
+                                     gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_connected_client (fx, fx->address);
+  g_autoptr(GSocket) other = gsock_test_udp_socket (NULL);
+  g_autoptr(GSocketAddress) elsewhere = g_socket_get_local_address (other, NULL);
+  GError *error = NULL;
+
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (client), "no", elsewhere, &error));
+  g_assert_error (error, GSOCK_ERROR, GSOCK_ERROR_NO_SUCH_PEER);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "remote-address"));
+  g_clear_error (&error);
+  g_assert_true (gsock_test_socket_stays_quiet (other, 50));
+  g_assert_cmpuint (gsock_endpoint_get_messages_sent (GSOCK_ENDPOINT (client)), ==, 0);
+}
+
+static void
+test_connected_drops_other_peers (Fixture      *fx,
+                                  gconstpointer data)
+{
+  GsockUdpEndpoint *client = new_connected_client (fx, fx->address);
+  guint16 client_port = gsock_test_endpoint_get_port (client);
+  g_autoptr(GSocket) third = gsock_test_udp_socket (NULL);
+  Recorder rec;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (client));
+  gsock_test_socket_send_to (third, client_port, "stranger", 8);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (fx->server), "peer",
+                                      gsock_endpoint_get_local_address (GSOCK_ENDPOINT (client)),
+                                      NULL));
+  gsock_test_wait_until (rec.messages->len == 1);
+  g_assert_cmpstr (message_text (rec.messages->pdata[0]), ==, "peer");
+  gsock_test_socket_send_to (third, client_port, "stranger again", 14);
+  gsock_test_run_for (NULL, 100);
+  g_assert_cmpuint (rec.messages->len, ==, 1);
+  g_assert_cmpuint (rec.errors->len, ==, 0);
+  g_assert_cmpuint (gsock_endpoint_get_messages_received (GSOCK_ENDPOINT (client)), ==, 1);
+  g_signal_handlers_disconnect_by_data (client, &rec);
+  recorder_clear (&rec);
+}
+
+static void
+test_connected_refused_fails_next_receive (Fixture      *fx,
+                                           gconstpointer data)
+{
+  g_autoptr(GSocketAddress) closed = gsock_test_loopback_address (gsock_test_unused_udp_port ());
+  GsockUdpEndpoint *client = new_connected_client (fx, closed);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GsockMessage) message = NULL;
+  GError *error = NULL;
+
+  gsock_endpoint_receive_async (GSOCK_ENDPOINT (client), NULL, store_result_cb, &result);
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "anyone?", NULL, &error));
+  g_assert_no_error (error);
+  gsock_test_wait_until (result != NULL);
+  message = gsock_endpoint_receive_finish (GSOCK_ENDPOINT (client), result, &error);
+  g_assert_null (message);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_clear_error (&error);
+  /* The error was the socket's, once: the endpoint stays open and can try again. */
+  g_assert_cmpint (state_of (client), ==, GSOCK_STATE_OPEN);
+}
+
+static void
+test_connected_refused_fails_next_send (Fixture      *fx,
+                                        gconstpointer data)
+{
+  g_autoptr(GSocketAddress) closed = gsock_test_loopback_address (gsock_test_unused_udp_port ());
+  GsockUdpEndpoint *client = new_connected_client (fx, closed);
+  GError *error = NULL;
+  Recorder rec;
+
+  recorder_init (&rec);
+  recorder_connect (&rec, GSOCK_ENDPOINT (client));
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "anyone?", NULL, &error));
+  g_assert_no_error (error);
+  /* Over loopback the ICMP message has come back once the send returns; the main loop has
+   * not run, so nothing has read the error yet. */
+  g_assert_false (gsock_endpoint_send (GSOCK_ENDPOINT (client), "hello?", NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_clear_error (&error);
+
+  /* Without a receive pending, a refusal the read finds goes to the error signal. */
+  g_assert_true (gsock_endpoint_send (GSOCK_ENDPOINT (client), "still?", NULL, &error));
+  gsock_test_wait_until (rec.errors->len == 1);
+  g_assert_error ((GError *) rec.errors->pdata[0], G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_signal_handlers_disconnect_by_data (client, &rec);
+  recorder_clear (&rec);
+}
+
+
 int
 main (int   argc,
       char *argv[])
@@ -2874,6 +3037,14 @@ main (int   argc,
   g_test_add_func ("/Gsock/UdpEndpoint/send/auto-binds-ipv6-wildcard-for-ipv6-target",
                    test_send_auto_binds_ipv6);
   ADD ("send/fails-without-target", test_send_without_target);
+  ADD ("connected/send-without-target-goes-to-remote-address",
+       test_connected_send_without_target);
+  ADD ("connected/bind-connects-before-the-first-send", test_connected_bind_then_send);
+  ADD ("connected/send-to-another-target-fails", test_connected_send_elsewhere_fails);
+  ADD ("connected/other-peers-datagrams-are-not-delivered", test_connected_drops_other_peers);
+  ADD ("connected/refused-port-fails-the-pending-receive",
+       test_connected_refused_fails_next_receive);
+  ADD ("connected/refused-port-fails-the-next-send", test_connected_refused_fails_next_send);
   ADD ("send-data/from-handler-is-sent-and-checked", test_send_data_from_handler);
   g_test_add_func ("/Gsock/UdpEndpoint/send/fails-on-unknown-encoding",
                    test_send_unknown_encoding);
